@@ -1,0 +1,409 @@
+/*
+ * addr.c -- RFC 5322 mailboxes and address lists.
+ */
+#include "autoconf.h"
+
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "limits.h"
+#include "xmalloc.h"
+
+enum tok_type {
+	T_END = 0,
+	T_ATOM,		/* atext and '.', or 8-bit */
+	T_QUOTED,	/* "..." with the quotes */
+	T_LITERAL,	/* [...] with the brackets */
+	T_SPECIAL	/* one of < > @ , : ; */
+};
+
+struct lexer {
+	const char	*p;
+	const char	*why;
+};
+
+struct tok {
+	enum tok_type	 type;
+	const char	*s;
+	size_t		 len;
+	char		 c;	/* for T_SPECIAL */
+};
+
+static int
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 ||
+	    (c && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
+}
+
+/* Skip white space and (nested) comments. */
+static int
+skip_cfws(struct lexer *lx)
+{
+	int depth;
+
+	for (;;) {
+		while (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r' ||
+		    *lx->p == '\n')
+			lx->p++;
+		if (*lx->p != '(')
+			return 0;
+		for (depth = 0; *lx->p; lx->p++) {
+			if (*lx->p == '\\' && lx->p[1])
+				lx->p++;
+			else if (*lx->p == '(')
+				depth++;
+			else if (*lx->p == ')' && --depth == 0)
+				break;
+		}
+		if (*lx->p != ')') {
+			lx->why = "unterminated comment";
+			return -1;
+		}
+		lx->p++;
+	}
+}
+
+static int
+next_tok(struct lexer *lx, struct tok *t)
+{
+	const char *s;
+
+	if (skip_cfws(lx) == -1)
+		return -1;
+	s = lx->p;
+	t->s = s;
+	t->c = 0;
+	if (*s == '\0') {
+		t->type = T_END;
+		t->len = 0;
+		return 0;
+	}
+	if (*s == '"' || *s == '[') {
+		char close = *s == '"' ? '"' : ']';
+
+		for (s++; *s && *s != close; s++)
+			if (*s == '\\' && s[1])
+				s++;
+		if (*s != close) {
+			lx->why = close == '"' ? "unterminated quoted string" :
+			    "unterminated domain literal";
+			return -1;
+		}
+		s++;
+		t->type = close == '"' ? T_QUOTED : T_LITERAL;
+	} else if (strchr("<>@,:;", *s)) {
+		t->type = T_SPECIAL;
+		t->c = *s++;
+	} else if (is_atext((unsigned char)*s)) {
+		while (is_atext((unsigned char)*s))
+			s++;
+		t->type = T_ATOM;
+	} else {
+		lx->why = "invalid character in address";
+		return -1;
+	}
+	t->len = (size_t)(s - t->s);
+	lx->p = s;
+	return 0;
+}
+
+static void
+list_add(struct addr_list *l, char *spec, char *name)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].spec = spec;
+	l->v[l->n].name = name;
+	l->n++;
+}
+
+/*
+ * Collect tokens up to a delimiter: phrase words into name, the raw token
+ * text (no CFWS) into spec.  Stops at ',', ';', '<', ':' or the end.
+ */
+static int
+collect(struct lexer *lx, struct tok *t, struct buf *spec, struct buf *name,
+    int *phrase)
+{
+	int prev_word = 0;
+
+	*phrase = 0;
+	for (;;) {
+		if (next_tok(lx, t) == -1)
+			return -1;
+		if (t->type == T_END || (t->type == T_SPECIAL &&
+		    t->c != '@'))
+			return 0;
+		if (t->type == T_SPECIAL) {
+			if (buf_addc(spec, '@') == -1)
+				goto toolong;
+			prev_word = 0;
+			continue;
+		}
+		/* Two words in a row are a phrase, never an addr-spec. */
+		if (prev_word)
+			*phrase = 1;
+		prev_word = 1;
+		if (buf_add(spec, t->s, t->len) == -1)
+			goto toolong;
+		if (name->len && buf_addc(name, ' ') == -1)
+			goto toolong;
+		if (t->type == T_QUOTED) {
+			if (buf_add(name, t->s + 1, t->len - 2) == -1)
+				goto toolong;
+		} else if (buf_add(name, t->s, t->len) == -1)
+			goto toolong;
+	}
+toolong:
+	lx->why = "address too long";
+	return -1;
+}
+
+/* After '<': the addr-spec up to '>'. */
+static int
+angle_addr(struct lexer *lx, struct buf *spec)
+{
+	struct tok t;
+
+	buf_reset(spec);
+	for (;;) {
+		if (next_tok(lx, &t) == -1)
+			return -1;
+		if (t.type == T_SPECIAL && t.c == '>')
+			return 0;
+		if (t.type == T_END || (t.type == T_SPECIAL && t.c != '@')) {
+			/* Allow an obsolete route "<@a,@b:x@y>": not here. */
+			lx->why = "unterminated <address>";
+			return -1;
+		}
+		if (buf_add(spec, t.s, t.len) == -1) {
+			lx->why = "address too long";
+			return -1;
+		}
+	}
+}
+
+static int
+parse_list(struct lexer *lx, struct addr_list *out)
+{
+	struct buf spec, name;
+	struct tok t;
+	int in_group = 0, rc = -1, angle, phrase;
+
+	buf_init(&spec, ADDR_MAX);
+	buf_init(&name, ADDR_MAX);
+	for (;;) {
+		buf_reset(&spec);
+		buf_reset(&name);
+		angle = 0;
+		if (collect(lx, &t, &spec, &name, &phrase) == -1)
+			goto done;
+		if (t.type == T_SPECIAL && t.c == ':') {
+			if (in_group) {
+				lx->why = "nested group";
+				goto done;
+			}
+			in_group = 1;
+			continue;
+		}
+		if (t.type == T_SPECIAL && t.c == '<') {
+			if (angle_addr(lx, &spec) == -1)
+				goto done;
+			angle = 1;
+			if (next_tok(lx, &t) == -1)
+				goto done;
+		} else if (phrase) {
+			lx->why = "display name without <address>";
+			goto done;
+		}
+		if (spec.len) {
+			const char *why;
+
+			if (addr_check(buf_cstr(&spec), 1, &why) == -1) {
+				lx->why = why;
+				goto done;
+			}
+			list_add(out, xstrdup(buf_cstr(&spec)),
+			    angle && name.len ? xstrdup(buf_cstr(&name)) :
+			    NULL);
+		} else if (angle) {
+			/* "<>" is the null address: not a recipient. */
+			lx->why = "empty address";
+			goto done;
+		}
+		if (t.type == T_END)
+			break;
+		if (t.type == T_SPECIAL && t.c == ';') {
+			if (!in_group) {
+				lx->why = "unexpected ';'";
+				goto done;
+			}
+			in_group = 0;
+			continue;
+		}
+		if (!(t.type == T_SPECIAL && t.c == ',')) {
+			lx->why = "unexpected text after address";
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	buf_free(&spec);
+	buf_free(&name);
+	return rc;
+}
+
+int
+addr_parse_list(const char *s, struct addr_list *out, const char **why)
+{
+	struct lexer lx = { s, NULL };
+	size_t before = out->n, i;
+
+	if (parse_list(&lx, out) == 0)
+		return 0;
+	for (i = before; i < out->n; i++) {
+		free(out->v[i].spec);
+		free(out->v[i].name);
+	}
+	out->n = before;
+	*why = lx.why ? lx.why : "invalid address";
+	return -1;
+}
+
+void
+addr_list_free(struct addr_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].spec);
+		free(l->v[i].name);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+dot_atom_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!is_atext((unsigned char)s[i]))
+			return 0;
+		if (s[i] == '.' && s[i + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+quoted_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+		return 0;
+	for (i = 1; i < n - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\') {
+			if (++i >= n - 1)
+				return 0;
+			c = (unsigned char)s[i];
+		} else if (c == '"')
+			return 0;
+		if (c < 0x20 && c != '\t')
+			return 0;
+		if (c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+int
+addr_check(const char *spec, int allow_local, const char **why)
+{
+	const char *at = strrchr(spec, '@');
+	size_t len = strlen(spec), llen, dlen;
+	const char *dom;
+
+	if (len == 0) {
+		*why = "empty address";
+		return -1;
+	}
+	if (len > ADDR_MAX) {
+		*why = "address too long";
+		return -1;
+	}
+	if (at == NULL || (spec[0] == '"' && !quoted_ok(spec, (size_t)(at -
+	    spec)) && quoted_ok(spec, len))) {
+		if (allow_local && (dot_atom_ok(spec, len) ||
+		    quoted_ok(spec, len)))
+			return 0;
+		*why = "address has no domain";
+		return -1;
+	}
+	llen = (size_t)(at - spec);
+	dom = at + 1;
+	dlen = strlen(dom);
+	if (!(dot_atom_ok(spec, llen) || quoted_ok(spec, llen))) {
+		*why = "invalid local part";
+		return -1;
+	}
+	if (dlen == 0) {
+		*why = "empty domain";
+		return -1;
+	}
+	if (dom[0] == '[') {
+		if (dom[dlen - 1] != ']' || strpbrk(dom + 1, "[\\") != NULL ||
+		    strchr(dom, ']') != dom + dlen - 1) {
+			*why = "invalid domain literal";
+			return -1;
+		}
+		return 0;
+	}
+	if (!dot_atom_ok(dom, dlen)) {
+		*why = "invalid domain";
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+addr_domain(const char *spec)
+{
+	const char *at = strrchr(spec, '@');
+
+	return at ? at + 1 : NULL;
+}
+
+char *
+addr_domain_ascii(const char *domain, const char **why)
+{
+	char *out = NULL, *copy;
+	int rc;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)domain; *p; p++)
+		if (*p >= 0x80)
+			break;
+	if (*p == '\0')
+		return xstrdup(domain);
+	rc = idn2_to_ascii_8z(domain, &out,
+	    IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc != IDN2_OK) {
+		*why = idn2_strerror(rc);
+		return NULL;
+	}
+	copy = xstrdup(out);
+	idn2_free(out);
+	return copy;
+}

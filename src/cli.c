@@ -1,0 +1,358 @@
+/*
+ * cli.c -- the command line: sendmail flags and outbox's own options.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "xmalloc.h"
+
+enum {
+	OPT_CC = 256, OPT_BCC, OPT_REPLY_TO, OPT_FROM, OPT_HTML, OPT_BODY,
+	OPT_HOST, OPT_PORT, OPT_TLS, OPT_USER, OPT_JSON, OPT_DRY_RUN,
+	OPT_NO_QUEUE, OPT_SERVERINFO, OPT_LIST, OPT_FLUSH, OPT_DROP,
+	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP
+};
+
+static const char shortopts[] = ":tio:f:r:F:N:R:V:B:b:q::vC:X:L:O:UGh:A:ns:"
+    "a:H:";
+
+static const struct option longopts[] = {
+	{ "subject", required_argument, NULL, 's' },
+	{ "attach", required_argument, NULL, 'a' },
+	{ "cc", required_argument, NULL, OPT_CC },
+	{ "bcc", required_argument, NULL, OPT_BCC },
+	{ "reply-to", required_argument, NULL, OPT_REPLY_TO },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "header", required_argument, NULL, 'H' },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "body", required_argument, NULL, OPT_BODY },
+	{ "account", required_argument, NULL, 'A' },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "tls", required_argument, NULL, OPT_TLS },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "no-queue", no_argument, NULL, OPT_NO_QUEUE },
+	{ "serverinfo", no_argument, NULL, OPT_SERVERINFO },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "flush", no_argument, NULL, OPT_FLUSH },
+	{ "drop", required_argument, NULL, OPT_DROP },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+strlist_add(struct strlist *l, char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
+	l->v[l->n++] = s;
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* -N: "never" or a list of success, failure, delay. */
+static char *
+parse_notify(const char *v)
+{
+	char *copy = xstrdup(v), *p = copy, *tok, *out;
+	int s = 0, f = 0, d = 0, never = 0, bad = 0;
+
+	while ((tok = strsep(&p, ",")) != NULL) {
+		if (strcasecmp(tok, "never") == 0)
+			never = 1;
+		else if (strcasecmp(tok, "success") == 0)
+			s = 1;
+		else if (strcasecmp(tok, "failure") == 0)
+			f = 1;
+		else if (strcasecmp(tok, "delay") == 0)
+			d = 1;
+		else
+			bad = 1;
+	}
+	free(copy);
+	if (bad || (never && (s || f || d)) || !(never || s || f || d))
+		return NULL;
+	if (never)
+		return xstrdup("NEVER");
+	out = xasprintf("%s%s%s%s%s", s ? "SUCCESS" : "",
+	    s && (f || d) ? "," : "", f ? "FAILURE" : "", f && d ? "," : "",
+	    d ? "DELAY" : "");
+	return out;
+}
+
+/* -o and -b argument letters. */
+static int
+o_flag(struct cli *c, const char *v)
+{
+	static const char *ignored[] = { "em", "ee", "ep", "eq", "ew", "m",
+	    "db", "di", NULL };
+	size_t i;
+
+	if (strcmp(v, "i") == 0) {
+		c->ignore_dots = 1;
+		return 0;
+	}
+	if (v[0] == 'A')
+		return 0;
+	for (i = 0; ignored[i]; i++)
+		if (strcmp(v, ignored[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static int
+b_flag(struct cli *c, const char *v)
+{
+	if (strcmp(v, "m") == 0)
+		c->mode = MODE_SEND;
+	else if (strcmp(v, "p") == 0)
+		c->mode = MODE_LIST;
+	else if (strcmp(v, "i") == 0)
+		c->mode = MODE_NEWALIASES;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+has_linebreak(const char *s)
+{
+	return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* Apply one option; -1 with err on a bad value. */
+static int
+apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
+{
+	switch (opt) {
+	case 't': c->read_rcpts = 1; break;
+	case 'i': c->ignore_dots = 1; break;
+	case 'o':
+		if (o_flag(c, arg) == -1)
+			goto unknown_o;
+		break;
+	case 'b':
+		if (b_flag(c, arg) == -1)
+			goto unknown_b;
+		break;
+	case 'f': case 'r': c->from = arg; break;
+	case 'F': c->fullname = arg; break;
+	case 'N':
+		free(c->dsn_notify);
+		if ((c->dsn_notify = parse_notify(arg)) == NULL) {
+			snprintf(err, errlen, "-N %s: expected never, or "
+			    "success, failure and delay joined by commas", arg);
+			return -1;
+		}
+		break;
+	case 'R':
+		free(c->dsn_ret);
+		if (strcasecmp(arg, "full") == 0)
+			c->dsn_ret = xstrdup("FULL");
+		else if (strcasecmp(arg, "hdrs") == 0)
+			c->dsn_ret = xstrdup("HDRS");
+		else {
+			c->dsn_ret = NULL;
+			snprintf(err, errlen, "-R %s: expected full or hdrs",
+			    arg);
+			return -1;
+		}
+		break;
+	case 'V': c->envid = arg; break;
+	case 'B':
+		if (strcasecmp(arg, "7BIT") && strcasecmp(arg, "8BITMIME")) {
+			snprintf(err, errlen, "-B %s: expected 7BIT or "
+			    "8BITMIME", arg);
+			return -1;
+		}
+		c->body_type = arg;
+		break;
+	case 'q': c->mode = MODE_FLUSH; c->queue_time = arg; break;
+	case 'v': case OPT_DEBUG: c->verbose = 1; break;
+	case 'C': c->config_file = arg; break;
+	case 'X': c->log_file = arg; break;
+	case 'L': c->syslog_tag = arg; break;
+	case 'O': case 'U': case 'G': case 'h': case 'n': break;
+	case 'A':
+		/* sendmail's -Am and -Ac; anything else names an account */
+		if (strcmp(arg, "m") && strcmp(arg, "c"))
+			c->account = arg;
+		break;
+	case 's': c->subject = arg; break;
+	case 'a': strlist_add(&c->attach, arg); break;
+	case 'H': strlist_add(&c->headers, arg); break;
+	case OPT_CC: strlist_add(&c->cc, arg); break;
+	case OPT_BCC: strlist_add(&c->bcc, arg); break;
+	case OPT_REPLY_TO: c->reply_to = arg; break;
+	case OPT_FROM: c->compose_from = arg; break;
+	case OPT_HTML: c->html = arg; break;
+	case OPT_BODY: c->body = arg; break;
+	case OPT_HOST: c->host = arg; break;
+	case OPT_PORT: c->port = arg; break;
+	case OPT_TLS:
+		if (strcmp(arg, "on") && strcmp(arg, "off") &&
+		    strcmp(arg, "starttls") && strcmp(arg, "implicit")) {
+			snprintf(err, errlen, "--tls %s: expected on, off, "
+			    "starttls or implicit", arg);
+			return -1;
+		}
+		c->tls = arg;
+		break;
+	case OPT_USER: c->user = arg; break;
+	case OPT_JSON: c->json = 1; break;
+	case OPT_DRY_RUN: c->dry_run = 1; break;
+	case OPT_NO_QUEUE: c->no_queue = 1; break;
+	case OPT_SERVERINFO: c->mode = MODE_SERVERINFO; break;
+	case OPT_LIST: c->mode = MODE_LIST; break;
+	case OPT_FLUSH: c->mode = MODE_FLUSH; break;
+	case OPT_DROP: c->mode = MODE_DROP; c->drop_id = arg; break;
+	case OPT_PRINT_CONFIG: c->mode = MODE_PRINTCONFIG; break;
+	case OPT_VERSION: c->mode = MODE_VERSION; break;
+	case OPT_HELP: c->mode = MODE_HELP; break;
+	}
+	return 0;
+unknown_o:
+	snprintf(err, errlen, "unknown option -o%s", arg);
+	return -1;
+unknown_b:
+	snprintf(err, errlen, "unsupported option -b%s", arg);
+	return -1;
+}
+
+static int
+is_composer_opt(int opt)
+{
+	return opt == 's' || opt == 'a' || opt == OPT_CC || opt == OPT_BCC ||
+	    opt == OPT_HTML || opt == OPT_BODY || opt == OPT_REPLY_TO;
+}
+
+int
+cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *prog = argc > 0 ? base_name(argv[0]) : "outbox";
+	int opt, idx, compose = 0, i;
+
+	memset(c, 0, sizeof(*c));
+	if (strcmp(prog, "mailq") == 0)
+		c->mode = MODE_LIST;
+	else if (strcmp(prog, "newaliases") == 0)
+		c->mode = MODE_NEWALIASES;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, &idx))
+	    != -1) {
+		if (opt == '?') {
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c",
+				    optopt);
+			else
+				snprintf(err, errlen, "unknown option %s",
+				    argv[optind - 1]);
+			return -1;
+		}
+		if (opt == ':') {
+			snprintf(err, errlen, "option %s needs a value",
+			    argv[optind - 1]);
+			return -1;
+		}
+		if (has_linebreak(optarg)) {
+			snprintf(err, errlen, "line break in the value of "
+			    "option %s", opt < 256 ? (char[]){ '-',
+			    (char)opt, 0 } : longopts[idx].name);
+			return -1;
+		}
+		if (is_composer_opt(opt))
+			compose = 1;
+		if (apply(c, opt, optarg, err, errlen) == -1)
+			return -1;
+	}
+	for (i = optind; i < argc; i++) {
+		if (has_linebreak(argv[i])) {
+			snprintf(err, errlen, "line break in argument %d", i);
+			return -1;
+		}
+		strlist_add(&c->args, argv[i]);
+	}
+	if (compose && c->mode == MODE_SEND)
+		c->mode = MODE_COMPOSE;
+	return 0;
+}
+
+void
+cli_free(struct cli *c)
+{
+	free(c->attach.v);
+	free(c->cc.v);
+	free(c->bcc.v);
+	free(c->headers.v);
+	free(c->args.v);
+	free(c->dsn_notify);
+	free(c->dsn_ret);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *
+cli_usage(void)
+{
+	return
+"usage: outbox [options] [--] recipient...\n"
+"       outbox -t [options] < message\n"
+"       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
+"       outbox --list | -q | --flush [ID...] | --drop ID\n"
+"       outbox --serverinfo | --print-config | --version | --help\n"
+"\n"
+"sendmail options:\n"
+"  -t              add recipients from To, Cc, Bcc (or Resent-*)\n"
+"  -i, -oi         a line with a single '.' does not end the input\n"
+"  -f ADDR, -r ADDR  envelope sender ('<>' for none)\n"
+"  -F NAME         full name for an added From header\n"
+"  -N DSN          never, or success,failure,delay\n"
+"  -R full|hdrs    DSN return\n"
+"  -V ENVID        DSN envelope id\n"
+"  -B 7BIT|8BITMIME  body type\n"
+"  -bm             send (default); -bp list the queue; -bi no-op\n"
+"  -q[TIME]        deliver queued messages now\n"
+"  -v              print the SMTP transcript on stderr\n"
+"  -C FILE         configuration file\n"
+"  -X FILE         log file\n"
+"  -L TAG          syslog tag\n"
+"  accepted and ignored: -oem -oee -oep -oeq -oew -om -odb -odi -oA*\n"
+"                        -O* -U -G -h N -Am -Ac -n\n"
+"\n"
+"outbox options:\n"
+"  -s, --subject TEXT     compose a message with this subject\n"
+"  -a, --attach FILE      attach a file (repeatable)\n"
+"      --cc ADDR, --bcc ADDR, --reply-to ADDR, --from ADDR\n"
+"  -H, --header 'N: V'    add a header field\n"
+"      --html FILE        HTML alternative\n"
+"      --body FILE        body text from FILE instead of stdin\n"
+"  -A, --account NAME     use this account\n"
+"      --host H, --port N, --tls on|off|starttls|implicit, --user U\n"
+"      --json             print the outcome as JSON\n"
+"      --dry-run          print envelope and message; send nothing\n"
+"      --no-queue         do not queue on temporary failure (exit 75)\n"
+"      --serverinfo       show the server's capabilities and certificate\n"
+"      --list             list the queue\n"
+"      --flush [ID...]    deliver queued messages now\n"
+"      --drop ID          remove a queued message\n"
+"      --print-config     show the settings in force (secrets masked)\n"
+"      --debug            same as -v\n"
+"      --version, --help\n";
+}

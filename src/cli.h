@@ -1,0 +1,74 @@
+/*
+ * cli.h -- the command line: sendmail flags and outbox's own options.
+ */
+#ifndef OUTBOX_CLI_H
+#define OUTBOX_CLI_H
+
+#include <stddef.h>
+
+enum cli_mode {
+	MODE_SEND = 0,		/* sendmail: stdin is a message */
+	MODE_COMPOSE,		/* composer flags: stdin is the body */
+	MODE_LIST,		/* mailq, -bp, --list */
+	MODE_FLUSH,		/* -q, --flush */
+	MODE_DROP,		/* --drop ID */
+	MODE_NEWALIASES,	/* newaliases, -bi */
+	MODE_SERVERINFO,
+	MODE_PRINTCONFIG,
+	MODE_VERSION,
+	MODE_HELP
+};
+
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
+struct cli {
+	enum cli_mode	 mode;
+	int		 read_rcpts;	/* -t */
+	int		 ignore_dots;	/* -i, -oi */
+	int		 verbose;	/* -v, --debug */
+	int		 dry_run;
+	int		 json;
+	int		 no_queue;
+	const char	*from;		/* -f, -r */
+	const char	*fullname;	/* -F */
+	char		*dsn_notify;	/* -N, normalised: "NEVER", ... */
+	char		*dsn_ret;	/* -R: "FULL" or "HDRS" */
+	const char	*envid;		/* -V */
+	const char	*body_type;	/* -B */
+	const char	*config_file;	/* -C */
+	const char	*log_file;	/* -X */
+	const char	*syslog_tag;	/* -L */
+	const char	*account;	/* -A, --account */
+	const char	*host;
+	const char	*port;
+	const char	*tls;		/* on|off|starttls|implicit */
+	const char	*user;
+	const char	*queue_time;	/* -q argument */
+	const char	*drop_id;
+	/* composer */
+	const char	*subject;
+	const char	*reply_to;
+	const char	*compose_from;	/* --from */
+	const char	*html;
+	const char	*body;
+	struct strlist	 attach;
+	struct strlist	 cc;
+	struct strlist	 bcc;
+	struct strlist	 headers;
+	/* what is left: recipients, or queue ids for --flush */
+	struct strlist	 args;
+};
+
+/*
+ * Parse argv (argv[0] picks sendmail/mailq/newaliases modes).  Returns 0,
+ * or -1 with err holding a one-line message for exit 64.
+ */
+int	cli_parse(struct cli *, int argc, char **argv, char *err, size_t);
+void	cli_free(struct cli *);
+/* The --help text. */
+const char *cli_usage(void);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * compat.c -- small portability shims.
+ */
+#include "autoconf.h"
+
+#include <string.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include "compat.h"
+
+void
+compat_bzero(void *p, size_t n)
+{
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(p, n);
+#else
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+#endif
+}
+
+void
+compat_nodump(int on)
+{
+#if defined(HAVE_PRCTL) && defined(PR_SET_DUMPABLE)
+	(void)prctl(PR_SET_DUMPABLE, on ? 0 : 1, 0, 0, 0);
+#else
+	(void)on;
+#endif
+}

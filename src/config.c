@@ -1,0 +1,1029 @@
+/*
+ * config.c -- msmtprc-syntax configuration: a keyword table with typed
+ * setters, `defaults` and `account` inheritance, file:line errors.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "config.h"
+#include "limits.h"
+#include "xmalloc.h"
+
+enum kw_type {
+	KW_STR,		/* any string */
+	KW_PATH,	/* string, ~/ expanded */
+	KW_BOOL,	/* on|off, empty = on */
+	KW_INT,		/* non-negative number */
+	KW_PORT,	/* 1..65535 */
+	KW_TIMEOUT,	/* off|seconds */
+	KW_DURATION,	/* N[smhdw] */
+	KW_HOSTS,	/* list of host names */
+	KW_HDR3,	/* auto|on|off */
+	KW_HDR2,	/* auto|off */
+	KW_TRI,		/* on|off, unset = -1 */
+	KW_ENUM		/* string from a list */
+};
+
+struct keyword {
+	const char	*name;
+	enum kw_type	 type;
+	size_t		 off;
+	const char	*choices;	/* KW_ENUM: '|'-separated; "*" extends */
+	int		 secret;
+};
+
+#define F(x)	offsetof(struct account, x)
+
+static const struct keyword keywords[] = {
+	{ "host", KW_HOSTS, F(hosts), NULL, 0 },
+	{ "port", KW_PORT, F(port), NULL, 0 },
+	{ "from", KW_STR, F(from), NULL, 0 },
+	{ "user", KW_STR, F(user), NULL, 0 },
+	{ "password", KW_STR, F(password), NULL, 1 },
+	{ "passwordeval", KW_STR, F(passwordeval), NULL, 0 },
+	{ "passwordenv", KW_STR, F(passwordenv), NULL, 0 },
+	{ "auth", KW_ENUM, F(auth), "on|off|plain|login|cram-md5|"
+	    "scram-sha-1|scram-sha-1-plus|scram-sha-256|scram-sha-256-plus|"
+	    "xoauth2|oauthbearer|external", 0 },
+	{ "tls", KW_BOOL, F(tls), NULL, 0 },
+	{ "tls_starttls", KW_TRI, F(tls_starttls), NULL, 0 },
+	{ "tls_trust_file", KW_PATH, F(tls_trust_file), NULL, 0 },
+	{ "tls_fingerprint", KW_STR, F(tls_fingerprint), NULL, 0 },
+	{ "tls_cert_file", KW_PATH, F(tls_cert_file), NULL, 0 },
+	{ "tls_key_file", KW_PATH, F(tls_key_file), NULL, 0 },
+	{ "tls_priorities", KW_STR, F(tls_priorities), NULL, 0 },
+	{ "tls_certcheck", KW_BOOL, F(tls_certcheck), NULL, 0 },
+	{ "domain", KW_STR, F(domain), NULL, 0 },
+	{ "timeout", KW_TIMEOUT, F(timeout), NULL, 0 },
+	{ "dsn_notify", KW_STR, F(dsn_notify), NULL, 0 },
+	{ "dsn_return", KW_ENUM, F(dsn_return), "off|headers|full", 0 },
+	{ "set_from_header", KW_HDR3, F(set_from_header), NULL, 0 },
+	{ "set_date_header", KW_HDR2, F(set_date_header), NULL, 0 },
+	{ "set_msgid_header", KW_HDR2, F(set_msgid_header), NULL, 0 },
+	{ "remove_bcc_headers", KW_BOOL, F(remove_bcc_headers), NULL, 0 },
+	{ "undisclosed_recipients", KW_BOOL, F(undisclosed_recipients), NULL,
+	    0 },
+	{ "aliases", KW_PATH, F(aliases), NULL, 0 },
+	{ "logfile", KW_PATH, F(logfile), NULL, 0 },
+	{ "syslog", KW_STR, F(syslog), NULL, 0 },
+	{ "source_ip", KW_STR, F(source_ip), NULL, 0 },
+	{ "proxy_host", KW_STR, F(proxy_host), NULL, 0 },
+	{ "proxy_port", KW_PORT, F(proxy_port), NULL, 0 },
+	{ "from_full_name", KW_STR, F(from_full_name), NULL, 0 },
+	{ "allow_from_override", KW_BOOL, F(allow_from_override), NULL, 0 },
+	{ "queue", KW_BOOL, F(queue), NULL, 0 },
+	{ "queue_dir", KW_PATH, F(queue_dir), NULL, 0 },
+	{ "queue_max_age", KW_DURATION, F(queue_max_age), NULL, 0 },
+	{ "rewrite_local_names", KW_BOOL, F(rewrite_local_names), NULL, 0 },
+};
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+/* msmtp keywords outbox does not implement: a warning, once each. */
+static const char *msmtp_only[] = {
+	"eval", "protocol", "lmtp", "socket", "tls_crl_file",
+	"tls_min_dh_prime_bits", "tls_host_override", "logfile_time_format",
+	"ntlmdomain", "auto_from", "maildomain", "add_missing_from_header",
+	"add_missing_date_header", "tls_nocertcheck", "tls_force_sslv3",
+	"tls_sha1_fingerprint", "tls_md5_fingerprint", "passwordeval_timeout",
+	NULL
+};
+
+static const struct keyword *
+keyword_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		if (strcmp(keywords[i].name, name) == 0)
+			return &keywords[i];
+	return NULL;
+}
+
+static void
+err_set(struct config_error *err, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+err_set(struct config_error *err, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	if (where)
+		n = (size_t)snprintf(err->msg, sizeof(err->msg), "%s: ", where);
+	if (n >= sizeof(err->msg))
+		n = sizeof(err->msg) - 1;
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+struct account *
+config_account_new(const char *name)
+{
+	struct account *a = xcalloc(1, sizeof(*a));
+
+	a->name = xstrdup(name);
+	a->tls = 1;
+	a->tls_starttls = -1;
+	a->tls_certcheck = 1;
+	a->timeout = DEFAULT_TIMEOUT_S;
+	a->set_from_header = HDR_AUTO;
+	a->set_date_header = HDR_AUTO;
+	a->set_msgid_header = HDR_AUTO;
+	a->remove_bcc_headers = 1;
+	a->allow_from_override = 1;
+	a->queue = 1;
+	a->queue_max_age = 5L * 24 * 3600;
+	a->rewrite_local_names = 1;
+	return a;
+}
+
+static void
+hosts_free(struct account *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nhosts; i++)
+		free(a->hosts[i]);
+	free(a->hosts);
+	a->hosts = NULL;
+	a->nhosts = 0;
+}
+
+static int
+is_string_type(enum kw_type t)
+{
+	return t == KW_STR || t == KW_PATH || t == KW_ENUM;
+}
+
+void
+config_account_free(struct account *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < NKEYWORDS; i++) {
+		char **p = (char **)((char *)a + keywords[i].off);
+
+		if (!is_string_type(keywords[i].type))
+			continue;
+		if (keywords[i].secret)
+			xfree_secret(*p);
+		else
+			free(*p);
+	}
+	hosts_free(a);
+	free(a->name);
+	free(a->file);
+	free(a);
+}
+
+/* Copy keyword i's value from src to dst. */
+static void
+copy_value(struct account *dst, const struct account *src, size_t i)
+{
+	const struct keyword *k = &keywords[i];
+	char *d = (char *)dst + k->off;
+	const char *s = (const char *)src + k->off;
+	size_t j;
+
+	if (k->type == KW_HOSTS) {
+		hosts_free(dst);
+		dst->hosts = xcalloc(src->nhosts, sizeof(char *));
+		for (j = 0; j < src->nhosts; j++)
+			dst->hosts[j] = xstrdup(src->hosts[j]);
+		dst->nhosts = src->nhosts;
+	} else if (is_string_type(k->type)) {
+		free(*(char **)d);
+		*(char **)d = *(char *const *)s ?
+		    xstrdup(*(char *const *)s) : NULL;
+	} else if (k->type == KW_DURATION)
+		*(long *)d = *(const long *)s;
+	else
+		*(int *)d = *(const int *)s;
+	dst->set |= 1ULL << i;
+}
+
+/* Take every setting src has set (inheritance). */
+static void
+inherit(struct account *dst, const struct account *src)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		if (src->set & (1ULL << i))
+			copy_value(dst, src, i);
+}
+
+static char *
+expand_path(const char *v)
+{
+	const char *home;
+
+	if (v[0] != '~' || (v[1] != '/' && v[1] != '\0'))
+		return xstrdup(v);
+	home = getenv("HOME");
+	if (home == NULL) {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : "/";
+	}
+	return xasprintf("%s%s", home, v + 1);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (*v == '\0' || strcmp(v, "on") == 0)
+		*out = 1;
+	else if (strcmp(v, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_num(const char *v, long max, long *out)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+parse_duration(const char *v, long *out)
+{
+	char *end;
+	long n, mult = 1;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	default: return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	if (n > 100L * 365 * 86400 / mult)
+		return -1;
+	*out = n * mult;
+	return 0;
+}
+
+static int
+enum_ok(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncasecmp(p, v, n) == 0)
+			return 1;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	return 0;
+}
+
+static int
+set_hosts(struct account *a, const char *v)
+{
+	char *copy = xstrdup(v), *p = copy, *tok;
+
+	hosts_free(a);
+	while ((tok = strsep(&p, ", \t")) != NULL) {
+		if (*tok == '\0')
+			continue;
+		a->hosts = xrealloc(a->hosts, (a->nhosts + 1) * sizeof(char *));
+		a->hosts[a->nhosts++] = xstrdup(tok);
+	}
+	free(copy);
+	return a->nhosts ? 0 : -1;
+}
+
+static int
+set_value(struct account *a, const struct keyword *k, const char *v)
+{
+	char *d = (char *)a + k->off;
+	long n;
+	int b;
+
+	switch (k->type) {
+	case KW_STR:
+	case KW_PATH:
+	case KW_ENUM:
+		if (k->type == KW_ENUM && !enum_ok(k->choices, v))
+			return -1;
+		if (k->secret)
+			xfree_secret(*(char **)d);
+		else
+			free(*(char **)d);
+		*(char **)d = k->type == KW_PATH ? expand_path(v) :
+		    xstrdup(v);
+		if (k->type == KW_ENUM) {
+			char *p;
+
+			for (p = *(char **)d; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		}
+		return 0;
+	case KW_BOOL:
+	case KW_TRI:
+		if (parse_bool(v, &b) == -1)
+			return -1;
+		*(int *)d = b;
+		return 0;
+	case KW_INT:
+		if (parse_num(v, 1000000, &n) == -1)
+			return -1;
+		*(int *)d = (int)n;
+		return 0;
+	case KW_PORT:
+		if (parse_num(v, 65535, &n) == -1 || n == 0)
+			return -1;
+		*(int *)d = (int)n;
+		return 0;
+	case KW_TIMEOUT:
+		if (strcmp(v, "off") == 0)
+			n = 0;
+		else if (parse_num(v, 86400, &n) == -1)
+			return -1;
+		*(int *)d = (int)n;
+		return 0;
+	case KW_DURATION:
+		if (parse_duration(v, &n) == -1)
+			return -1;
+		*(long *)d = n;
+		return 0;
+	case KW_HOSTS:
+		return set_hosts(a, v);
+	case KW_HDR3:
+	case KW_HDR2:
+		if (strcmp(v, "auto") == 0)
+			*(int *)d = HDR_AUTO;
+		else if (strcmp(v, "off") == 0)
+			*(int *)d = HDR_OFF;
+		else if (k->type == KW_HDR3 && (strcmp(v, "on") == 0 ||
+		    *v == '\0'))
+			*(int *)d = HDR_ON;
+		else
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *
+type_hint(const struct keyword *k)
+{
+	switch (k->type) {
+	case KW_BOOL: case KW_TRI: return "on or off";
+	case KW_INT: return "a number";
+	case KW_PORT: return "a port number from 1 to 65535";
+	case KW_TIMEOUT: return "off or a number of seconds";
+	case KW_DURATION: return "a duration such as 30m, 4h or 5d";
+	case KW_HOSTS: return "one or more host names";
+	case KW_HDR3: return "auto, on or off";
+	case KW_HDR2: return "auto or off";
+	case KW_ENUM: return k->choices;
+	default: return "a value";
+	}
+}
+
+int
+config_set(struct account *a, const char *key, const char *value,
+    const char *where, struct config_error *err)
+{
+	const struct keyword *k = keyword_find(key);
+	const char *p;
+
+	if (k == NULL) {
+		err_set(err, where, "unknown keyword '%s'", key);
+		return -1;
+	}
+	for (p = value; *p; p++) {
+		if (*p == '\r' || *p == '\n') {
+			err_set(err, where, "line break in value of '%s'",
+			    key);
+			return -1;
+		}
+	}
+	if (set_value(a, k, value) == -1) {
+		if (k->secret)
+			err_set(err, where, "invalid value for '%s'", key);
+		else
+			err_set(err, where, "invalid value '%s' for '%s': "
+			    "expected %s", value, key, type_hint(k));
+		return -1;
+	}
+	a->set |= 1ULL << (size_t)(k - keywords);
+	return 0;
+}
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->defaults = config_account_new("defaults");
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nacct; i++)
+		config_account_free(c->acct[i]);
+	free(c->acct);
+	config_account_free(c->defaults);
+	free(c->default_alias);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct account *
+find(struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nacct; i++)
+		if (strcmp(c->acct[i]->name, name) == 0)
+			return c->acct[i];
+	return NULL;
+}
+
+struct account *
+config_account(struct config *c, const char *name)
+{
+	return find(c, name);
+}
+
+struct account *
+config_account_by_from(struct config *c, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->nacct; i++)
+		if (c->acct[i]->from &&
+		    strcasecmp(c->acct[i]->from, addr) == 0)
+			return c->acct[i];
+	return NULL;
+}
+
+/* Split "value" or "\"quoted value\"" (msmtp quoting). */
+static int
+unquote(char *v, const char **why)
+{
+	char *r, *w;
+
+	if (*v != '"')
+		return 0;
+	for (r = v + 1, w = v; *r && *r != '"'; r++) {
+		if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+			r++;
+		*w++ = *r;
+	}
+	if (*r != '"') {
+		*why = "unterminated quoted value";
+		return -1;
+	}
+	for (r++; *r == ' ' || *r == '\t'; r++)
+		;
+	if (*r) {
+		*why = "text after quoted value";
+		return -1;
+	}
+	*w = '\0';
+	return 0;
+}
+
+struct parse_state {
+	struct config	*c;
+	struct account	*cur;		/* NULL before the first section */
+	int		 in_defaults;
+	const char	*name;
+	int		 msmtp;
+	int		 perm_ok;
+	unsigned long long warned;	/* msmtp keywords warned about */
+	char		 where[1100];
+};
+
+static int
+new_account(struct parse_state *ps, char *args, struct config_error *err)
+{
+	char *name = args, *parents = strchr(args, ':'), *p, *tok;
+	struct account *a, *old, *par;
+	size_t i;
+
+	if (parents)
+		*parents++ = '\0';
+	name[strcspn(name, " \t")] = '\0';
+	if (*name == '\0') {
+		err_set(err, ps->where, "account without a name");
+		return -1;
+	}
+	if ((old = find(ps->c, name)) != NULL) {
+		if (old->file && strcmp(old->file, ps->name) == 0) {
+			err_set(err, ps->where, "account '%s' defined twice",
+			    name);
+			return -1;
+		}
+		/* A later file overrides an earlier one's account. */
+		for (i = 0; i < ps->c->nacct; i++)
+			if (ps->c->acct[i] == old)
+				break;
+		memmove(&ps->c->acct[i], &ps->c->acct[i + 1],
+		    (ps->c->nacct - i - 1) * sizeof(*ps->c->acct));
+		ps->c->nacct--;
+		config_account_free(old);
+	}
+	a = config_account_new(name);
+	a->file = xstrdup(ps->name);
+	inherit(a, ps->c->defaults);
+	for (p = parents; p && (tok = strsep(&p, ",")) != NULL; ) {
+		tok += strspn(tok, " \t");
+		tok[strcspn(tok, " \t")] = '\0';
+		if (*tok == '\0')
+			continue;
+		if ((par = find(ps->c, tok)) == NULL) {
+			err_set(err, ps->where, "account '%s' inherits from "
+			    "unknown account '%s'", name, tok);
+			config_account_free(a);
+			return -1;
+		}
+		inherit(a, par);
+	}
+	ps->c->acct = xrealloc(ps->c->acct,
+	    (ps->c->nacct + 1) * sizeof(*ps->c->acct));
+	ps->c->acct[ps->c->nacct++] = a;
+	ps->cur = a;
+	ps->in_defaults = 0;
+	return 0;
+}
+
+static void
+msmtp_warn(struct parse_state *ps, const char *key)
+{
+	size_t i;
+
+	for (i = 0; msmtp_only[i]; i++)
+		if (strcmp(msmtp_only[i], key) == 0)
+			break;
+	if (msmtp_only[i] && i < 64) {
+		if (ps->warned & (1ULL << i))
+			return;
+		ps->warned |= 1ULL << i;
+	}
+	fprintf(stderr, "outbox: warning: %s: ignoring msmtp keyword '%s'\n",
+	    ps->where, key);
+}
+
+static int
+parse_line(struct parse_state *ps, char *line, struct config_error *err)
+{
+	char *key, *val;
+	const char *why;
+	struct account *target;
+	size_t len;
+
+	key = line + strspn(line, " \t");
+	len = strlen(key);
+	while (len && (key[len - 1] == ' ' || key[len - 1] == '\t' ||
+	    key[len - 1] == '\r'))
+		key[--len] = '\0';
+	if (*key == '\0' || *key == '#')
+		return 0;
+	val = key + strcspn(key, " \t");
+	if (*val)
+		*val++ = '\0';
+	val += strspn(val, " \t");
+	if (strcmp(key, "defaults") == 0) {
+		ps->in_defaults = 1;
+		ps->cur = NULL;
+		return 0;
+	}
+	if (strcmp(key, "account") == 0)
+		return new_account(ps, val, err);
+	if (unquote(val, &why) == -1) {
+		err_set(err, ps->where, "%s", why);
+		return -1;
+	}
+	if (keyword_find(key) == NULL && ps->msmtp) {
+		msmtp_warn(ps, key);
+		return 0;
+	}
+	if (strcmp(key, "password") == 0 && !ps->perm_ok) {
+		err_set(err, ps->where, "holds a password but the file is "
+		    "readable by group or others (chmod 600 it)");
+		return -1;
+	}
+	if (ps->in_defaults)
+		target = ps->c->defaults;
+	else {
+		/* Settings before any section form the account "default". */
+		if (ps->cur == NULL) {
+			char dflt[] = "default";
+
+			if (new_account(ps, dflt, err) == -1)
+				return -1;
+		}
+		target = ps->cur;
+	}
+	return config_set(target, key, val, ps->where, err);
+}
+
+int
+config_parse(struct config *c, const char *text, size_t len,
+    const char *name, int msmtp, int perm_ok, struct config_error *err)
+{
+	struct parse_state ps;
+	char line[CONFIG_LINE_MAX + 1];
+	size_t i = 0, n;
+	int lineno = 0, rc = 0;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.c = c;
+	ps.name = name;
+	ps.msmtp = msmtp;
+	ps.perm_ok = perm_ok;
+	c->msmtp = msmtp;
+	while (i < len && rc == 0) {
+		const char *nl = memchr(text + i, '\n', len - i);
+
+		n = nl ? (size_t)(nl - (text + i)) : len - i;
+		lineno++;
+		snprintf(ps.where, sizeof(ps.where), "%s:%d", name, lineno);
+		if (n > CONFIG_LINE_MAX) {
+			err_set(err, ps.where, "line too long");
+			rc = -1;
+		} else if (memchr(text + i, '\0', n) != NULL) {
+			err_set(err, ps.where, "NUL byte in line");
+			rc = -1;
+		} else {
+			memcpy(line, text + i, n);
+			line[n] = '\0';
+			rc = parse_line(&ps, line, err);
+			compat_bzero(line, n);
+		}
+		i += n + 1;
+	}
+	return rc;
+}
+
+/* Read and parse one file; 1 if it does not exist. */
+static int
+load_file(struct config *c, const char *path, int msmtp,
+    struct config_error *err)
+{
+	struct buf b;
+	struct stat st;
+	char chunk[IO_CHUNK];
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 1;
+		err_set(err, NULL, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Checks are made on the opened file, not on the name. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(err, NULL, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	buf_init(&b, CONFIG_SIZE_MAX);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			err_set(err, NULL, "%s: file too large", path);
+			close(fd);
+			buf_free(&b);
+			return -1;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		err_set(err, NULL, "%s: %s", path, strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	rc = config_parse(c, b.data ? b.data : "", b.len, path, msmtp,
+	    (st.st_mode & 077) == 0, err);
+	buf_free(&b);
+	if (rc == 0) {
+		free(c->path);
+		c->path = xstrdup(path);
+	}
+	return rc;
+}
+
+static char *
+xdg_path(const char *var, const char *fallback, const char *rest)
+{
+	const char *x = getenv(var), *home = getenv("HOME");
+
+	if (x && *x == '/')
+		return xasprintf("%s/%s", x, rest);
+	if (home == NULL) {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : "/";
+	}
+	return xasprintf("%s/%s/%s", home, fallback, rest);
+}
+
+int
+config_load(struct config *c, const char *path, struct config_error *err)
+{
+	char *user[2];
+	int rc, found = 0, sys;
+	size_t i;
+
+	if (path) {
+		rc = load_file(c, path, 0, err);
+		if (rc == 1)
+			err_set(err, NULL, "%s: %s", path, strerror(ENOENT));
+		return rc ? -1 : 0;
+	}
+	sys = load_file(c, "/etc/outbox.conf", 0, err);
+	if (sys == -1)
+		return -1;
+	user[0] = xdg_path("XDG_CONFIG_HOME", ".config", "outbox/config");
+	rc = load_file(c, user[0], 0, err);
+	free(user[0]);
+	if (rc == -1)
+		return -1;
+	if (rc == 0 || sys == 0)
+		return 0;
+	/* No outbox file at all: read msmtp's, as msmtp does: the system
+	   file, then the first user file found. */
+	if (load_file(c, "/etc/msmtprc", 1, err) == -1)
+		return -1;
+	user[0] = xdg_path("HOME", ".", ".msmtprc");
+	user[1] = xdg_path("XDG_CONFIG_HOME", ".config", "msmtp/config");
+	for (i = 0, rc = 1; i < 2; i++) {
+		if (!found && (rc = load_file(c, user[i], 1, err)) != 1)
+			found = 1;
+		free(user[i]);
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+int
+config_finish(struct account *a, struct config_error *err)
+{
+	if (!a->tls)
+		a->tls_mode = TLSM_OFF;
+	else if (a->tls_starttls == 1)
+		a->tls_mode = TLSM_STARTTLS;
+	else if (a->tls_starttls == 0)
+		a->tls_mode = TLSM_IMPLICIT;
+	else
+		a->tls_mode = a->port == 465 ? TLSM_IMPLICIT : TLSM_STARTTLS;
+	if (a->port == 0)
+		a->port = a->tls_mode == TLSM_OFF ? 25 :
+		    a->tls_mode == TLSM_IMPLICIT ? 465 : 587;
+	if (a->auth == NULL)
+		a->auth_on = a->user != NULL;
+	else
+		a->auth_on = strcmp(a->auth, "off") != 0;
+	if (a->auth_on && a->user == NULL && (a->auth == NULL ||
+	    strcmp(a->auth, "external") != 0)) {
+		err_set(err, NULL, "account %s: auth is on but no user is set",
+		    a->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read from fd into b until EOF or the deadline; -1 on timeout. */
+static int
+drain(int fd, struct buf *b, time_t deadline, int *full)
+{
+	char chunk[1024];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	ssize_t n;
+	int left;
+
+	for (;;) {
+		left = (int)(deadline - time(NULL));
+		if (left <= 0)
+			return -1;
+		if (poll(&pfd, 1, left * 1000) <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n <= 0)
+			return 0;
+		if (buf_add(b, chunk, (size_t)n) == -1)
+			*full = 1;
+		compat_bzero(chunk, sizeof(chunk));
+	}
+}
+
+/* Run cmd via /bin/sh -c; the first line of its output is the secret. */
+static int
+password_eval(const struct account *a, char **out, struct config_error *err)
+{
+	int outp[2], errp[2], status, full = 0, rc = -1;
+	struct buf o, e;
+	time_t deadline;
+	pid_t pid;
+	char *nl, *msg;
+
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		err_set(err, NULL, "passwordeval: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		err_set(err, NULL, "passwordeval: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull != -1)
+			dup2(devnull, 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		execl("/bin/sh", "sh", "-c", a->passwordeval, (char *)NULL);
+		_exit(127);
+	}
+	close(outp[1]);
+	close(errp[1]);
+	buf_init(&o, PASSWORD_MAX);
+	buf_init(&e, 4096);
+	deadline = time(NULL) + (a->timeout ? a->timeout : DEFAULT_TIMEOUT_S);
+	if (drain(outp[0], &o, deadline, &full) == -1 ||
+	    drain(errp[0], &e, deadline, &full) == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		err_set(err, NULL, "passwordeval of account %s did not finish "
+		    "within %d s", a->name, (int)(deadline - time(NULL) +
+		    (a->timeout ? a->timeout : DEFAULT_TIMEOUT_S)));
+		goto done;
+	}
+	waitpid(pid, &status, 0);
+	nl = e.data ? strchr(e.data, '\n') : NULL;
+	if (nl && nl[1] == '\0')
+		*nl = '\0';
+	msg = e.data ? e.data : "";
+	for (nl = msg; *nl; nl++)
+		if (*nl == '\n' || *nl == '\r')
+			*nl = ' ';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		err_set(err, NULL, "passwordeval of account %s failed "
+		    "(exit %d)%s%s", a->name, WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status),
+		    *msg ? ": " : "", msg);
+		goto done;
+	}
+	if (full) {
+		err_set(err, NULL, "passwordeval of account %s: output "
+		    "longer than %d bytes", a->name, PASSWORD_MAX);
+		goto done;
+	}
+	if (o.data)
+		o.data[strcspn(o.data, "\r\n")] = '\0';
+	if (o.data == NULL || o.data[0] == '\0') {
+		err_set(err, NULL, "passwordeval of account %s printed no "
+		    "password", a->name);
+		goto done;
+	}
+	*out = xstrdup(o.data);
+	rc = 0;
+done:
+	close(outp[0]);
+	close(errp[0]);
+	buf_free(&o);
+	buf_free(&e);
+	return rc;
+}
+
+int
+config_password(const struct account *a, char **out, struct config_error *err)
+{
+	const char *v;
+
+	*out = NULL;
+	if (a->password) {
+		*out = xstrdup(a->password);
+		return 0;
+	}
+	if (a->passwordeval)
+		return password_eval(a, out, err);
+	if (a->passwordenv) {
+		if ((v = getenv(a->passwordenv)) == NULL || *v == '\0') {
+			err_set(err, NULL, "account %s: passwordenv %s is not "
+			    "set", a->name, a->passwordenv);
+			return -1;
+		}
+		*out = xstrdup(v);
+		return 0;
+	}
+	if ((v = getenv("OUTBOX_PASSWORD")) != NULL && *v)
+		*out = xstrdup(v);
+	return 0;
+}
+
+static void
+print_value(FILE *fp, const struct account *a, const struct keyword *k)
+{
+	const char *d = (const char *)a + k->off;
+	static const char *hdr[] = { "off", "auto", "on" };
+	size_t i;
+
+	fprintf(fp, "%-24s ", k->name);
+	switch (k->type) {
+	case KW_HOSTS:
+		for (i = 0; i < a->nhosts; i++)
+			fprintf(fp, "%s%s", i ? "," : "", a->hosts[i]);
+		break;
+	case KW_STR: case KW_PATH: case KW_ENUM:
+		if (*(char *const *)d == NULL)
+			fputs("(unset)", fp);
+		else
+			fputs(k->secret ? "********" : *(char *const *)d, fp);
+		break;
+	case KW_BOOL:
+		fputs(*(const int *)d ? "on" : "off", fp);
+		break;
+	case KW_TRI:
+		fputs(*(const int *)d < 0 ? "(unset)" : *(const int *)d ?
+		    "on" : "off", fp);
+		break;
+	case KW_TIMEOUT:
+		if (*(const int *)d == 0)
+			fputs("off", fp);
+		else
+			fprintf(fp, "%d", *(const int *)d);
+		break;
+	case KW_DURATION:
+		fprintf(fp, "%lds", *(const long *)d);
+		break;
+	case KW_HDR3: case KW_HDR2:
+		fputs(hdr[*(const int *)d], fp);
+		break;
+	default:
+		fprintf(fp, "%d", *(const int *)d);
+		break;
+	}
+	fputc('\n', fp);
+}
+
+void
+config_print(const struct account *a, const char *source, void *fpv)
+{
+	FILE *fp = fpv;
+	static const char *modes[] = { "off", "starttls", "implicit" };
+	size_t i;
+
+	fprintf(fp, "# account %s from %s\n", a->name,
+	    source ? source : "(command line)");
+	for (i = 0; i < NKEYWORDS; i++)
+		print_value(fp, a, &keywords[i]);
+	fprintf(fp, "# tls mode: %s, port %d, auth %s\n",
+	    modes[a->tls_mode], a->port, a->auth_on ? "on" : "off");
+}

@@ -1,0 +1,137 @@
+/*
+ * config.h -- msmtprc-syntax configuration: accounts and their settings.
+ *
+ * config_load() finds and reads the files (SPEC §4); every error names the
+ * file and line.  Settings are kept per account, already inherited from
+ * `defaults` and parent accounts; derived values (port, TLS mode, auth)
+ * are computed by config_finish() once command-line overrides are in.
+ */
+#ifndef OUTBOX_CONFIG_H
+#define OUTBOX_CONFIG_H
+
+#include <stddef.h>
+
+enum tls_mode {
+	TLSM_OFF = 0,
+	TLSM_STARTTLS,
+	TLSM_IMPLICIT
+};
+
+enum hdr_mode {
+	HDR_OFF = 0,
+	HDR_AUTO,	/* add when missing */
+	HDR_ON		/* always set (replace) */
+};
+
+struct account {
+	char	*name;
+	char	*file;		/* where it was defined */
+	int	 line;
+
+	char	**hosts;	/* "host" may list several, tried in order */
+	size_t	 nhosts;
+	int	 port;		/* 0: derived from the TLS mode */
+	char	*from;
+	char	*user;
+	char	*password;
+	char	*passwordeval;
+	char	*passwordenv;
+	char	*auth;		/* "on", "off", a mechanism, or NULL */
+	int	 tls;		/* on by default */
+	int	 tls_starttls;	/* -1: derived from port */
+	char	*tls_trust_file;
+	char	*tls_fingerprint;
+	char	*tls_cert_file;
+	char	*tls_key_file;
+	char	*tls_priorities;
+	int	 tls_certcheck;
+	char	*domain;
+	int	 timeout;	/* seconds; 0 = none */
+	char	*dsn_notify;
+	char	*dsn_return;
+	int	 set_from_header;	/* enum hdr_mode */
+	int	 set_date_header;
+	int	 set_msgid_header;
+	int	 remove_bcc_headers;
+	int	 undisclosed_recipients;
+	char	*aliases;
+	char	*logfile;
+	char	*syslog;
+	char	*source_ip;
+	char	*proxy_host;
+	int	 proxy_port;
+	char	*from_full_name;
+	int	 allow_from_override;
+	int	 queue;
+	char	*queue_dir;
+	long	 queue_max_age;	/* seconds */
+	int	 rewrite_local_names;
+
+	/* derived by config_finish() */
+	enum tls_mode tls_mode;
+	int	 auth_on;
+
+	unsigned long long set;	/* bit per keyword: set in this account */
+};
+
+struct config {
+	struct account	**acct;
+	size_t		  nacct;
+	struct account	 *defaults;	/* what `defaults` lines set */
+	char		 *default_alias; /* `account default : NAME` */
+	char		 *path;		/* the file read, or NULL */
+	int		  msmtp;	/* read from an msmtp file */
+};
+
+struct config_error {
+	char	 msg[1024];
+};
+
+void	config_init(struct config *);
+void	config_free(struct config *);
+
+/*
+ * Load the configuration: path if given (-C), else the system file then
+ * the first user file found, else msmtp's files.  Missing files are not
+ * an error (config-less use); returns 0, or -1 with err set (exit 78).
+ */
+int	config_load(struct config *, const char *path, struct config_error *);
+
+/*
+ * Parse one file's text.  name is used in messages; msmtp selects the
+ * lenient rules for unknown keywords; perm_ok is false when the file is
+ * readable by group or others (then `password` is an error).
+ */
+int	config_parse(struct config *, const char *text, size_t len,
+	    const char *name, int msmtp, int perm_ok, struct config_error *);
+
+/* Account by name ("default" follows `account default : NAME`). */
+struct account *config_account(struct config *, const char *name);
+/* First account whose `from` equals addr (case-insensitive), or NULL. */
+struct account *config_account_by_from(struct config *, const char *addr);
+/* A fresh account with the built-in defaults (for config-less use). */
+struct account *config_account_new(const char *name);
+void	config_account_free(struct account *);
+
+/*
+ * Set one keyword on an account as if read from a file (command-line
+ * overrides use this).  Returns 0 or -1 with err set.
+ */
+int	config_set(struct account *, const char *key, const char *value,
+	    const char *where, struct config_error *);
+
+/* Compute derived settings; -1 with err on contradictions. */
+int	config_finish(struct account *, struct config_error *);
+
+/*
+ * The password: `password`, else `passwordeval` (first line of its
+ * output), else `passwordenv`, else $OUTBOX_PASSWORD.  *out is NULL when
+ * none is configured.  Returns 0, or -1 with err set (exit 78).
+ */
+int	config_password(const struct account *, char **out,
+	    struct config_error *);
+
+/* Print the account's effective settings, secrets masked. */
+void	config_print(const struct account *, const char *source, void *fp);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * deliver.h -- one delivery attempt: net -> transport -> session.
+ *
+ * Shared by sending and (later) by queue flushing.  Tries the account's
+ * hosts in order while the failure is a temporary one before MAIL.
+ */
+#ifndef OUTBOX_DELIVER_H
+#define OUTBOX_DELIVER_H
+
+#include "config.h"
+#include "envelope.h"
+#include "result.h"
+#include "session.h"
+
+struct deliver_params {
+	const struct account	*acct;
+	const char		*password;	/* NULL if none */
+	const struct envelope	*env;
+	int			 fd;		/* the spooled message */
+	int			 probe_only;	/* --serverinfo */
+	struct session_info	*info;		/* filled if not NULL */
+};
+
+/* Returns 0 when accepted; -1 with r describing the failure. */
+int	deliver(const struct deliver_params *, struct result *);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * dotstuff.c -- CRLF normalisation and dot-stuffing across buffers.
+ */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "dotstuff.h"
+
+void
+dotstuff_init(struct dotstuff *d, int stuff)
+{
+	d->state = DS_BOL;
+	d->stuff = stuff;
+}
+
+size_t
+dotstuff_filter(struct dotstuff *d, const char *in, size_t n, char *out)
+{
+	const char *end = in + n, *p;
+	char *o = out;
+
+	while (in < end) {
+		if (d->state == DS_CR) {
+			d->state = DS_BOL;
+			if (*in == '\n') {
+				in++;
+				continue;
+			}
+		}
+		if (d->state == DS_BOL && *in == '.' && d->stuff)
+			*o++ = '.';
+		/* Copy the run of ordinary bytes in one go. */
+		for (p = in; p < end && *p != '\r' && *p != '\n'; p++)
+			;
+		if (p > in) {
+			memcpy(o, in, (size_t)(p - in));
+			o += p - in;
+			d->state = DS_MID;
+			in = p;
+			if (in == end)
+				break;
+		}
+		*o++ = '\r';
+		*o++ = '\n';
+		d->state = *in == '\r' ? DS_CR : DS_BOL;
+		in++;
+	}
+	return (size_t)(o - out);
+}
+
+size_t
+dotstuff_finish(struct dotstuff *d, char *out, int dot)
+{
+	char *o = out;
+
+	if (d->state == DS_MID) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	d->state = DS_BOL;
+	if (dot) {
+		memcpy(o, ".\r\n", 3);
+		o += 3;
+	}
+	return (size_t)(o - out);
+}

@@ -1,0 +1,26 @@
+/*
+ * limits.h -- every bound outbox puts on data it did not produce.
+ *
+ * One header so that a reviewer can see at a glance how much a hostile
+ * server, message or configuration file can make outbox hold.
+ */
+#ifndef OUTBOX_LIMITS_H
+#define OUTBOX_LIMITS_H
+
+#define REPLY_LINE_MAX		2048	/* one server reply line, CRLF incl. */
+#define REPLY_LINES_MAX		128	/* lines in one multi-line reply */
+#define REPLY_TEXT_MAX		16384	/* joined text of one reply */
+#define CMD_LINE_MAX		2048	/* one SMTP command we send */
+#define ADDR_MAX		998	/* one address (local@domain) */
+#define HEADER_BLOCK_MAX	(1024 * 1024)	/* all header fields */
+#define HEADER_FIELDS_MAX	10000	/* header fields in one message */
+#define CONFIG_LINE_MAX		4096	/* one configuration line */
+#define CONFIG_SIZE_MAX		(1024 * 1024)	/* one configuration file */
+#define RCPT_MAX		10000	/* recipients of one message */
+#define PASSWORD_MAX		4096	/* output of passwordeval we keep */
+#define IO_CHUNK		(64 * 1024)	/* read/write granularity */
+#define WBUF_SIZE		(128 * 1024)	/* transport write buffer */
+#define RBUF_SIZE		(16 * 1024)	/* transport read buffer */
+#define DEFAULT_TIMEOUT_S	60
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * main.c -- wiring: argv -> config -> message -> envelope -> deliver ->
+ * exit code.  The only place that owns process state and calls exit().
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "codec.h"
+#include "compat.h"
+#include "compose.h"
+#include "config.h"
+#include "deliver.h"
+#include "envelope.h"
+#include "log.h"
+#include "msg.h"
+#include "queue.h"
+#include "result.h"
+#include "xmalloc.h"
+
+/* Exit codes main() uses directly; result.c owns the full table. */
+#define EXIT_USAGE	64
+#define EXIT_CONFIG	78
+
+struct job {
+	struct cli	 cli;
+	struct config	 cfg;
+	struct account	*acct;		/* chosen, owned by cfg or by us */
+	int		 own_acct;
+	struct msg	 msg;
+	struct envelope	 env;
+	struct queue	 q;
+	int		 spool_fd;
+	char		*spool_id;
+	char		*msgid;
+	struct result	 r;
+	double		 start;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+die_usage(const char *msg)
+{
+	log_error("%s (see outbox --help)", msg);
+	exit(EXIT_USAGE);
+}
+
+static void
+die_config(const char *msg)
+{
+	log_error("%s", msg);
+	exit(EXIT_CONFIG);
+}
+
+/* "user@host" for this process, xmalloc'd. */
+static char *
+local_sender(const struct account *a)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[256];
+	const char *user = pw ? pw->pw_name : getenv("LOGNAME");
+
+	if (a->domain && strchr(a->domain, '.'))
+		snprintf(host, sizeof(host), "%s", a->domain);
+	else if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return xasprintf("%s@%s", user ? user : "nobody", host);
+}
+
+/* The GECOS full name, up to the first comma, or NULL. */
+static char *
+gecos_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	size_t n;
+
+	if (pw == NULL || pw->pw_gecos == NULL || pw->pw_gecos[0] == '\0')
+		return NULL;
+	n = strcspn(pw->pw_gecos, ",");
+	return n ? xstrndup(pw->pw_gecos, n) : NULL;
+}
+
+/* Strip "<...>" from a -f value; "" for the null sender. */
+static char *
+sender_arg(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
+		return xstrndup(v + 1, n - 2);
+	return xstrdup(v);
+}
+
+/* The sender used to pick an account: -f, or the From of a -t message. */
+static char *
+selector_address(struct job *j)
+{
+	struct addr_list l = { NULL, 0 };
+	const char *why;
+	char *v, *out = NULL;
+	long i;
+
+	if (j->cli.from)
+		return sender_arg(j->cli.from);
+	if (!j->cli.read_rcpts || (i = msg_find(&j->msg, "From", 0)) < 0)
+		return NULL;
+	v = msg_value(&j->msg, (size_t)i);
+	if (addr_parse_list(v, &l, &why) == 0 && l.n > 0)
+		out = xstrdup(l.v[0].spec);
+	free(v);
+	addr_list_free(&l);
+	return out;
+}
+
+static void
+override(struct account *a, const char *key, const char *v)
+{
+	struct config_error err;
+
+	if (v && config_set(a, key, v, "command line", &err) == -1)
+		die_usage(err.msg);
+}
+
+/* -A, else the account whose from matches, else "default". */
+static void
+choose_account(struct job *j, const char *sender)
+{
+	struct cli *c = &j->cli;
+	struct config_error err;
+	char *msg;
+
+	if (c->account) {
+		j->acct = config_account(&j->cfg, c->account);
+		if (j->acct == NULL) {
+			msg = xasprintf("account '%s' not found%s%s",
+			    c->account, j->cfg.path ? " in " : "",
+			    j->cfg.path ? j->cfg.path : "");
+			die_config(msg);
+		}
+	}
+	if (j->acct == NULL && sender)
+		j->acct = config_account_by_from(&j->cfg, sender);
+	if (j->acct == NULL)
+		j->acct = config_account(&j->cfg, "default");
+	if (j->acct == NULL) {
+		if (j->cfg.nacct > 0 && c->host == NULL) {
+			msg = xasprintf("no account chosen and no account "
+			    "'default' in %s (use -A NAME)", j->cfg.path);
+			die_config(msg);
+		}
+		j->acct = config_account_new("default");
+		j->own_acct = 1;
+	}
+	override(j->acct, "host", c->host);
+	override(j->acct, "port", c->port);
+	override(j->acct, "user", c->user);
+	override(j->acct, "logfile", c->log_file);
+	if (c->tls) {
+		override(j->acct, "tls", strcmp(c->tls, "off") ? "on" : "off");
+		if (strcmp(c->tls, "starttls") == 0)
+			override(j->acct, "tls_starttls", "on");
+		else if (strcmp(c->tls, "implicit") == 0)
+			override(j->acct, "tls_starttls", "off");
+	}
+	if (config_finish(j->acct, &err) == -1)
+		die_config(err.msg);
+}
+
+/* Turn an argument or header into recipients; exit on bad ones. */
+static void
+add_recipients(struct job *j, struct addr_list *l, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strchr(l->v[i].spec, '@') == NULL) {
+			log_error("recipient '%s' (%s): local name with no "
+			    "alias to resolve it", l->v[i].spec, what);
+			exit(67);
+		}
+		envelope_add_rcpt(&j->env, l->v[i].spec);
+	}
+}
+
+static void
+collect_recipients(struct job *j)
+{
+	struct addr_list l = { NULL, 0 };
+	const char *why, *field;
+	size_t i;
+
+	for (i = 0; i < j->cli.args.n; i++) {
+		if (addr_parse_list(j->cli.args.v[i], &l, &why) == -1) {
+			char *m = xasprintf("invalid recipient '%s': %s",
+			    j->cli.args.v[i], why);
+			die_usage(m);
+		}
+		add_recipients(j, &l, j->cli.args.v[i]);
+		addr_list_free(&l);
+	}
+	if (j->cli.read_rcpts) {
+		if (msg_recipients(&j->msg, &l, &why, &field) == -1) {
+			log_error("invalid address in the %s header: %s",
+			    field, why);
+			exit(65);
+		}
+		add_recipients(j, &l, "from the message header");
+		addr_list_free(&l);
+	}
+	if (j->env.nrcpt == 0)
+		die_usage(j->cli.read_rcpts ? "no recipients: none on the "
+		    "command line and none in To, Cc or Bcc" :
+		    "no recipients given");
+}
+
+static void
+make_envelope(struct job *j)
+{
+	const struct account *a = j->acct;
+	const char *why;
+	char *m;
+
+	if (j->cli.from && a->allow_from_override)
+		j->env.from = sender_arg(j->cli.from);
+	else if (a->from)
+		j->env.from = xstrdup(a->from);
+	else
+		j->env.from = local_sender(a);
+	if (*j->env.from && addr_check(j->env.from, 0, &why) == -1) {
+		m = xasprintf("invalid sender address '%s': %s", j->env.from,
+		    why);
+		die_usage(m);
+	}
+	if (j->cli.dsn_notify)
+		j->env.dsn_notify = xstrdup(j->cli.dsn_notify);
+	else if (a->dsn_notify && strcmp(a->dsn_notify, "off") != 0)
+		j->env.dsn_notify = xstrdup(a->dsn_notify);
+	if (j->cli.dsn_ret)
+		j->env.dsn_ret = xstrdup(j->cli.dsn_ret);
+	else if (a->dsn_return && strcmp(a->dsn_return, "off") != 0)
+		j->env.dsn_ret = xstrdup(strcmp(a->dsn_return, "headers") ?
+		    "FULL" : "HDRS");
+	if (j->cli.envid)
+		j->env.envid = codec_xtext(j->cli.envid);
+	collect_recipients(j);
+}
+
+static void
+fix_headers(struct job *j)
+{
+	const struct account *a = j->acct;
+	struct compose_opts o;
+	char *gecos = NULL;
+	const char *dom = addr_domain(j->env.from);
+
+	memset(&o, 0, sizeof(o));
+	o.set_from = a->set_from_header;
+	o.set_date = a->set_date_header;
+	o.set_msgid = a->set_msgid_header;
+	o.remove_bcc = a->remove_bcc_headers;
+	o.from_addr = *j->env.from ? j->env.from : NULL;
+	if (j->cli.fullname)
+		o.from_name = j->cli.fullname;
+	else if (a->from_full_name)
+		o.from_name = a->from_full_name;
+	else
+		o.from_name = gecos = gecos_name();
+	o.domain = dom ? dom : "localhost";
+	compose_fix_headers(&j->msg, &o, &j->msgid);
+	free(gecos);
+}
+
+/* Print the outcome's line and return its exit code. */
+static int
+report(struct job *j)
+{
+	int code = result_exit(&j->r);
+	char *line;
+
+	if (code != 0) {
+		line = result_line(&j->r);
+		log_error("%s", line);
+		free(line);
+	}
+	return code;
+}
+
+static int
+spool(struct job *j)
+{
+	char *dir;
+
+	if (j->cli.dry_run) {
+		FILE *fp = tmpfile();
+
+		if (fp == NULL || (j->spool_fd = dup(fileno(fp))) == -1) {
+			result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CANTCREAT,
+			    "temporary file", "%s", strerror(errno));
+			return -1;
+		}
+		fclose(fp);
+	} else {
+		dir = j->acct->queue_dir ? xstrdup(j->acct->queue_dir) :
+		    queue_default_dir();
+		if (queue_open(&j->q, dir, &j->r) == -1) {
+			free(dir);
+			return -1;
+		}
+		free(dir);
+		j->spool_fd = queue_spool_create(&j->q, &j->spool_id, &j->r);
+		if (j->spool_fd == -1)
+			return -1;
+	}
+	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1)
+		return -1;
+	if (j->msg.in.nul) {
+		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_DATA,
+		    "reading the message", "the message contains NUL bytes");
+		return -1;
+	}
+	j->env.size = j->msg.size;
+	j->env.eightbit = j->msg.in.eightbit || (j->cli.body_type &&
+	    strcasecmp(j->cli.body_type, "8BITMIME") == 0);
+	return 0;
+}
+
+static int
+dry_run(struct job *j)
+{
+	char chunk[IO_CHUNK];
+	ssize_t n;
+	size_t i;
+
+	printf("MAIL FROM:<%s>\n", j->env.from);
+	for (i = 0; i < j->env.nrcpt; i++)
+		printf("RCPT TO:<%s>\n", j->env.rcpt[i]);
+	printf("\n");
+	fflush(stdout);
+	if (lseek(j->spool_fd, 0, SEEK_SET) == -1)
+		return 74;
+	while ((n = read(j->spool_fd, chunk, sizeof(chunk))) > 0)
+		if (fwrite(chunk, 1, (size_t)n, stdout) != (size_t)n)
+			return 74;
+	return fflush(stdout) == 0 && n == 0 ? 0 : 74;
+}
+
+static int
+send_message(struct job *j)
+{
+	struct deliver_params p;
+	struct config_error err;
+	char *password = NULL;
+	int rc;
+
+	if (j->acct->nhosts == 0) {
+		log_error("no host configured for account %s (set 'host' or "
+		    "use --host)", j->acct->name);
+		return EXIT_CONFIG;
+	}
+	compat_nodump(1);
+	if (config_password(j->acct, &password, &err) == -1) {
+		log_error("%s", err.msg);
+		return EXIT_CONFIG;
+	}
+	memset(&p, 0, sizeof(p));
+	p.acct = j->acct;
+	p.password = password;
+	p.env = &j->env;
+	p.fd = j->spool_fd;
+	rc = deliver(&p, &j->r);
+	xfree_secret(password);
+	compat_nodump(0);
+	return rc;
+}
+
+static void
+write_log(struct job *j, int code)
+{
+	struct log_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.host = j->r.server ? j->r.server : j->acct->nhosts ?
+	    j->acct->hosts[0] : "";
+	e.user = j->acct->user;
+	e.from = j->env.from;
+	e.rcpt = j->env.rcpt;
+	e.nrcpt = j->env.nrcpt;
+	e.size = j->env.size;
+	e.account = j->acct->name;
+	e.msgid = j->msgid;
+	e.queue_id = NULL;
+	e.duration = now() - j->start;
+	e.r = &j->r;
+	e.exitcode = code;
+	log_message(j->acct->logfile, j->acct->syslog, j->cli.syslog_tag, &e);
+}
+
+static void
+load_config(struct job *j)
+{
+	struct config_error err;
+
+	config_init(&j->cfg);
+	if (config_load(&j->cfg, j->cli.config_file, &err) == -1)
+		die_config(err.msg);
+}
+
+static int
+print_config(struct job *j)
+{
+	choose_account(j, j->cli.from ? sender_arg(j->cli.from) : NULL);
+	config_print(j->acct, j->acct->file ? j->acct->file : j->cfg.path,
+	    stdout);
+	return 0;
+}
+
+static int
+run_send(struct job *j)
+{
+	int code;
+
+	if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
+		return report(j);
+	choose_account(j, selector_address(j));
+	make_envelope(j);
+	fix_headers(j);
+	if (spool(j) == -1) {
+		code = report(j);
+		goto done;
+	}
+	if (j->cli.dry_run) {
+		code = dry_run(j);
+		goto done;
+	}
+	if (send_message(j) == 0) {
+		code = 0;
+		write_log(j, code);
+		goto done;
+	}
+	if (j->r.cls == RES_OK) {
+		/* send_message() reported a local problem itself */
+		code = EXIT_CONFIG;
+		goto done;
+	}
+	code = report(j);
+	write_log(j, code);
+done:
+	if (j->spool_id)
+		queue_spool_remove(&j->q, j->spool_id);
+	return code;
+}
+
+static int
+unimplemented(const char *what)
+{
+	log_error("%s is not implemented in this version", what);
+	return 69;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct job j;
+	char err[512];
+	int code;
+
+	memset(&j, 0, sizeof(j));
+	j.spool_fd = -1;
+	j.start = now();
+	signal(SIGPIPE, SIG_IGN);
+	result_init(&j.r);
+	msg_init(&j.msg);
+	envelope_init(&j.env);
+	if (cli_parse(&j.cli, argc, argv, err, sizeof(err)) == -1)
+		die_usage(err);
+	log_set_verbose(j.cli.verbose);
+	switch (j.cli.mode) {
+	case MODE_HELP:
+		fputs(cli_usage(), stdout);
+		return 0;
+	case MODE_VERSION:
+		printf("outbox %s\n", PACKAGE_VERSION);
+		return 0;
+	case MODE_NEWALIASES:
+		return 0;
+	default:
+		break;
+	}
+	load_config(&j);
+	switch (j.cli.mode) {
+	case MODE_PRINTCONFIG:
+		code = print_config(&j);
+		break;
+	case MODE_SEND:
+		code = run_send(&j);
+		break;
+	case MODE_COMPOSE:
+		code = unimplemented("composer mode (-s, -a, --cc, ...)");
+		break;
+	case MODE_SERVERINFO:
+		code = unimplemented("--serverinfo");
+		break;
+	default:
+		code = unimplemented("the queue (mailq, -q, --flush, --drop)");
+		break;
+	}
+	if (j.spool_fd != -1)
+		close(j.spool_fd);
+	queue_close(&j.q);
+	msg_free(&j.msg);
+	envelope_free(&j.env);
+	result_free(&j.r);
+	free(j.msgid);
+	free(j.spool_id);
+	if (j.own_acct)
+		config_account_free(j.acct);
+	config_free(&j.cfg);
+	cli_free(&j.cli);
+	return code;
+}

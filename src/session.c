@@ -1,0 +1,556 @@
+/*
+ * session.c -- the SMTP client state machine.
+ *
+ * Flow is blocking and straight-line; the state variable names where we
+ * are for traces and for the stage of a failure, and set_state() is the
+ * only way to change it.  Each step sends what entering it requires, then
+ * lets the reply decide.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "dotstuff.h"
+#include "limits.h"
+#include "session.h"
+#include "xmalloc.h"
+
+enum smtp_state {
+	SMTP_GREETING,
+	SMTP_EHLO,
+	SMTP_HELO,
+	SMTP_STARTTLS,
+	SMTP_AUTH,
+	SMTP_MAIL,
+	SMTP_RCPT,
+	SMTP_DATA,
+	SMTP_BODY,
+	SMTP_QUIT
+};
+
+static const struct {
+	const char		*name;
+	enum result_stage	 stage;
+} states[] = {
+	[SMTP_GREETING] = { "greeting", STAGE_GREETING },
+	[SMTP_EHLO] = { "ehlo", STAGE_EHLO },
+	[SMTP_HELO] = { "helo", STAGE_HELO },
+	[SMTP_STARTTLS] = { "starttls", STAGE_STARTTLS },
+	[SMTP_AUTH] = { "auth", STAGE_AUTH },
+	[SMTP_MAIL] = { "mail", STAGE_MAIL },
+	[SMTP_RCPT] = { "rcpt", STAGE_RCPT },
+	[SMTP_DATA] = { "data", STAGE_DATA },
+	[SMTP_BODY] = { "body", STAGE_BODY },
+	[SMTP_QUIT] = { "quit", STAGE_QUIT },
+};
+
+struct session {
+	struct transport		*t;
+	const struct session_params	*p;
+	struct result			*r;
+	struct session_info		*info;
+	struct reply			 reply;
+	struct caps			 caps;
+	enum smtp_state			 state;
+	int				 dead;	/* no QUIT: just close */
+	char				 line[REPLY_LINE_MAX + 1];
+};
+
+/* The only way to change state. */
+static void
+set_state(struct session *s, enum smtp_state st)
+{
+	s->state = st;
+}
+
+static enum result_stage
+stage(const struct session *s)
+{
+	return states[s->state].stage;
+}
+
+static void
+trace(const struct session *s, const char *dir, const char *line)
+{
+	if (s->p->trace)
+		s->p->trace(dir, line);
+}
+
+/* Queue one command; shown is what the transcript may show instead. */
+static int
+send_line(struct session *s, const char *line, const char *shown)
+{
+	size_t n = strlen(line);
+
+	if (n > CMD_LINE_MAX) {
+		result_local(s->r, RES_PERM, stage(s), ERR_USAGE, NULL,
+		    "command too long (%zu bytes)", n);
+		return -1;
+	}
+	trace(s, "C", shown ? shown : line);
+	if (transport_write(s->t, line, n) == -1 ||
+	    transport_write(s->t, "\r\n", 2) == -1)
+		return -1;
+	return 0;
+}
+
+/* Record the transport's failure as the outcome. */
+static int
+io_fail(struct session *s, const char *what)
+{
+	struct transport *t = s->t;
+	enum result_class cls = RES_TEMP;
+	enum result_err err = ERR_TEMP;
+
+	switch (t->err) {
+	case TE_TOOLONG:
+		cls = RES_PERM, err = ERR_PROTOCOL;
+		result_local(s->r, cls, stage(s), err, what,
+		    "malformed reply: %s", t->errmsg);
+		s->dead = 1;
+		return -1;
+	case TE_TLS:
+	case TE_INJECT:
+		cls = RES_PERM, err = ERR_PROTOCOL;
+		break;
+	case TE_VERIFY:
+		cls = RES_PERM, err = ERR_NOPERM;
+		break;
+	default:
+		break;
+	}
+	result_local(s->r, cls, stage(s), err, what, "%s",
+	    t->errmsg[0] ? t->errmsg : "I/O error");
+	s->dead = 1;
+	return -1;
+}
+
+static int
+flush(struct session *s, const char *what)
+{
+	return transport_flush(s->t) == -1 ? io_fail(s, what) : 0;
+}
+
+static int
+read_reply(struct session *s, const char *what)
+{
+	const char *why;
+	long n;
+	int rc;
+
+	reply_reset(&s->reply);
+	do {
+		n = transport_readline(s->t, s->line, REPLY_LINE_MAX);
+		if (n < 0)
+			return io_fail(s, what);
+		trace(s, "S", s->line);
+		rc = reply_feed(&s->reply, s->line, (size_t)n, &why);
+		if (rc == -1) {
+			result_local(s->r, RES_PERM, stage(s), ERR_PROTOCOL,
+			    what, "malformed reply: %s", why);
+			s->dead = 1;
+			return -1;
+		}
+	} while (rc == 0);
+	if (s->reply.code == 421)
+		s->dead = 1;
+	return 0;
+}
+
+/* The reply in s->reply refuses what. */
+static int
+refuse(struct session *s, const char *what)
+{
+	char *text = reply_oneline(&s->reply);
+
+	result_reply(s->r, stage(s), what, s->reply.code, s->reply.enhanced,
+	    text);
+	free(text);
+	return -1;
+}
+
+static int
+command(struct session *s, const char *line, const char *shown,
+    const char *what)
+{
+	if (send_line(s, line, shown) == -1)
+		return io_fail(s, what);
+	if (flush(s, what) == -1 || read_reply(s, what) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+hello(struct session *s)
+{
+	char *cmd, *what;
+	int rc = -1;
+
+	set_state(s, SMTP_EHLO);
+	cmd = xasprintf("EHLO %s", s->p->helo);
+	if (command(s, cmd, NULL, cmd) == -1)
+		goto done;
+	if (s->reply.code == 250) {
+		reply_caps(&s->reply, &s->caps);
+		rc = 0;
+		goto done;
+	}
+	if (s->reply.code < 500) {
+		refuse(s, cmd);
+		goto done;
+	}
+	set_state(s, SMTP_HELO);
+	what = xasprintf("HELO %s", s->p->helo);
+	if (command(s, what, NULL, what) == 0) {
+		if (s->reply.code == 250) {
+			memset(&s->caps, 0, sizeof(s->caps));
+			rc = 0;
+		} else
+			refuse(s, what);
+	}
+	free(what);
+done:
+	free(cmd);
+	return rc;
+}
+
+static int
+starttls(struct session *s)
+{
+	set_state(s, SMTP_STARTTLS);
+	if (!(s->caps.flags & CAP_STARTTLS)) {
+		result_local(s->r, RES_PERM, STAGE_STARTTLS, ERR_PROTOCOL,
+		    "STARTTLS", "the server does not offer STARTTLS, and "
+		    "TLS is required");
+		return -1;
+	}
+	if (command(s, "STARTTLS", NULL, "STARTTLS") == -1)
+		return -1;
+	if (s->reply.code != 220)
+		return refuse(s, "STARTTLS");
+	if (transport_starttls(s->t, s->p->tls_conf) == -1)
+		return io_fail(s, "STARTTLS");
+	/* Forget everything learnt before TLS. */
+	s->info->caps_plain = s->caps;
+	memset(&s->caps, 0, sizeof(s->caps));
+	return hello(s);
+}
+
+static int
+authenticate(struct session *s)
+{
+	struct auth a;
+	enum auth_mech mech;
+	const char *why = NULL;
+	char *line, *what;
+	int rc = -1, round;
+
+	set_state(s, SMTP_AUTH);
+	if (!(s->caps.flags & CAP_AUTH)) {
+		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_UNAVAILABLE,
+		    "AUTH", "the server offers no authentication, but "
+		    "credentials are configured");
+		return -1;
+	}
+	mech = auth_pick(s->caps.auth, s->p->auth_mech,
+	    s->t->tls || s->p->loopback, &why);
+	if (mech == AUTH_NONE) {
+		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_UNAVAILABLE,
+		    "AUTH", "%s (server offers: %s)", why,
+		    s->caps.auth[0] ? s->caps.auth : "nothing");
+		return -1;
+	}
+	auth_begin(&a, mech, s->p->user, s->p->password);
+	what = xasprintf("AUTH %s", auth_mech_name(mech));
+	line = auth_start(&a);
+	rc = command(s, line, strcmp(line, what) ? "AUTH **** (redacted)" :
+	    NULL, what);
+	xfree_secret(line);
+	for (round = 0; rc == 0 && s->reply.code == 334 && round < 10;
+	    round++) {
+		char *chal = reply_oneline(&s->reply);
+
+		line = auth_step(&a, chal, &why);
+		free(chal);
+		if (line == NULL) {
+			if (command(s, "*", NULL, what) == 0)
+				result_local(s->r, RES_PERM, STAGE_AUTH,
+				    ERR_PROTOCOL, what, "%s", why);
+			rc = -1;
+			break;
+		}
+		rc = command(s, line, "**** (redacted)", what);
+		xfree_secret(line);
+	}
+	if (rc == 0 && s->reply.code != 235)
+		rc = refuse(s, what);
+	if (rc == 0)
+		s->r->auth_mech = auth_mech_name(mech);
+	auth_end(&a);
+	free(what);
+	return rc;
+}
+
+static char *
+mail_command(struct session *s)
+{
+	const struct envelope *e = s->p->env;
+	struct buf b;
+
+	buf_init(&b, CMD_LINE_MAX * 2);
+	(void)buf_addf(&b, "MAIL FROM:<%s>", e->from);
+	if (s->caps.flags & CAP_SIZE)
+		(void)buf_addf(&b, " SIZE=%llu", e->size);
+	if (e->eightbit && (s->caps.flags & CAP_8BITMIME))
+		(void)buf_addstr(&b, " BODY=8BITMIME");
+	if (s->caps.flags & CAP_DSN) {
+		if (e->dsn_ret)
+			(void)buf_addf(&b, " RET=%s", e->dsn_ret);
+		if (e->envid)
+			(void)buf_addf(&b, " ENVID=%s", e->envid);
+	}
+	return buf_take(&b);
+}
+
+static char *
+rcpt_command(struct session *s, const char *rcpt)
+{
+	const struct envelope *e = s->p->env;
+
+	if ((s->caps.flags & CAP_DSN) && e->dsn_notify)
+		return xasprintf("RCPT TO:<%s> NOTIFY=%s", rcpt, e->dsn_notify);
+	return xasprintf("RCPT TO:<%s>", rcpt);
+}
+
+/* Record a recipient's reply; 0 if it was accepted. */
+static int
+rcpt_reply(struct session *s, const char *rcpt, int *refused)
+{
+	char *text = reply_oneline(&s->reply), *what;
+	int ok = s->reply.code / 100 == 2;
+
+	result_add_rcpt(s->r, rcpt, s->reply.code, s->reply.enhanced, text);
+	if (!ok && !*refused) {
+		*refused = 1;
+		what = xasprintf("RCPT TO:<%s>", rcpt);
+		result_reply(s->r, STAGE_RCPT, what, s->reply.code,
+		    s->reply.enhanced, text);
+		free(what);
+	}
+	free(text);
+	return ok ? 0 : -1;
+}
+
+/*
+ * MAIL, every RCPT, DATA.  With PIPELINING they leave in one write and the
+ * replies are read in order afterwards.  Returns 0 once DATA got 354.
+ */
+static int
+envelope_phase(struct session *s)
+{
+	const struct envelope *e = s->p->env;
+	int pipe = (s->caps.flags & CAP_PIPELINING) != 0, refused = 0, mail_ok;
+	char *mail, *what, *cmd;
+	size_t i;
+
+	mail = mail_command(s);
+	what = xasprintf("MAIL FROM:<%s>", e->from);
+	set_state(s, SMTP_MAIL);
+	if (send_line(s, mail, NULL) == -1)
+		goto io;
+	for (i = 0; pipe && i < e->nrcpt; i++) {
+		cmd = rcpt_command(s, e->rcpt[i]);
+		if (send_line(s, cmd, NULL) == -1) {
+			free(cmd);
+			goto io;
+		}
+		free(cmd);
+	}
+	if (pipe && send_line(s, "DATA", NULL) == -1)
+		goto io;
+	if (flush(s, what) == -1 || read_reply(s, what) == -1)
+		goto fail;
+	mail_ok = s->reply.code == 250;
+	if (!mail_ok) {
+		refuse(s, what);
+		if (!pipe || s->dead)
+			goto fail;
+	}
+	set_state(s, SMTP_RCPT);
+	for (i = 0; i < e->nrcpt; i++) {
+		char *rwhat = xasprintf("RCPT TO:<%s>", e->rcpt[i]);
+		int bad;
+
+		cmd = rcpt_command(s, e->rcpt[i]);
+		bad = pipe ? read_reply(s, rwhat) :
+		    command(s, cmd, NULL, rwhat);
+		free(cmd);
+		free(rwhat);
+		if (bad == -1)
+			goto fail;
+		if (mail_ok)
+			(void)rcpt_reply(s, e->rcpt[i], &refused);
+		if (s->dead)
+			goto fail;
+	}
+	set_state(s, SMTP_DATA);
+	if (!pipe && (refused || !mail_ok))
+		goto fail;
+	if (!pipe && command(s, "DATA", NULL, "DATA") == -1)
+		goto fail;
+	if (pipe && read_reply(s, "DATA") == -1)
+		goto fail;
+	if (s->reply.code == 354 && (refused || !mail_ok)) {
+		/* All or nothing: close without sending any message data. */
+		s->dead = 1;
+		goto fail;
+	}
+	if (refused || !mail_ok)
+		goto fail;
+	if (s->reply.code != 354) {
+		refuse(s, "DATA");
+		goto fail;
+	}
+	free(mail);
+	free(what);
+	return 0;
+io:
+	io_fail(s, what);
+fail:
+	free(mail);
+	free(what);
+	return -1;
+}
+
+static int
+send_body(struct session *s)
+{
+	struct dotstuff ds;
+	char *in = xmalloc(IO_CHUNK), *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
+	ssize_t n;
+	size_t m;
+	int rc = -1;
+
+	set_state(s, SMTP_BODY);
+	dotstuff_init(&ds, 1);
+	while ((n = s->p->body_read(s->p->body_ctx, in, IO_CHUNK)) > 0) {
+		m = dotstuff_filter(&ds, in, (size_t)n, out);
+		if (transport_write(s->t, out, m) == -1) {
+			io_fail(s, "end of data");
+			goto done;
+		}
+	}
+	if (n < 0) {
+		result_local(s->r, RES_TEMP, STAGE_BODY, ERR_IO, "end of data",
+		    "reading the spooled message: %s", strerror(errno));
+		s->dead = 1;
+		goto done;
+	}
+	m = dotstuff_finish(&ds, out, 1);
+	trace(s, "C", "(message data)");
+	trace(s, "C", ".");
+	if (transport_write(s->t, out, m) == -1) {
+		io_fail(s, "end of data");
+		goto done;
+	}
+	if (flush(s, "end of data") == -1 ||
+	    read_reply(s, "end of data") == -1)
+		goto done;
+	if (s->reply.code != 250) {
+		refuse(s, "end of data");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(in);
+	free(out);
+	return rc;
+}
+
+static int
+size_check(struct session *s)
+{
+	unsigned long long size = s->p->env->size;
+
+	if ((s->caps.flags & CAP_SIZE) && s->caps.size && size > s->caps.size) {
+		set_state(s, SMTP_MAIL);
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_UNAVAILABLE,
+		    "SIZE", "message of %llu bytes exceeds the server's "
+		    "limit of %llu bytes", size, s->caps.size);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+quit(struct session *s)
+{
+	int saved = s->t->timeout_ms;
+
+	set_state(s, SMTP_QUIT);
+	if (send_line(s, "QUIT", NULL) == -1 ||
+	    transport_flush(s->t) == -1)
+		return;
+	/* A server that never answers QUIT costs at most a few seconds. */
+	if (saved <= 0 || saved > 5000)
+		s->t->timeout_ms = 5000;
+	reply_reset(&s->reply);
+	while (transport_readline(s->t, s->line, REPLY_LINE_MAX) >= 0) {
+		const char *why;
+
+		trace(s, "S", s->line);
+		if (reply_feed(&s->reply, s->line, strlen(s->line), &why) != 0)
+			break;
+	}
+	s->t->timeout_ms = saved;
+}
+
+int
+session_run(struct transport *t, const struct session_params *p,
+    struct result *r, struct session_info *info)
+{
+	struct session s;
+	struct session_info dummy;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	s.p = p;
+	s.r = r;
+	s.info = info ? info : &dummy;
+	memset(s.info, 0, sizeof(*s.info));
+	reply_init(&s.reply);
+	set_state(&s, SMTP_GREETING);
+	if (read_reply(&s, "server greeting") == -1)
+		goto out;
+	snprintf(s.info->greeting, sizeof(s.info->greeting), "%s",
+	    buf_cstr(&s.reply.text));
+	if (s.reply.code != 220) {
+		refuse(&s, "server greeting");
+		goto out;
+	}
+	if (hello(&s) == -1 || (p->starttls && starttls(&s) == -1))
+		goto out;
+	s.info->caps = s.caps;
+	if (p->probe_only) {
+		rc = 0;
+		goto out;
+	}
+	if ((p->auth && authenticate(&s) == -1) || size_check(&s) == -1 ||
+	    envelope_phase(&s) == -1 || send_body(&s) == -1)
+		goto out;
+	r->size = p->env->size;
+	result_clear(r);
+	rc = 0;
+out:
+	if (!s.dead)
+		quit(&s);
+	reply_free(&s.reply);
+	return rc;
+}

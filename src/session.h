@@ -1,0 +1,56 @@
+/*
+ * session.h -- the SMTP client: one transaction over a transport.
+ *
+ * session_run() speaks SMTP from the greeting to QUIT: EHLO (HELO
+ * fallback), STARTTLS, AUTH, MAIL/RCPT/DATA (pipelined when offered), the
+ * message from the body reader through the dot-stuffing filter, and the
+ * final reply.  It reads no files and no configuration: everything comes
+ * in through struct session_params.  The outcome goes into the result;
+ * the transport stays open for the caller to describe and close.
+ */
+#ifndef OUTBOX_SESSION_H
+#define OUTBOX_SESSION_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "envelope.h"
+#include "reply.h"
+#include "result.h"
+#include "transport.h"
+
+struct session_params {
+	const char	*helo;		/* EHLO/HELO argument */
+	int		 starttls;	/* STARTTLS required */
+	const void	*tls_conf;	/* handed to transport_starttls() */
+	int		 auth;		/* authenticate */
+	const char	*auth_mech;	/* `auth` setting: NULL, "on", name */
+	const char	*user;
+	const char	*password;
+	int		 loopback;	/* peer is a loopback address */
+	const struct envelope *env;
+	/* the message: >0 bytes, 0 at the end, -1 on error (errno) */
+	ssize_t		(*body_read)(void *ctx, char *buf, size_t n);
+	void		*body_ctx;
+	/* -v transcript, or NULL; dir is "C" or "S" */
+	void		(*trace)(const char *dir, const char *line);
+	/* stop after the capabilities (--serverinfo) */
+	int		 probe_only;
+};
+
+/* Capabilities seen, for --serverinfo and tests. */
+struct session_info {
+	struct caps	 caps_plain;	/* before STARTTLS */
+	struct caps	 caps;		/* the ones in force */
+	char		 greeting[REPLY_LINE_MAX + 1];
+};
+
+/*
+ * Run one transaction.  Returns 0 when the server accepted the message
+ * (r->cls RES_OK), -1 otherwise with r describing the deciding failure;
+ * per-recipient replies are appended to r as they come.
+ */
+int	session_run(struct transport *, const struct session_params *,
+	    struct result *, struct session_info *);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * tls.c -- TLS over a transport, with GnuTLS.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tls.h"
+#include "transport.h"
+#include "xmalloc.h"
+
+struct tls_ctx {
+	gnutls_session_t			session;
+	gnutls_certificate_credentials_t	cred;
+};
+
+/* Wait in the direction GnuTLS is blocked on. */
+static int
+tls_wait(struct transport *t, gnutls_session_t s)
+{
+	return transport_wait(t, gnutls_record_get_direction(s) ?
+	    POLLOUT : POLLIN);
+}
+
+static ssize_t
+tls_read(struct transport *t, void *p, size_t n)
+{
+	struct tls_ctx *c = t->ctx;
+	ssize_t r;
+
+	for (;;) {
+		r = gnutls_record_recv(c->session, p, n);
+		if (r >= 0)
+			return r;
+		if (r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r == GNUTLS_E_AGAIN) {
+			if (tls_wait(t, c->session) == -1)
+				return -1;
+			continue;
+		}
+		if (r == GNUTLS_E_PREMATURE_TERMINATION)
+			return 0;
+		return transport_fail(t, TE_TLS, "TLS: %s",
+		    gnutls_strerror((int)r));
+	}
+}
+
+static int
+tls_write(struct transport *t, const void *p, size_t n)
+{
+	struct tls_ctx *c = t->ctx;
+	const char *b = p;
+	ssize_t w;
+
+	while (n) {
+		w = gnutls_record_send(c->session, b, n);
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (w == GNUTLS_E_AGAIN) {
+			if (tls_wait(t, c->session) == -1)
+				return -1;
+			continue;
+		}
+		return transport_fail(t, TE_TLS, "TLS: %s",
+		    gnutls_strerror((int)w));
+	}
+	return 0;
+}
+
+static size_t
+tls_pending(struct transport *t)
+{
+	struct tls_ctx *c = t->ctx;
+
+	return gnutls_record_check_pending(c->session);
+}
+
+static void
+tls_free(struct tls_ctx *c)
+{
+	if (c->session)
+		gnutls_deinit(c->session);
+	if (c->cred)
+		gnutls_certificate_free_credentials(c->cred);
+	free(c);
+}
+
+static void
+tls_close(struct transport *t)
+{
+	struct tls_ctx *c = t->ctx;
+
+	if (c) {
+		/* Best effort, never waits: the socket is non-blocking. */
+		(void)gnutls_bye(c->session, GNUTLS_SHUT_WR);
+		tls_free(c);
+	}
+	t->ctx = NULL;
+	if (t->fd != -1)
+		close(t->fd);
+	t->fd = -1;
+}
+
+static int
+tls_starttls_again(struct transport *t, const void *conf)
+{
+	(void)conf;
+	return transport_fail(t, TE_TLS, "TLS is already active");
+}
+
+static const struct transport_ops tls_ops = {
+	tls_read, tls_write, tls_pending, tls_starttls_again, tls_close
+};
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Parse "AB:CD:.." or "abcd.." into 32 bytes; -1 if malformed. */
+static int
+fingerprint_parse(const char *s, unsigned char out[32])
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s) {
+		if (*s == ':') {
+			s++;
+			continue;
+		}
+		if (n == 32 || (hi = hexval((unsigned char)s[0])) < 0 ||
+		    (lo = hexval((unsigned char)s[1])) < 0)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	return n == 32 ? 0 : -1;
+}
+
+int
+tls_fingerprint_valid(const char *s)
+{
+	unsigned char fp[32];
+
+	return fingerprint_parse(s, fp) == 0;
+}
+
+static int
+check_pin(struct transport *t, gnutls_session_t s, const char *pin)
+{
+	const gnutls_datum_t *certs;
+	unsigned int ncerts = 0;
+	unsigned char want[32], got[32];
+
+	if (fingerprint_parse(pin, want) == -1)
+		return transport_fail(t, TE_VERIFY, "tls_fingerprint is not "
+		    "a SHA-256 fingerprint");
+	certs = gnutls_certificate_get_peers(s, &ncerts);
+	if (certs == NULL || ncerts == 0)
+		return transport_fail(t, TE_VERIFY, "server sent no "
+		    "certificate");
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
+	    got) < 0)
+		return transport_fail(t, TE_TLS, "cannot hash certificate");
+	if (memcmp(want, got, 32) != 0)
+		return transport_fail(t, TE_VERIFY, "certificate fingerprint "
+		    "does not match tls_fingerprint");
+	return 0;
+}
+
+static int
+is_ip_literal(const char *h)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1;
+}
+
+static int
+setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
+{
+	int rc;
+
+	if (gnutls_certificate_allocate_credentials(&c->cred) < 0)
+		return transport_fail(t, TE_TLS, "cannot allocate TLS "
+		    "credentials");
+	/* The trust store is read only when a certificate is checked
+	   against it. */
+	if (cf->certcheck && cf->fingerprint == NULL) {
+		if (cf->trust_file && strcmp(cf->trust_file, "system") != 0)
+			rc = gnutls_certificate_set_x509_trust_file(c->cred,
+			    cf->trust_file, GNUTLS_X509_FMT_PEM);
+		else
+			rc = gnutls_certificate_set_x509_system_trust(c->cred);
+		if (rc <= 0)
+			return transport_fail(t, TE_VERIFY, "cannot load "
+			    "trusted certificates from %s%s%s",
+			    cf->trust_file ? cf->trust_file : "the system",
+			    rc < 0 ? ": " : "",
+			    rc < 0 ? gnutls_strerror(rc) : "");
+	}
+	if (cf->cert_file || cf->key_file) {
+		rc = gnutls_certificate_set_x509_key_file(c->cred,
+		    cf->cert_file ? cf->cert_file : cf->key_file,
+		    cf->key_file ? cf->key_file : cf->cert_file,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc < 0)
+			return transport_fail(t, TE_TLS, "cannot load client "
+			    "certificate: %s", gnutls_strerror(rc));
+	}
+	return 0;
+}
+
+static int
+setup_session(struct transport *t, struct tls_ctx *c,
+    const struct tls_conf *cf)
+{
+	const char *errpos = NULL;
+	int rc;
+
+	if (gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0)
+		return transport_fail(t, TE_TLS, "cannot start TLS");
+	if (cf->priorities)
+		rc = gnutls_priority_set_direct(c->session, cf->priorities,
+		    &errpos);
+	else
+		rc = gnutls_set_default_priority(c->session);
+	if (rc < 0)
+		return transport_fail(t, TE_TLS, "tls_priorities: %s%s%s",
+		    gnutls_strerror(rc), errpos ? " at " : "",
+		    errpos ? errpos : "");
+	if (gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE,
+	    c->cred) < 0)
+		return transport_fail(t, TE_TLS, "cannot set credentials");
+	if (cf->host && !is_ip_literal(cf->host))
+		(void)gnutls_server_name_set(c->session, GNUTLS_NAME_DNS,
+		    cf->host, strlen(cf->host));
+	if (cf->certcheck && cf->fingerprint == NULL)
+		gnutls_session_set_verify_cert(c->session, cf->host, 0);
+	gnutls_transport_set_int(c->session, t->fd);
+	return 0;
+}
+
+static int
+verify_error(struct transport *t, gnutls_session_t s)
+{
+	gnutls_datum_t out = { NULL, 0 };
+	unsigned status = gnutls_session_get_verify_cert_status(s);
+
+	if (gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) == 0) {
+		transport_fail(t, TE_VERIFY, "certificate verification "
+		    "failed: %s", (char *)out.data);
+		gnutls_free(out.data);
+	} else
+		transport_fail(t, TE_VERIFY, "certificate verification "
+		    "failed");
+	return -1;
+}
+
+int
+tls_start(struct transport *t, const struct tls_conf *cf)
+{
+	struct tls_ctx *c = xcalloc(1, sizeof(*c));
+	int rc;
+
+	if (setup_cred(t, c, cf) == -1 || setup_session(t, c, cf) == -1)
+		goto fail;
+	for (;;) {
+		rc = gnutls_handshake(c->session);
+		if (rc == GNUTLS_E_SUCCESS)
+			break;
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			if (tls_wait(t, c->session) == -1)
+				goto fail;
+			continue;
+		}
+		if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+			verify_error(t, c->session);
+			goto fail;
+		}
+		if (!gnutls_error_is_fatal(rc))
+			continue;
+		transport_fail(t, TE_TLS, "TLS handshake failed: %s",
+		    gnutls_strerror(rc));
+		goto fail;
+	}
+	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)
+		goto fail;
+	t->ops = &tls_ops;
+	t->ctx = c;
+	t->tls = 1;
+	return 0;
+fail:
+	tls_free(c);
+	return -1;
+}
+
+int
+tls_describe(struct transport *t, char **version, char **cipher)
+{
+	struct tls_ctx *c = t->ctx;
+	const char *v, *ci;
+
+	if (!t->tls || c == NULL)
+		return -1;
+	v = gnutls_protocol_get_name(gnutls_protocol_get_version(c->session));
+	ci = gnutls_cipher_get_name(gnutls_cipher_get(c->session));
+	*version = xstrdup(v ? v : "unknown");
+	*cipher = xstrdup(ci ? ci : "unknown");
+	return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * tls.h -- TLS over a transport, with GnuTLS.
+ *
+ * tls.c is the only file that includes <gnutls/gnutls.h>.  tls_start()
+ * performs the handshake over the transport's socket within its timeout,
+ * verifies the peer (system trust or a trust file, host name; or a
+ * SHA-256 pin), and on success swaps the transport's backend to TLS.
+ */
+#ifndef OUTBOX_TLS_H
+#define OUTBOX_TLS_H
+
+#include <stddef.h>
+
+struct transport;
+
+struct tls_conf {
+	const char	*host;		/* name for SNI and the check (ASCII) */
+	const char	*trust_file;	/* NULL or "system": system store */
+	const char	*fingerprint;	/* SHA-256 pin, "AB:CD:..." */
+	int		 certcheck;	/* verify the certificate */
+	const char	*cert_file;	/* client certificate */
+	const char	*key_file;
+	const char	*priorities;	/* GnuTLS priority string */
+};
+
+/* Handshake and verify; -1 with t->err TE_TLS or TE_VERIFY. */
+int	tls_start(struct transport *, const struct tls_conf *);
+
+/* Version and cipher of an active TLS transport (xmalloc'd), or -1. */
+int	tls_describe(struct transport *, char **version, char **cipher);
+
+/* Check a fingerprint string's syntax: 32 hex bytes, ':' optional. */
+int	tls_fingerprint_valid(const char *);
+
+#endif

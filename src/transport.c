@@ -1,0 +1,236 @@
+/*
+ * transport.c -- buffered line I/O; the plain-socket backend.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tls.h"
+#include "transport.h"
+#include "xmalloc.h"
+
+int
+transport_fail(struct transport *t, enum transport_err e, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	t->err = e;
+	va_start(ap, fmt);
+	vsnprintf(t->errmsg, sizeof(t->errmsg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+transport_wait(struct transport *t, int events)
+{
+	struct pollfd pfd;
+	int rc;
+
+	pfd.fd = t->fd;
+	pfd.events = (short)events;
+	for (;;) {
+		rc = poll(&pfd, 1, t->timeout_ms > 0 ? t->timeout_ms : -1);
+		if (rc > 0)
+			return 0;
+		if (rc == 0)
+			return transport_fail(t, TE_TIMEOUT, "timed out after "
+			    "%d s", t->timeout_ms / 1000);
+		if (errno != EINTR)
+			return transport_fail(t, TE_IO, "poll: %s",
+			    strerror(errno));
+	}
+}
+
+static ssize_t
+sock_read(struct transport *t, void *p, size_t n)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(t->fd, p, n);
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return transport_fail(t, errno == ECONNRESET ? TE_EOF :
+			    TE_IO, "%s", strerror(errno));
+		if (transport_wait(t, POLLIN) == -1)
+			return -1;
+	}
+}
+
+static int
+sock_write(struct transport *t, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(t->fd, c, n);
+		if (w > 0) {
+			c += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return transport_fail(t, errno == EPIPE ||
+			    errno == ECONNRESET ? TE_EOF : TE_IO, "%s",
+			    strerror(errno));
+		if (transport_wait(t, POLLOUT) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+sock_pending(struct transport *t)
+{
+	struct pollfd pfd = { t->fd, POLLIN, 0 };
+
+	/* Anything already in the kernel's receive buffer counts. */
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) ? 1 : 0;
+}
+
+static int
+sock_starttls(struct transport *t, const void *conf)
+{
+	return tls_start(t, conf);
+}
+
+static void
+sock_close(struct transport *t)
+{
+	if (t->fd != -1)
+		close(t->fd);
+	t->fd = -1;
+}
+
+static const struct transport_ops sock_ops = {
+	sock_read, sock_write, sock_pending, sock_starttls, sock_close
+};
+
+void
+transport_init(struct transport *t, const struct transport_ops *ops,
+    void *ctx, int timeout_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->ops = ops;
+	t->ctx = ctx;
+	t->fd = -1;
+	t->timeout_ms = timeout_ms;
+	t->wbuf = xmalloc(WBUF_SIZE);
+}
+
+void
+transport_init_fd(struct transport *t, int fd, int timeout_ms)
+{
+	transport_init(t, &sock_ops, NULL, timeout_ms);
+	t->fd = fd;
+}
+
+void
+transport_close(struct transport *t)
+{
+	if (t->ops && t->ops->close)
+		t->ops->close(t);
+	free(t->wbuf);
+	t->wbuf = NULL;
+	t->ops = NULL;
+}
+
+long
+transport_readline(struct transport *t, char *line, size_t max)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		char *nl = memchr(t->rbuf + t->rpos, '\n', t->rlen - t->rpos);
+		size_t take = nl ? (size_t)(nl - (t->rbuf + t->rpos)) :
+		    t->rlen - t->rpos;
+
+		if (len + take > max) {
+			/* Swallow nothing more: the reply is already bad. */
+			return transport_fail(t, TE_TOOLONG, "line longer "
+			    "than %zu bytes", max);
+		}
+		memcpy(line + len, t->rbuf + t->rpos, take);
+		len += take;
+		t->rpos += take;
+		if (nl) {
+			t->rpos++;
+			if (len && line[len - 1] == '\r')
+				len--;
+			line[len] = '\0';
+			return (long)len;
+		}
+		t->rpos = t->rlen = 0;
+		n = t->ops->read(t, t->rbuf, sizeof(t->rbuf));
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return transport_fail(t, TE_EOF, "connection closed "
+			    "by server");
+		t->rlen = (size_t)n;
+	}
+}
+
+int
+transport_flush(struct transport *t)
+{
+	size_t n = t->wlen;
+
+	if (n == 0)
+		return 0;
+	t->wlen = 0;
+	return t->ops->write(t, t->wbuf, n);
+}
+
+int
+transport_write(struct transport *t, const void *p, size_t n)
+{
+	const char *c = p;
+
+	if (t->wlen + n > WBUF_SIZE) {
+		if (transport_flush(t) == -1)
+			return -1;
+		/* A large block goes straight out, without a copy. */
+		if (n >= WBUF_SIZE)
+			return t->ops->write(t, c, n);
+	}
+	memcpy(t->wbuf + t->wlen, c, n);
+	t->wlen += n;
+	return 0;
+}
+
+size_t
+transport_unread(struct transport *t)
+{
+	return t->rlen - t->rpos + (t->ops->pending ? t->ops->pending(t) : 0);
+}
+
+int
+transport_starttls(struct transport *t, const void *conf)
+{
+	if (t->tls)
+		return transport_fail(t, TE_TLS, "TLS is already active");
+	if (transport_flush(t) == -1)
+		return -1;
+	if (transport_unread(t) != 0)
+		return transport_fail(t, TE_INJECT, "server sent data before "
+		    "the TLS handshake");
+	if (t->ops->starttls == NULL)
+		return transport_fail(t, TE_TLS, "TLS not supported here");
+	return t->ops->starttls(t, conf);
+}

@@ -1,0 +1,88 @@
+/*
+ * transport.h -- buffered line I/O over a socket, TLS, or a test fake.
+ *
+ * The session never branches on TLS: it reads lines and writes bytes
+ * here.  A backend (plain socket here, GnuTLS in tls.c, an in-memory fake
+ * in the unit tests) supplies raw read and write with a deadline.  Writes
+ * are buffered until transport_flush() or until the buffer is full, so a
+ * pipelined batch leaves in one write.
+ */
+#ifndef OUTBOX_TRANSPORT_H
+#define OUTBOX_TRANSPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "limits.h"
+
+enum transport_err {
+	TE_NONE = 0,
+	TE_EOF,		/* peer closed */
+	TE_TIMEOUT,
+	TE_IO,		/* read/write error */
+	TE_TOOLONG,	/* line longer than the caller's maximum */
+	TE_TLS,		/* handshake or record failure */
+	TE_VERIFY,	/* certificate verification failed */
+	TE_INJECT	/* data received before the TLS handshake */
+};
+
+struct transport;
+
+struct transport_ops {
+	/* >0 bytes read, 0 at EOF, -1 on error (t->err set) */
+	ssize_t	(*read)(struct transport *, void *, size_t);
+	/* write everything or -1 (t->err set) */
+	int	(*write)(struct transport *, const void *, size_t);
+	/* bytes the backend holds already decoded (TLS records) */
+	size_t	(*pending)(struct transport *);
+	/* start TLS over this backend (may replace t->ops/ctx) */
+	int	(*starttls)(struct transport *, const void *tls_conf);
+	void	(*close)(struct transport *);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	void		*ctx;		/* backend state */
+	int		 fd;		/* socket, or -1 */
+	int		 timeout_ms;	/* per read/write; <= 0: none */
+	int		 tls;		/* TLS is on */
+
+	char		 rbuf[RBUF_SIZE];
+	size_t		 rpos, rlen;
+	char		*wbuf;
+	size_t		 wlen;
+
+	enum transport_err err;
+	char		 errmsg[256];
+};
+
+/* Set up over a connected socket (takes ownership of fd). */
+void	transport_init_fd(struct transport *, int fd, int timeout_ms);
+/* Set up over any backend (tests). */
+void	transport_init(struct transport *, const struct transport_ops *,
+	    void *ctx, int timeout_ms);
+void	transport_close(struct transport *);
+
+/*
+ * Read one line, without its CRLF (or bare LF), into line (room: max+1,
+ * NUL-terminated).  Returns the length, or -1 (t->err: TE_EOF, TE_TIMEOUT,
+ * TE_IO, TE_TOOLONG, TE_TLS).
+ */
+long	transport_readline(struct transport *, char *line, size_t max);
+int	transport_write(struct transport *, const void *, size_t);
+int	transport_flush(struct transport *);
+/* Bytes received but not yet consumed. */
+size_t	transport_unread(struct transport *);
+/*
+ * Start TLS.  Fails with TE_INJECT when the server has sent anything not
+ * yet read (response injection), TE_TLS/TE_VERIFY on handshake failure.
+ */
+int	transport_starttls(struct transport *, const void *tls_conf);
+
+/* Helper for backends: record an error, returns -1. */
+int	transport_fail(struct transport *, enum transport_err,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Wait for fd readiness (POLLIN or POLLOUT); -1 with TE_TIMEOUT/TE_IO. */
+int	transport_wait(struct transport *, int events);
+
+#endif
