@@ -269,7 +269,7 @@ fix_headers(struct job *j)
 {
 	const struct account *a = j->acct;
 	struct compose_opts o;
-	char *gecos = NULL;
+	char *gecos = NULL, *local = NULL;
 	const char *dom = addr_domain(j->env.from);
 
 	memset(&o, 0, sizeof(o));
@@ -277,7 +277,12 @@ fix_headers(struct job *j)
 	o.set_date = a->set_date_header;
 	o.set_msgid = a->set_msgid_header;
 	o.remove_bcc = a->remove_bcc_headers;
-	o.from_addr = *j->env.from ? j->env.from : NULL;
+	/* The null sender (-f '<>') still gets a From: the account's
+	   address or user@host. */
+	if (*j->env.from)
+		o.from_addr = j->env.from;
+	else
+		o.from_addr = a->from ? a->from : (local = local_sender(a));
 	if (j->cli.fullname)
 		o.from_name = j->cli.fullname;
 	else if (a->from_full_name)
@@ -287,6 +292,7 @@ fix_headers(struct job *j)
 	o.domain = dom ? dom : "localhost";
 	compose_fix_headers(&j->msg, &o, &j->msgid);
 	free(gecos);
+	free(local);
 }
 
 /* Print the outcome's line and return its exit code. */

@@ -135,7 +135,7 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			in->pos++;
 			continue;
 		}
-		o += copy_run(in, out + o, max - o - 4);
+		o += copy_run(in, out + o, max - o);
 	}
 	return (long)o;
 }
