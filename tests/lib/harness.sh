@@ -54,6 +54,21 @@ run_outbox() {
 	timeout 60 "$OUTBOX" "$@" <"$in" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
 }
 
+# run_outbox_nodns: run_outbox in a private mount namespace whose
+# nsswitch.conf resolves host names from /etc/hosts only, so a test of a
+# name that does not exist sends no DNS query anywhere.  Needs root and
+# unshare(1); returns 77 (skip) otherwise.
+run_outbox_nodns() {
+	test "$(id -u)" = 0 && command -v unshare >/dev/null 2>&1 || return 77
+	printf 'hosts: files\n' >"$T_DIR/nsswitch.conf"
+	in=$1
+	shift
+	T_RC=0
+	timeout 60 unshare -m sh -c 'mount --bind "$0" /etc/nsswitch.conf &&
+	    exec "$@"' "$T_DIR/nsswitch.conf" "$OUTBOX" "$@" <"$in" \
+	    >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+}
+
 # expect NAME CODE [ERE]: the last run exited CODE and (if given) stderr
 # matches the extended regular expression.
 expect() {

@@ -1,0 +1,222 @@
+#!/bin/bash
+# config.sh -- configuration files, accounts, passwords and overrides.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+
+IN=$T_DIR/in
+printf 'Subject: s\n\nb\n' >"$IN"
+# Keep the real user's files out of the way.
+export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
+export XDG_STATE_HOME=$T_DIR/home/.state
+unset OUTBOX_PASSWORD
+mkdir -p "$HOME"
+P1=$(closed_port)
+P2=$(closed_port)
+
+# --- errors name file and line ---------------------------------------------
+mkconf "$T_DIR/bad" <<'EOC'
+# comment
+account default
+host 127.0.0.1
+
+bogus_keyword yes
+EOC
+run_outbox "$IN" -C "$T_DIR/bad" bob@example.org
+expect "unknown keyword: exit 78 with file:line" 78 "bad:5: unknown keyword 'bogus_keyword'"
+mkconf "$T_DIR/bad" <<'EOC'
+account default
+port 99999
+EOC
+run_outbox "$IN" -C "$T_DIR/bad" bob@example.org
+expect "bad port value" 78 "bad:2: invalid value '99999' for 'port'"
+mkconf "$T_DIR/bad" <<'EOC'
+account a
+host x
+account a
+EOC
+run_outbox "$IN" -C "$T_DIR/bad" bob@example.org
+expect "account defined twice" 78 "bad:3: account 'a' defined twice"
+mkconf "$T_DIR/bad" <<'EOC'
+account b : nosuch
+EOC
+run_outbox "$IN" -C "$T_DIR/bad" bob@example.org
+expect "unknown parent account" 78 "bad:1: .*unknown account 'nosuch'"
+run_outbox "$IN" -C "$T_DIR/missing" bob@example.org
+expect "-C with a missing file" 78 "missing: No such file"
+
+# --- password permissions ------------------------------------------------------
+mkconf "$T_DIR/pw" <<EOC
+host 127.0.0.1
+port $P1
+tls off
+user joe
+password s3cret-pw
+EOC
+chmod 644 "$T_DIR/pw"
+run_outbox "$IN" -C "$T_DIR/pw" bob@example.org
+expect "password in a group/other-readable file" 78 "pw:5: .*readable by group or others"
+check "the secret is not shown" ! grep -q s3cret-pw "$T_ERR"
+chmod 600 "$T_DIR/pw"
+run_outbox "$IN" -C "$T_DIR/pw" bob@example.org
+expect "mode 0600 is fine (then the connection fails)" 75 "connect to 127.0.0.1 port $P1"
+run_outbox /dev/null -C "$T_DIR/pw" --print-config
+check "--print-config masks the password" grep -q '^password  *\*\*\*\*\*\*\*\*$' "$T_OUT"
+check "--print-config never prints it" ! grep -q s3cret-pw "$T_OUT"
+check "--print-config shows the user" grep -q '^user  *joe$' "$T_OUT"
+
+# --- passwordeval, passwordenv, OUTBOX_PASSWORD --------------------------------
+pwconf() {
+	mkconf "$T_DIR/pe" <<EOC
+host 127.0.0.1
+port $P1
+tls off
+user joe
+$1
+EOC
+}
+pwconf 'passwordeval echo "it broke" >&2; exit 3'
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "failing passwordeval: 78 with its stderr" 78 "passwordeval .*failed \(exit 3\): it broke"
+pwconf 'passwordeval true'
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "empty passwordeval" 78 "printed no password"
+pwconf 'passwordeval head -c 100000 /dev/zero | tr "\\0" x'
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "huge passwordeval output" 78 "longer than"
+printf 'timeout 1\n' >>"$T_DIR/pe"
+pwconf 'passwordeval sleep 30'
+printf 'timeout 1\n' >>"$T_DIR/pe"
+start=$(date +%s)
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "hanging passwordeval" 78 "did not finish"
+check "hanging passwordeval is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
+pwconf 'passwordeval printf "line1\nline2\n"'
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "working passwordeval gets to the network" 75 "connect to"
+pwconf 'passwordenv MY_SECRET_VAR'
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "passwordenv naming an unset variable" 78 "MY_SECRET_VAR is not set"
+MY_SECRET_VAR=x run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "passwordenv set" 75 "connect to"
+
+# --- accounts, inheritance, choice ---------------------------------------------
+mkconf "$T_DIR/acc" <<EOC
+defaults
+tls off
+timeout 5
+domain test.example
+
+account one
+host 127.0.0.1
+port $P1
+from one@example.org
+
+account two : one
+port $P2
+from two@example.org
+
+account default : one
+EOC
+run_outbox /dev/null -C "$T_DIR/acc" -A two --print-config
+check "inheritance: two has one's host" grep -q '^host  *127.0.0.1$' "$T_OUT"
+check "inheritance: two overrides port" grep -q "^port  *$P2\$" "$T_OUT"
+check "defaults apply to accounts" grep -q '^domain  *test.example$' "$T_OUT"
+run_outbox "$IN" -C "$T_DIR/acc" -A two bob@example.org
+expect "-A chooses the account" 75 "port $P2"
+run_outbox "$IN" -C "$T_DIR/acc" -f two@example.org bob@example.org
+expect "-f chooses the account whose from matches" 75 "port $P2"
+printf 'From: Two <TWO@example.org>\nTo: bob@example.org\n\nb\n' >"$T_DIR/in2"
+run_outbox "$T_DIR/in2" -C "$T_DIR/acc" -t
+expect "-t: the From header chooses the account" 75 "port $P2"
+run_outbox "$IN" -C "$T_DIR/acc" bob@example.org
+expect "otherwise account default" 75 "port $P1"
+run_outbox "$IN" -C "$T_DIR/acc" -A nosuch bob@example.org
+expect "-A with an unknown account" 78 "account 'nosuch' not found"
+run_outbox /dev/null -C "$T_DIR/acc" --print-config --host h.example --port 2525 --tls implicit --user u
+check "--host overrides" grep -q '^host  *h.example$' "$T_OUT"
+check "--tls implicit" grep -q '^# tls mode: implicit, port 2525, auth on' "$T_OUT"
+
+mkconf "$T_DIR/top" <<EOC
+host 127.0.0.1
+port $P1
+tls off
+EOC
+run_outbox /dev/null -C "$T_DIR/top" --print-config
+check "settings before any account form account default" grep -q '^# account default' "$T_OUT"
+mkconf "$T_DIR/d" <<'EOC'
+account a
+host x.example
+EOC
+run_outbox /dev/null -C "$T_DIR/d" --print-config
+expect "no default account and none chosen" 78 "no account chosen"
+
+# derived defaults
+derived() {
+	mkconf "$T_DIR/dv" <<<"$1"
+	run_outbox /dev/null -C "$T_DIR/dv" --print-config
+	grep '^# tls mode' "$T_OUT"
+}
+check "default: STARTTLS on 587, auth off" test "$(derived 'host h')" = "# tls mode: starttls, port 587, auth off"
+check "port 465 implies implicit TLS" test "$(derived "$(printf 'host h\nport 465')")" = "# tls mode: implicit, port 465, auth off"
+check "port 465 with tls_starttls on" test "$(derived "$(printf 'host h\nport 465\ntls_starttls on')")" = "# tls mode: starttls, port 465, auth off"
+check "tls off: port 25" test "$(derived "$(printf 'host h\ntls off')")" = "# tls mode: off, port 25, auth off"
+check "auth on when a user is set" test "$(derived "$(printf 'host h\nuser u')")" = "# tls mode: starttls, port 587, auth on"
+
+# --- file search order ---------------------------------------------------------
+mkdir -p "$HOME/.config/msmtp"
+mkconf "$HOME/.msmtprc" <<EOC
+defaults
+logfile_time_format %s
+tls_min_dh_prime_bits 512
+account default
+host msmtp.example
+tls_min_dh_prime_bits 1024
+EOC
+run_outbox /dev/null --print-config
+check "msmtp's ~/.msmtprc is read when outbox has none" grep -q '^host  *msmtp.example$' "$T_OUT"
+check "unknown msmtp keywords are a warning" grep -q "warning: .*ignoring msmtp keyword 'logfile_time_format'" "$T_ERR"
+check "... once each" test "$(grep -c tls_min_dh_prime_bits "$T_ERR")" = 1
+mkdir -p "$XDG_CONFIG_HOME/outbox"
+mkconf "$XDG_CONFIG_HOME/outbox/config" <<'EOC'
+host outbox.example
+EOC
+run_outbox /dev/null --print-config
+check "outbox's own file wins over msmtp's" grep -q '^host  *outbox.example$' "$T_OUT"
+mkconf "$XDG_CONFIG_HOME/outbox/config" <<'EOC'
+host outbox.example
+logfile_time_format %s
+EOC
+run_outbox /dev/null --print-config
+expect "msmtp-only keywords are errors in outbox's own files" 78 "config:2: unknown keyword"
+rm -rf "$XDG_CONFIG_HOME/outbox" "$HOME/.msmtprc"
+
+# --- config-less use -------------------------------------------------------------
+run_outbox "$IN" --host 127.0.0.1 --port "$P1" --tls off bob@example.org
+expect "config-less: --host and --port" 75 "connect to 127.0.0.1 port $P1"
+run_outbox "$IN" bob@example.org
+expect "no host at all" 78 "no host configured"
+
+# --- several hosts, tried in order ---------------------------------------------
+# Nothing listens on 127.0.0.2 (the smarthost binds 127.0.0.1 only).
+start_smarthost fo || exit 1
+mkconf "$T_DIR/fo" <<EOC
+host 127.0.0.2, 127.0.0.1
+port $SH_PORT
+tls off
+timeout 5
+from sender@example.org
+EOC
+run_outbox "$IN" -C "$T_DIR/fo" -v bob@example.org
+expect "failover to the second host" 0
+check "the first host was tried" grep -q "connecting to 127.0.0.2 port $SH_PORT" "$T_ERR"
+check "the message arrived" test -s "$T_DIR/fo.mail/1.eml"
+mkconf "$T_DIR/fo" <<EOC
+host nonexistent.invalid
+port $SH_PORT
+tls off
+EOC
+if run_outbox_nodns "$IN" -C "$T_DIR/fo" bob@example.org; then
+	expect "a host that does not exist" 68 "host not found"
+else
+	echo "skip - a host that does not exist (needs root and unshare)"
+fi
+finish
