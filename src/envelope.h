@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 struct envelope {
-	char		*from;		/* reverse path; "" is the null sender */
+	char		*from;		/* reverse path; "": null sender */
 	char		**rcpt;
 	size_t		 nrcpt;
 	char		*dsn_notify;	/* "NEVER" or e.g. "SUCCESS,FAILURE" */

@@ -41,7 +41,7 @@ struct msg_field {
 
 struct msg {
 	struct msg_input in;
-	struct buf	 head;		/* header block, then early body bytes */
+	struct buf	 head;		/* header block, early body bytes */
 	struct msg_field *f;
 	size_t		 nf;
 	size_t		 body_off;	/* where the body starts in head */

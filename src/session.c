@@ -432,7 +432,8 @@ static int
 send_body(struct session *s)
 {
 	struct dotstuff ds;
-	char *in = xmalloc(IO_CHUNK), *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
+	char *in = xmalloc(IO_CHUNK);
+	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
 	ssize_t n;
 	size_t m;
 	int rc = -1;
