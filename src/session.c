@@ -248,7 +248,7 @@ authenticate(struct session *s)
 	struct auth a;
 	enum auth_mech mech;
 	const char *why = NULL;
-	char *line, *what;
+	char *line, *what, *shown;
 	int rc = -1, round;
 
 	set_state(s, SMTP_AUTH);
@@ -269,8 +269,9 @@ authenticate(struct session *s)
 	auth_begin(&a, mech, s->p->user, s->p->password);
 	what = xasprintf("AUTH %s", auth_mech_name(mech));
 	line = auth_start(&a);
-	rc = command(s, line, strcmp(line, what) ? "AUTH **** (redacted)" :
-	    NULL, what);
+	shown = xasprintf("%s ****", what);
+	rc = command(s, line, strcmp(line, what) ? shown : NULL, what);
+	free(shown);
 	xfree_secret(line);
 	for (round = 0; rc == 0 && s->reply.code == 334 && round < 10;
 	    round++) {
@@ -285,7 +286,7 @@ authenticate(struct session *s)
 			rc = -1;
 			break;
 		}
-		rc = command(s, line, "**** (redacted)", what);
+		rc = command(s, line, "****", what);
 		xfree_secret(line);
 	}
 	if (rc == 0 && s->reply.code != 235)

@@ -270,6 +270,10 @@ verify_error(struct transport *t, gnutls_session_t s)
 
 	if (gnutls_certificate_verification_status_print(status,
 	    GNUTLS_CRT_X509, &out, 0) == 0) {
+		size_t n = strlen((char *)out.data);
+
+		while (n && ((char *)out.data)[n - 1] == ' ')
+			((char *)out.data)[--n] = '\0';
 		transport_fail(t, TE_VERIFY, "certificate verification "
 		    "failed: %s", (char *)out.data);
 		gnutls_free(out.data);
