@@ -381,8 +381,7 @@ msg_spool(struct msg *m, int fd, struct result *r)
 	int rc = -1;
 
 	m->size = 0;
-	if (spool_write(m, fd, m->added.data ? m->added.data : "",
-	    m->added.len) == -1)
+	if (spool_write(m, fd, buf_cstr(&m->added), m->added.len) == -1)
 		goto werr;
 	for (i = 0; i < m->nf; i++)
 		if (!m->f[i].deleted && spool_write(m, fd, m->head.data +
@@ -391,7 +390,7 @@ msg_spool(struct msg *m, int fd, struct result *r)
 	if ((m->separator || m->body_off < m->head.len || !m->in.done) &&
 	    spool_write(m, fd, "\r\n", 2) == -1)
 		goto werr;
-	if (spool_write(m, fd, m->head.data + m->body_off,
+	if (spool_write(m, fd, buf_cstr(&m->head) + m->body_off,
 	    m->head.len - m->body_off) == -1)
 		goto werr;
 	chunk = xmalloc(IO_CHUNK);

@@ -1,0 +1,86 @@
+/*
+ * fuzz_msg.c -- the message reader: input normalisation, the lone-dot
+ * rule, the header parser and spooling, on any bytes.  The spooled
+ * message must hold no bare CR or LF, and pushing it through the
+ * dot-stuffing filter must give exactly one end-of-data sequence.
+ */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dotstuff.h"
+#include "msg.h"
+#include "xmalloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+check_spool(int fd)
+{
+	static char buf[1 << 20], out[DOTSTUFF_MAX_OUT(1 << 20) + 8];
+	struct dotstuff ds;
+	ssize_t n;
+	size_t i, m;
+	char *p;
+
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return;
+	for (i = 0; i < (size_t)n; i++) {
+		if (buf[i] == '\r' && (i + 1 == (size_t)n || buf[i + 1] != '\n'))
+			__builtin_trap();
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			__builtin_trap();
+	}
+	dotstuff_init(&ds, 1);
+	m = dotstuff_filter(&ds, buf, (size_t)n, out);
+	m += dotstuff_finish(&ds, out + m, 1);
+	/* "\r\n.\r\n" may only appear at the very end */
+	for (p = out; (p = memmem(p, (size_t)(out + m - p), "\r\n.\r\n", 5))
+	    != NULL; p++)
+		if (p + 5 != out + m)
+			__builtin_trap();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct msg m;
+	struct result r;
+	struct addr_list l = { NULL, 0 };
+	const char *why, *field;
+	int in, out, dots;
+
+	if (size > (1 << 19))
+		return 0;
+	for (dots = 0; dots < 2; dots++) {
+		in = memfd_create("in", 0);
+		out = memfd_create("out", 0);
+		if (in == -1 || out == -1)
+			abort();
+		if (write(in, data, size) != (ssize_t)size)
+			abort();
+		lseek(in, 0, SEEK_SET);
+		msg_init(&m);
+		result_init(&r);
+		if (msg_read_head(&m, in, dots, &r) == 0) {
+			(void)msg_recipients(&m, &l, &why, &field);
+			addr_list_free(&l);
+			msg_delete(&m, "Bcc");
+			msg_add(&m, "X-Fuzz", "1");
+			if (msg_spool(&m, out, &r) == 0)
+				check_spool(out);
+		}
+		msg_free(&m);
+		result_free(&r);
+		close(in);
+		close(out);
+	}
+	return 0;
+}
