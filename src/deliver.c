@@ -90,6 +90,8 @@ try_host(const struct deliver_params *p, const char *host,
 	sp.user = a->user;
 	sp.password = p->password;
 	sp.loopback = loopback;
+	sp.server = host;
+	sp.port = a->port;
 	sp.env = p->env;
 	sp.body_read = body_read;
 	sp.body_ctx = (void *)&p->fd;

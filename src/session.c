@@ -242,14 +242,53 @@ starttls(struct session *s)
 	return hello(s);
 }
 
+/* Exchange challenges until a final reply; 0 with s->reply set. */
+static int
+auth_exchange(struct session *s, struct auth *a, const char *what)
+{
+	const char *why = NULL;
+	char *line, *shown;
+	int rc, round;
+
+	line = auth_start(a);
+	if (line == NULL) {
+		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_SOFTWARE, what,
+		    "cannot start %s", what);
+		return -1;
+	}
+	shown = xasprintf("%s ****", what);
+	rc = command(s, line, strcmp(line, what) ? shown : NULL, what);
+	free(shown);
+	xfree_secret(line);
+	for (round = 0; rc == 0 && s->reply.code == 334; round++) {
+		char *chal = reply_oneline(&s->reply);
+
+		line = round < 10 ? auth_step(a, chal, &why) : NULL;
+		free(chal);
+		if (line == NULL) {
+			/* Cancel; the mechanism's complaint decides. */
+			if (command(s, "*", NULL, what) == 0)
+				result_local(s->r, RES_PERM, STAGE_AUTH,
+				    ERR_PROTOCOL, what, "%s", why ? why :
+				    "too many challenges");
+			return -1;
+		}
+		rc = command(s, line, *line ? "****" : NULL, what);
+		xfree_secret(line);
+	}
+	return rc;
+}
+
 static int
 authenticate(struct session *s)
 {
 	struct auth a;
 	enum auth_mech mech;
-	const char *why = NULL;
-	char *line, *what, *shown;
-	int rc = -1, round;
+	const char *why = NULL, *cbtype = NULL;
+	unsigned char *cb = NULL;
+	size_t cblen = 0;
+	char *what;
+	int rc;
 
 	set_state(s, SMTP_AUTH);
 	if (!(s->caps.flags & CAP_AUTH)) {
@@ -258,42 +297,37 @@ authenticate(struct session *s)
 		    "credentials are configured");
 		return -1;
 	}
-	mech = auth_pick(s->caps.auth, s->p->auth_mech,
-	    s->t->tls || s->p->loopback, &why);
+	if (s->t->tls)
+		(void)transport_channel_binding(s->t, &cbtype, &cb, &cblen);
+	mech = auth_pick_cb(s->caps.auth, s->p->auth_mech,
+	    s->t->tls || s->p->loopback, cb != NULL, &why);
 	if (mech == AUTH_NONE) {
 		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_UNAVAILABLE,
 		    "AUTH", "%s (server offers: %s)", why,
 		    s->caps.auth[0] ? s->caps.auth : "nothing");
+		free(cb);
 		return -1;
 	}
 	auth_begin(&a, mech, s->p->user, s->p->password);
+	a.tls = s->t->tls;
+	a.cb_type = cbtype;
+	a.cb_data = cb;
+	a.cb_len = cblen;
+	a.host = s->p->server;
+	a.port = s->p->port;
 	what = xasprintf("AUTH %s", auth_mech_name(mech));
-	line = auth_start(&a);
-	shown = xasprintf("%s ****", what);
-	rc = command(s, line, strcmp(line, what) ? shown : NULL, what);
-	free(shown);
-	xfree_secret(line);
-	for (round = 0; rc == 0 && s->reply.code == 334 && round < 10;
-	    round++) {
-		char *chal = reply_oneline(&s->reply);
-
-		line = auth_step(&a, chal, &why);
-		free(chal);
-		if (line == NULL) {
-			if (command(s, "*", NULL, what) == 0)
-				result_local(s->r, RES_PERM, STAGE_AUTH,
-				    ERR_PROTOCOL, what, "%s", why);
-			rc = -1;
-			break;
-		}
-		rc = command(s, line, "****", what);
-		xfree_secret(line);
-	}
+	rc = auth_exchange(s, &a, what);
 	if (rc == 0 && s->reply.code != 235)
 		rc = refuse(s, what);
+	else if (rc == 0 && !auth_done(&a, &why)) {
+		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_PROTOCOL, what,
+		    "%s", why);
+		rc = -1;
+	}
 	if (rc == 0)
 		s->r->auth_mech = auth_mech_name(mech);
 	auth_end(&a);
+	free(cb);
 	free(what);
 	return rc;
 }

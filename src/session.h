@@ -28,6 +28,8 @@ struct session_params {
 	const char	*user;
 	const char	*password;
 	int		 loopback;	/* peer is a loopback address */
+	const char	*server;	/* host name, for OAUTHBEARER */
+	int		 port;
 	const struct envelope *env;
 	/* the message: >0 bytes, 0 at the end, -1 on error (errno) */
 	ssize_t		(*body_read)(void *ctx, char *buf, size_t n);

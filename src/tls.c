@@ -124,8 +124,32 @@ tls_starttls_again(struct transport *t, const void *conf)
 	return transport_fail(t, TE_TLS, "TLS is already active");
 }
 
+static int
+tls_cbind(struct transport *t, const char **type, unsigned char **data,
+    size_t *len)
+{
+	struct tls_ctx *c = t->ctx;
+	gnutls_datum_t cb = { NULL, 0 };
+	gnutls_channel_binding_t kind = GNUTLS_CB_TLS_UNIQUE;
+
+	*type = "tls-unique";
+	if (gnutls_protocol_get_version(c->session) == GNUTLS_TLS1_3) {
+		kind = GNUTLS_CB_TLS_EXPORTER;
+		*type = "tls-exporter";
+	}
+	if (gnutls_session_channel_binding(c->session, kind, &cb) < 0 ||
+	    cb.size == 0)
+		return -1;
+	*data = xmalloc(cb.size);
+	memcpy(*data, cb.data, cb.size);
+	*len = cb.size;
+	gnutls_free(cb.data);
+	return 0;
+}
+
 static const struct transport_ops tls_ops = {
-	tls_read, tls_write, tls_pending, tls_starttls_again, tls_close
+	tls_read, tls_write, tls_pending, tls_starttls_again, tls_close,
+	tls_cbind
 };
 
 static int

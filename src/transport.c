@@ -117,7 +117,7 @@ sock_close(struct transport *t)
 }
 
 static const struct transport_ops sock_ops = {
-	sock_read, sock_write, sock_pending, sock_starttls, sock_close
+	sock_read, sock_write, sock_pending, sock_starttls, sock_close, NULL
 };
 
 void
@@ -233,4 +233,13 @@ transport_starttls(struct transport *t, const void *conf)
 	if (t->ops->starttls == NULL)
 		return transport_fail(t, TE_TLS, "TLS not supported here");
 	return t->ops->starttls(t, conf);
+}
+
+int
+transport_channel_binding(struct transport *t, const char **type,
+    unsigned char **data, size_t *len)
+{
+	if (t->ops->cbind == NULL)
+		return -1;
+	return t->ops->cbind(t, type, data, len);
 }

@@ -38,6 +38,9 @@ struct transport_ops {
 	/* start TLS over this backend (may replace t->ops/ctx) */
 	int	(*starttls)(struct transport *, const void *tls_conf);
 	void	(*close)(struct transport *);
+	/* channel-binding data (xmalloc'd) and its type name, or -1 */
+	int	(*cbind)(struct transport *, const char **type,
+		    unsigned char **data, size_t *len);
 };
 
 struct transport {
@@ -78,6 +81,13 @@ size_t	transport_unread(struct transport *);
  * yet read (response injection), TE_TLS/TE_VERIFY on handshake failure.
  */
 int	transport_starttls(struct transport *, const void *tls_conf);
+
+/*
+ * Channel-binding data of the TLS connection (RFC 9266 tls-exporter on
+ * TLS 1.3, RFC 5929 tls-unique before), xmalloc'd; -1 when there is none.
+ */
+int	transport_channel_binding(struct transport *, const char **type,
+	    unsigned char **data, size_t *len);
 
 /* Helper for backends: record an error, returns -1. */
 int	transport_fail(struct transport *, enum transport_err,
