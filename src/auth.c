@@ -427,9 +427,10 @@ auth_step(struct auth *a, const char *challenge, const char **why)
 
 	a->step++;
 	n = codec_b64_decode(challenge, strlen(challenge), &dec);
-	if (n < 0 || memchr(dec, '\0', (size_t)n) != NULL) {
-		/* XOAUTH2 errors are JSON in base64; anything else must
-		   decode too. */
+	/* LOGIN's prompts say nothing we need; every other challenge
+	   must be base64, and SCRAM's text must hold no NUL. */
+	if (a->mech != AUTH_LOGIN && (n < 0 || (is_scram(a->mech) &&
+	    memchr(dec, '\0', (size_t)n) != NULL))) {
 		free(dec);
 		*why = "the server's challenge is not valid base64";
 		return NULL;
