@@ -215,20 +215,26 @@ result_exit_name(int code)
 }
 
 char *
-result_sanitize(const char *s, size_t maxlen)
+result_sanitize_n(const char *s, size_t len)
 {
 	struct buf b;
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
 
-	buf_init(&b, maxlen * 4 + 16);
-	for (p = (const unsigned char *)s; *p && (size_t)(p -
-	    (const unsigned char *)s) < maxlen; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			(void)buf_addf(&b, "\\x%02X", *p);
+	buf_init(&b, len * 4 + 16);
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			(void)buf_addf(&b, "\\x%02X", p[i]);
 		else
-			(void)buf_addc(&b, (char)*p);
+			(void)buf_addc(&b, (char)p[i]);
 	}
 	return buf_take(&b);
+}
+
+char *
+result_sanitize(const char *s, size_t maxlen)
+{
+	return result_sanitize_n(s, strnlen(s, maxlen));
 }
 
 char *

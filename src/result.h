@@ -113,5 +113,7 @@ char	*result_line(const struct result *);
 
 /* Printable copy of untrusted text: controls as \xHH, xmalloc'd. */
 char	*result_sanitize(const char *, size_t maxlen);
+/* The same for len bytes that may hold NULs. */
+char	*result_sanitize_n(const char *, size_t len);
 
 #endif

@@ -152,8 +152,13 @@ read_reply(struct session *s, const char *what)
 		trace(s, "S", s->line);
 		rc = reply_feed(&s->reply, s->line, (size_t)n, &why);
 		if (rc == -1) {
+			char *shown = result_sanitize_n(s->line,
+			    (size_t)n < 200 ? (size_t)n : 200);
+
 			result_local(s->r, RES_PERM, stage(s), ERR_PROTOCOL,
-			    what, "malformed reply: %s", why);
+			    what, "malformed reply: %s: %s%s", why, shown,
+			    n > 200 ? "..." : "");
+			free(shown);
 			s->dead = 1;
 			return -1;
 		}

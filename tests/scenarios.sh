@@ -1,0 +1,494 @@
+#!/bin/bash
+# scenarios.sh -- run outbox against the scripted SMTP server (smtpd.py),
+# one scenario file per case in tests/scenarios/.
+#
+#   tests/scenarios.sh [-k] [-j N] [-l] [NAME-OR-GLOB...]
+#	-k	keep the temporary directories (their path is printed)
+#	-j N	run N scenarios at a time (default: the number of CPUs, at
+#		most 4; or $SCENARIO_JOBS); reports stay in order
+#	-l	list the scenarios and their descriptions, run nothing
+#
+# Environment: OUTBOX (binary under test, default ./outbox), srcdir (the
+# source tree, default: the parent of this script's directory), TMPDIR.
+# Prints one line per scenario, "ok NAME - description" or "FAIL NAME:
+# reason" followed by the details (diff, stderr, server log), then exactly
+# "N passed, N failed"; exits 1 if anything failed, 99 on a setup error.
+#
+# Scenario file format (curl's tests/data/testNNN is the model).  A line
+# "[section]" starts a section; it runs to the next section line.  Trailing
+# empty lines of a section are dropped.  Sections:
+#
+#   [description]   free text; the first line is shown by -l and on "ok"
+#   [args]          outbox's arguments, ONE PER LINE, no shell quoting.
+#                   "-C CONFIG" is put first when [config] is present.
+#   [config]        the configuration file, written with mode 0600
+#   [env]           NAME=VALUE lines added to outbox's environment
+#   [stdin]         outbox's standard input, each line ending in LF
+#   [stdin escapes] outbox's standard input, lines joined WITHOUT line
+#                   ends and decoded with smtpd.py's escapes (\r \n \t \\
+#                   \0 \xHH \s): for exact bytes, NULs and bare CR/LF.
+#                   With neither, stdin is /dev/null.
+#   [server]        the smtpd.py script (step language: tests/smtpd.py)
+#   [exit]          the expected exit code (required)
+#   [stderr]        one extended regular expression per expected stderr
+#                   line; stderr must have exactly that many lines, each
+#                   matching its whole line (grep -Ex).  Without [stderr]
+#                   and [stderr contains], stderr must be empty.
+#   [stderr contains]  each ERE must match some stderr line (for -v)
+#   [stdout]        the exact expected stdout (default: empty)
+#   [transcript]    the exact client transcript as smtpd.py renders it
+#                   (required; empty when nothing may be sent)
+#   [absent]        strings (smtpd.py escapes) that must appear neither
+#                   on the wire nor on stdout/stderr (e.g. secrets)
+#   [limit]         the time limit for outbox in seconds (default 30)
+#
+# In args, config, env, stderr, stdout: @PORT@ is the server's port,
+# @CERTDIR@ the directory of the test certificates (ca.pem, server.pem,
+# wrongname.pem, untrusted.pem, expired.pem, selfsigned.pem: made by
+# tests/lib/gencerts.sh for each run), @DIR@ the scenario's
+# temporary directory, @SRCDIR@ the source tree.
+#
+# Whatever the arguments, a failing run (non-zero exit) must print exactly
+# one stderr line unless -v/--debug is among the arguments.  HOME and the
+# XDG directories point into the scenario's temporary directory.
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${srcdir:=$(dirname "$here")}"
+. "$srcdir/tests/lib/lib.sh"
+
+TESTS=$srcdir/tests
+SMTPD=$TESTS/smtpd.py
+SCEN=$TESTS/scenarios
+DEFAULT_LIMIT=30
+SECTIONS='description|args|config|env|stdin|stdin escapes|server|exit|stderr|stderr contains|stdout|transcript|absent|limit'
+
+list_only=
+jobs=$(nproc 2>/dev/null || echo 1)
+test "$jobs" -gt 4 && jobs=4
+jobs=${SCENARIO_JOBS:-$jobs}
+while getopts kj:l opt; do
+	case $opt in
+	k) LIB_KEEP=1 ;;
+	j) jobs=$OPTARG ;;
+	l) list_only=1 ;;
+	*) echo "usage: $0 [-k] [-j N] [-l] [NAME-OR-GLOB...]" >&2; exit 64 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+# The scenarios to run: all, or those matching argv.
+names=()
+for f in "$SCEN"/*; do
+	n=${f##*/}
+	case $n in
+	*~ | *.orig | *.rej | .* | README*) continue ;;
+	esac
+	test -f "$f" || continue
+	if test $# -eq 0; then
+		names+=("$n")
+		continue
+	fi
+	for pat in "$@"; do
+		# shellcheck disable=SC2053
+		if [[ $n == $pat ]]; then
+			names+=("$n")
+			break
+		fi
+	done
+done
+if test ${#names[@]} -eq 0; then
+	echo "no scenario matches: $*" >&2
+	exit 99
+fi
+
+# split FILE DIR: write each section of FILE to DIR/<name> (spaces in the
+# name become "_").  Fails on an unknown section name.
+split() {
+	awk -v dir="$2" -v known="^($SECTIONS)\$" '
+	function flush() {
+		if (out == "") return
+		while (n > 0 && buf[n] == "") n--
+		printf "" > out
+		for (i = 1; i <= n; i++) print buf[i] > out
+		close(out)
+	}
+	/^\[[a-z][a-z ]*\]$/ {
+		name = substr($0, 2, length($0) - 2)
+		if (name !~ known) {
+			print FILENAME ":" NR ": unknown section [" name "]" \
+			    > "/dev/stderr"
+			bad = 1
+		}
+		flush()
+		gsub(/ /, "_", name)
+		if (seen[name]++) {
+			print FILENAME ":" NR ": section [" name "] twice" \
+			    > "/dev/stderr"
+			bad = 1
+		}
+		out = dir "/" name
+		n = 0
+		next
+	}
+	out == "" && /^[[:space:]]*$/ { next }
+	out == "" {
+		print FILENAME ":" NR ": text before the first section" \
+		    > "/dev/stderr"
+		bad = 1
+		next
+	}
+	{ buf[++n] = $0 }
+	END { flush(); exit bad }
+	' "$1"
+}
+
+if test -n "$list_only"; then
+	for n in "${names[@]}"; do
+		d=$LIB_TMP/list
+		rm -rf "$d" && mkdir -p "$d"
+		split "$SCEN/$n" "$d" 2>/dev/null
+		printf '%-36s %s\n' "$n" "$(head -n 1 "$d/description" 2>/dev/null)"
+	done
+	exit 0
+fi
+
+if ! test -x "$OUTBOX"; then
+	echo "scenarios.sh: $OUTBOX is not an executable (set OUTBOX)" >&2
+	exit 99
+fi
+
+CERTS=$LIB_TMP/certs
+if ! lib_certs "$CERTS" >"$LIB_TMP/certs.log" 2>&1; then
+	echo "scenarios.sh: cannot make test certificates:" >&2
+	cat "$LIB_TMP/certs.log" >&2
+	exit 99
+fi
+
+# Details of the current scenario's failure, printed after its FAIL line.
+reasons=()
+details=()
+problem() { reasons+=("$1"); }
+detail() { details+=("$@"); }
+detail_file() {
+	# detail_file TITLE FILE: the file's first lines, control characters
+	# made visible
+	local title=$1 file=$2 line
+	test -s "$file" || return 0
+	detail "--- $title"
+	while IFS= read -r line; do
+		detail "$line"
+	done < <(head -c 4000 "$file" | cat -v | head -n 40)
+}
+
+run_one() {
+	local file=$SCEN/$1
+	local d=$LIB_TMP/$1
+	local s=$d/sec
+	reasons=()
+	details=()
+	rm -rf "$d"
+	mkdir -p "$s" "$d/home/.config" "$d/home/.local/state" || return 1
+
+	if ! split "$file" "$s" 2>"$d/split.err"; then
+		problem "bad scenario file"
+		detail_file "format errors" "$d/split.err"
+		return 1
+	fi
+	desc=$(head -n 1 "$s/description" 2>/dev/null)
+	local want_exit
+	want_exit=$(cat "$s/exit" 2>/dev/null)
+	if ! [[ $want_exit =~ ^[0-9]+$ ]]; then
+		problem "bad scenario file: [exit] missing or not a number"
+		return 1
+	fi
+	if ! test -f "$s/transcript"; then
+		problem "bad scenario file: no [transcript] section"
+		return 1
+	fi
+	test -f "$s/server" || : >"$s/server"
+	local limit=$DEFAULT_LIMIT
+	test -s "$s/limit" && limit=$(cat "$s/limit")
+
+	# The server.
+	lib_spawn "$PYTHON" "$SMTPD" --script "$s/server" \
+	    --port-file "$d/port" --transcript "$d/transcript" \
+	    --wire "$d/wire" --log "$d/log" --certdir "$CERTS" \
+	    2>"$d/server.err"
+	local spid=$LIB_PID
+	if ! lib_wait_file "$d/port" 10; then
+		problem "the scripted server did not start"
+		lib_stop "$spid" 1
+		lib_forget "$spid"
+		detail_file "smtpd.py stderr" "$d/server.err"
+		return 1
+	fi
+	local port
+	port=$(cat "$d/port")
+
+	subst() {
+		sed -e "s|@PORT@|$port|g" -e "s|@CERTDIR@|$CERTS|g" \
+		    -e "s|@DIR@|$d|g" -e "s|@SRCDIR@|$srcdir|g" "$@"
+	}
+
+	local -a argv=() envv=()
+	local line verbose=
+	if test -f "$s/config"; then
+		subst "$s/config" | lib_mkconf "$d/config"
+		argv+=(-C "$d/config")
+	fi
+	if test -f "$s/args"; then
+		while IFS= read -r line; do
+			argv+=("$line")
+			case $line in
+			-v | --debug) verbose=1 ;;
+			esac
+		done < <(subst "$s/args")
+	fi
+	if test -f "$s/env"; then
+		while IFS= read -r line; do
+			envv+=("$line")
+		done < <(subst "$s/env")
+	fi
+	if test -f "$s/stdin_escapes"; then
+		if ! tr -d '\n' <"$s/stdin_escapes" |
+		    "$PYTHON" "$SMTPD" --unescape >"$d/stdin" 2>"$d/unesc.err"
+		then
+			problem "bad [stdin escapes]: $(cat "$d/unesc.err")"
+			lib_stop "$spid" 1
+			lib_forget "$spid"
+			return 1
+		fi
+	elif test -f "$s/stdin"; then
+		cp "$s/stdin" "$d/stdin"
+	else
+		: >"$d/stdin"
+	fi
+
+	# outbox itself, with its own time limit.
+	# (started in the background and registered, so that an interrupted
+	# run stops it by its PID too)
+	local rc=0 opid
+	(
+		cd "$d/home" &&
+		exec env HOME="$d/home" XDG_CONFIG_HOME="$d/home/.config" \
+		    XDG_STATE_HOME="$d/home/.local/state" \
+		    "${envv[@]}" \
+		    timeout -k 2 "$limit" "$OUTBOX" "${argv[@]}"
+	) <"$d/stdin" >"$d/stdout" 2>"$d/stderr" &
+	opid=$!
+	LIB_PIDS="$LIB_PIDS $opid"
+	wait "$opid" || rc=$?
+	lib_forget "$opid"
+
+	# The server should be done once the client is: wait for it a little
+	# (it finishes its script, e.g. notices the close), then stop it.
+	local sstatus=0
+	if grep -qx '[[:space:]]*no-connection[[:space:]]*' "$s/server"; then
+		lib_stop "$spid" 3 || sstatus=$?
+		lib_forget "$spid"
+	elif lib_wait_exit "$spid" 12; then
+		sstatus=$LIB_STATUS
+	else
+		lib_stop "$spid" 3
+		lib_forget "$spid"
+		sstatus=1
+		problem "the scripted server was still running"
+	fi
+
+	# Checks.
+	if test "$rc" = 124 || test "$rc" = 137; then
+		problem "outbox hit the ${limit}s time limit"
+	elif test "$rc" -gt 128; then
+		problem "outbox died of signal $((rc - 128))"
+	fi
+	if test "$rc" != "$want_exit"; then
+		problem "exit $rc, expected $want_exit"
+	fi
+	if test "$sstatus" != 0; then
+		problem "server: $(cat "$d/log" "$d/server.err" 2>/dev/null |
+		    grep -m1 'MISMATCH\|SCRIPT ERROR\|Traceback' |
+		    sed 's/^ *[0-9.]* //' | head -c 500)"
+		test -z "$(grep -m1 -h 'MISMATCH\|SCRIPT ERROR' "$d/log" 2>/dev/null)" &&
+		    detail_file "smtpd.py stderr" "$d/server.err"
+	fi
+	check_stderr "$s" "$d" "$rc" "$verbose"
+	if test -f "$s/stdout"; then
+		subst "$s/stdout" >"$d/stdout.expected"
+	else
+		: >"$d/stdout.expected"
+	fi
+	if ! cmp -s "$d/stdout.expected" "$d/stdout"; then
+		problem "stdout differs"
+		diff_detail "stdout" "$d/stdout.expected" "$d/stdout"
+	fi
+	test -f "$d/transcript" || : >"$d/transcript"
+	if ! cmp -s "$s/transcript" "$d/transcript"; then
+		problem "client transcript differs"
+		diff_detail "transcript (expected / as received)" \
+		    "$s/transcript" "$d/transcript"
+	fi
+	if test -s "$s/absent"; then
+		local found
+		found=$("$PYTHON" - "$SMTPD" "$s/absent" "$d/wire" \
+		    "$d/stdout" "$d/stderr" <<-'EOF'
+		import sys, importlib.util
+		sys.dont_write_bytecode = True
+		spec = importlib.util.spec_from_file_location("smtpd", sys.argv[1])
+		m = importlib.util.module_from_spec(spec)
+		spec.loader.exec_module(m)
+		hay = {}
+		for f in sys.argv[3:]:
+		    try:
+		        hay[f.rsplit("/", 1)[1]] = open(f, "rb").read()
+		    except OSError:
+		        hay[f.rsplit("/", 1)[1]] = b""
+		for line in open(sys.argv[2], encoding="utf-8"):
+		    line = line.rstrip("\n")
+		    if not line:
+		        continue
+		    needle = m.unescape(line)
+		    for k, v in hay.items():
+		        if needle in v:
+		            print("%r found in %s" % (line, k))
+		EOF
+		)
+		if test -n "$found"; then
+			problem "forbidden string present"
+			detail "$found"
+		fi
+	fi
+
+	if test ${#reasons[@]} -gt 0; then
+		detail_file "stderr" "$d/stderr"
+		detail "--- server log (tail)"
+		while IFS= read -r line; do
+			detail "$line"
+		done < <(tail -n 25 "$d/log" 2>/dev/null | cut -c 1-300)
+		return 1
+	fi
+	test -n "$LIB_KEEP" || rm -rf "$d"
+	return 0
+}
+
+# check_stderr SECDIR DIR RC VERBOSE
+check_stderr() {
+	local s=$1 d=$2 rc=$3 verbose=$4
+	local nlines
+	nlines=$(wc -l <"$d/stderr")
+	# a last line without LF is a line too
+	if test -s "$d/stderr" && test "$(tail -c 1 "$d/stderr" | od -An -c |
+	    tr -d ' ')" != '\n'; then
+		nlines=$((nlines + 1))
+	fi
+	if test "$rc" != 0 && test -z "$verbose" && test "$nlines" != 1; then
+		problem "stderr has $nlines lines, a failure must print exactly one"
+	fi
+	if test -f "$s/stderr"; then
+		subst "$s/stderr" >"$d/stderr.re"
+		local want
+		want=$(wc -l <"$d/stderr.re")
+		if test "$nlines" != "$want"; then
+			problem "stderr has $nlines lines, expected $want"
+		fi
+		local i=0 re got
+		while IFS= read -r re; do
+			i=$((i + 1))
+			got=$(sed -n "${i}p" "$d/stderr")
+			if ! printf '%s\n' "$got" | grep -Eqx -- "$re"; then
+				problem "stderr line $i does not match /$re/"
+			fi
+		done <"$d/stderr.re"
+	elif test -f "$s/stderr_contains"; then
+		local re
+		while IFS= read -r re; do
+			if ! grep -Eq -- "$re" "$d/stderr"; then
+				problem "no stderr line matches /$re/"
+			fi
+		done < <(subst "$s/stderr_contains")
+	elif test -s "$d/stderr"; then
+		problem "stderr is not empty"
+	fi
+}
+
+diff_detail() {
+	local line
+	detail "--- $1"
+	while IFS= read -r line; do
+		detail "$line"
+	done < <(diff -u "$2" "$3" | tail -n +3 | head -n 60 | cut -c 1-300)
+}
+
+# run_worker NAME: run one scenario in a subshell; its report goes to
+# RESULTS/NAME (first line "ok" or "FAIL"), and its server is stopped by
+# PID whatever happens.
+run_worker() {
+	LIB_PIDS=""	# the other workers are the parent's business
+	trap lib_stop_all EXIT
+	trap 'exit 143' TERM
+	local n=$1 out=$RESULTS/$1.tmp reason r
+	desc=
+	if run_one "$n"; then
+		echo ok >"$out"
+		echo "$n${desc:+ - $desc}" >>"$out"
+	else
+		reason=${reasons[0]}
+		for r in "${reasons[@]:1}"; do
+			reason+="; $r"
+		done
+		{
+			echo FAIL
+			echo "$n: $reason"
+			printf '%s\n' "${details[@]}"
+		} >"$out"
+	fi
+	mv "$out" "$RESULTS/$n"
+}
+
+# print_result NAME: report a finished scenario, count it
+print_result() {
+	local f=$RESULTS/$1 status first
+	local -a rest=()
+	{
+		read -r status
+		read -r first
+		while IFS= read -r line; do
+			rest+=("$line")
+		done
+	} <"$f"
+	if test "$status" = ok; then
+		lib_pass "$first"
+	else
+		lib_fail "$first" "${rest[@]}"
+	fi
+}
+
+RESULTS=$LIB_TMP/results
+mkdir -p "$RESULTS"
+workers=()
+next=0	# index of the next scenario to report
+for ((i = 0; i < ${#names[@]}; i++)); do
+	while test "$(jobs -rp | wc -l)" -ge "$jobs"; do
+		wait -n 2>/dev/null
+	done
+	run_worker "${names[$i]}" &
+	workers+=($!)
+	LIB_PIDS="$LIB_PIDS $!"
+	while test $next -lt ${#names[@]} && test -f "$RESULTS/${names[$next]}"; do
+		print_result "${names[$next]}"
+		next=$((next + 1))
+	done
+done
+for w in "${workers[@]}"; do
+	wait "$w" 2>/dev/null
+	lib_forget "$w"
+done
+while test $next -lt ${#names[@]}; do
+	if test -f "$RESULTS/${names[$next]}"; then
+		print_result "${names[$next]}"
+	else
+		lib_fail "${names[$next]}: the scenario runner died"
+	fi
+	next=$((next + 1))
+done
+test -n "$LIB_KEEP" && echo "# temporary files in $LIB_TMP"
+lib_summary

@@ -1,0 +1,746 @@
+#!/usr/bin/python3
+# smtpd.py -- the in-tree scripted SMTP server for outbox's scenario tests.
+#
+# Run with /usr/bin/python3 (Debian's; standard library only).
+#
+#   smtpd.py --script FILE --port-file FILE [--transcript FILE] [--wire FILE]
+#            [--log FILE] [--certdir DIR] [--timeout SECONDS]
+#            [--connections N]
+#   smtpd.py --unescape  < TEXT > BYTES     (decode the escapes below)
+#   smtpd.py --render    < BYTES > TEXT     (render bytes as a transcript)
+#
+# The server binds 127.0.0.1 port 0 and writes the chosen port to the port
+# file (atomically: FILE.tmp, then rename), so a caller waits for the file.
+# It serves one connection (N with --connections; each runs the whole
+# script) following the script, records every byte the client sent, and
+# exits: 0 if the client did what the script says, 1 if it deviated (the
+# first deviation is written to the log and to stderr), 2 on a usage or
+# setup error.  On SIGTERM it writes what it has and exits 1, except while
+# it waits in a "no-connection" step, where SIGTERM is success.
+#
+# Files written:
+#   --wire        every byte received, raw, appended as it arrives (after
+#                 STARTTLS: the decrypted bytes)
+#   --transcript  the same bytes rendered as text (see "Transcript" below)
+#   --log         events: accept, each recv() with its size (recv
+#                 boundaries), each line sent (S:) and read (C:), TLS,
+#                 and MISMATCH lines
+#
+# Script: one step per line; blank lines and lines starting with # are
+# ignored.  TEXT undergoes the escapes below; nothing else is trimmed
+# except the single space after the step name.
+#
+#   > TEXT          send TEXT CRLF (one write)
+#   >> TEXT         send TEXT as is, no CRLF added (one write)
+#   < GLOB          read one client line (up to CRLF; a bare LF also ends it
+#                   so that the mismatch is reported at once) and fail
+#                   unless its rendered form (see Transcript) matches the
+#                   shell glob (fnmatch, case-sensitive; * ? [...]); the
+#                   glob is not unescaped: it is matched against the
+#                   rendered text, so "\r" in a glob matches a bare CR
+#   <~ REGEX        the same with a Python regular expression (fullmatch)
+#   data            read message data up to and including CRLF.CRLF; fail
+#                   if it holds a bare CR or a bare LF
+#   data raw        the same without the bare CR/LF check
+#   batch N         the next N client lines must arrive in ONE recv() call
+#                   (nothing unread before it, exactly N whole lines in
+#                   it); the lines are then read by the following < steps.
+#                   Used to assert PIPELINING: one write, one segment.
+#   quiet SECONDS   the client must send nothing (and not close) for
+#                   SECONDS: it waits for our reply
+#   eof             the client must close without sending anything more
+#   drain           record whatever the client sends until it closes
+#                   (fails if it has not closed within --timeout)
+#   silence         never answer: record until the client closes, however
+#                   long that takes (the caller's time limit applies)
+#   close           close the connection (with close_notify under TLS)
+#   reset           close with a TCP RST (SO_LINGER 0)
+#   sleep SECONDS   pause
+#   drip SECONDS TEXT   send TEXT CRLF one byte per write, SECONDS apart
+#   huge N [PREFIX]     send one line of N bytes in all: PREFIX (default
+#                   "250 ", escapes allowed), then "x" up to N-2, then CRLF
+#   repeat N TEXT   send TEXT CRLF N times in one write
+#   starttls [cert=NAME] [fail]
+#                   TLS handshake as server now (after "220 ..." to a
+#                   STARTTLS); fails if unread client bytes are pending
+#                   (the client must not pipeline STARTTLS).  NAME picks
+#                   DIR/NAME.pem and DIR/NAME-key.pem from --certdir
+#                   (default "server").  "fail": the client is expected
+#                   to abort the handshake (certificate refused); a
+#                   completed handshake is then a mismatch, and the step
+#                   ends the connection.
+#   implicit-tls [cert=NAME] [fail]
+#                   the same, as the first step (port 465 style)
+#   timeout SECONDS set the wait limit of the following read steps
+#   accept          end this connection (recording what is left) and
+#                   accept the next one; the transcript then shows a line
+#                   "\--- connection N ---"
+#   no-connection   the client must not connect at all (the caller ends
+#                   the server with SIGTERM once the client has exited)
+# When the script ends without close/reset/eof/drain/silence, the server
+# behaves as "drain" and then closes.
+#
+# Escapes (in TEXT, PREFIX, and --unescape input):
+#   \r \n \t \\  \0 (NUL)  \xHH (one byte)  \s (space, for trailing spaces)
+# any other backslash sequence is an error.
+#
+# Transcript rendering (and --render): the received bytes are split at
+# each CRLF, one output line per client line, the CRLF not shown.  Bytes
+# 0x20-0x7e are shown as is except backslash, which is "\\"; CR, LF and
+# TAB inside a line (bare CR, bare LF) are "\r", "\n", "\t"; any other
+# byte is "\xHH" (lower-case hex).  A last line that did not end with
+# CRLF gets "\z" appended.  Server annotations start with "\---" (which
+# cannot come from client bytes): "\--- tls ---" where a TLS handshake
+# completed, "\--- connection N ---" before each connection after the
+# first.
+
+import argparse
+import fnmatch
+import os
+import re
+import signal
+import socket
+import ssl
+import struct
+import sys
+import time
+
+BUFSIZE = 65536
+
+
+class Mismatch(Exception):
+	"""The client deviated from the script."""
+
+
+class Terminated(Exception):
+	"""SIGTERM arrived."""
+
+
+class ScriptError(Exception):
+	"""The script itself is wrong."""
+
+
+def unescape(text):
+	out = bytearray()
+	i = 0
+	n = len(text)
+	while i < n:
+		c = text[i]
+		if c != "\\":
+			out += c.encode("utf-8")
+			i += 1
+			continue
+		if i + 1 >= n:
+			raise ScriptError("trailing backslash in %r" % text)
+		e = text[i + 1]
+		i += 2
+		if e == "r":
+			out += b"\r"
+		elif e == "n":
+			out += b"\n"
+		elif e == "t":
+			out += b"\t"
+		elif e == "\\":
+			out += b"\\"
+		elif e == "0":
+			out += b"\0"
+		elif e == "s":
+			out += b" "
+		elif e == "x":
+			h = text[i:i + 2]
+			if len(h) != 2 or not all(ch in "0123456789abcdefABCDEF"
+			    for ch in h):
+				raise ScriptError("bad \\x escape in %r" % text)
+			out.append(int(h, 16))
+			i += 2
+		else:
+			raise ScriptError("unknown escape \\%s in %r" % (e, text))
+	return bytes(out)
+
+
+def render_line(b):
+	"""Render one line's bytes (no CRLF) as text."""
+	out = []
+	for byte in b:
+		if byte == 0x5c:
+			out.append("\\\\")
+		elif 0x20 <= byte <= 0x7e:
+			out.append(chr(byte))
+		elif byte == 0x0d:
+			out.append("\\r")
+		elif byte == 0x0a:
+			out.append("\\n")
+		elif byte == 0x09:
+			out.append("\\t")
+		else:
+			out.append("\\x%02x" % byte)
+	return "".join(out)
+
+
+def render(data):
+	"""Render a byte stream as transcript lines."""
+	lines = []
+	parts = data.split(b"\r\n")
+	for p in parts[:-1]:
+		lines.append(render_line(p))
+	if parts[-1]:
+		lines.append(render_line(parts[-1]) + "\\z")
+	return lines
+
+
+class Recorder:
+	"""Everything the client sent, plus annotations, plus the event log."""
+
+	def __init__(self, wire, log):
+		self.chunks = []	# ("bytes", b) or ("mark", text)
+		self.wire = open(wire, "ab", buffering=0) if wire else None
+		self.log = open(log, "a", buffering=1) if log else None
+		self.t0 = time.monotonic()
+		self.nrecv = 0
+
+	def event(self, text):
+		if self.log:
+			self.log.write("%8.3f %s\n" %
+			    (time.monotonic() - self.t0, text))
+
+	def received(self, b):
+		self.nrecv += 1
+		self.event("recv #%d %d bytes" % (self.nrecv, len(b)))
+		if self.wire:
+			self.wire.write(b)
+		if self.chunks and self.chunks[-1][0] == "bytes":
+			self.chunks[-1] = ("bytes", self.chunks[-1][1] + b)
+		else:
+			self.chunks.append(("bytes", b))
+
+	def mark(self, text):
+		self.chunks.append(("mark", text))
+
+	def transcript(self):
+		lines = []
+		for kind, val in self.chunks:
+			if kind == "bytes":
+				lines += render(val)
+			else:
+				lines.append("\\--- %s ---" % val)
+		return lines
+
+
+class Conn:
+	def __init__(self, sock, rec, args):
+		self.sock = sock
+		self.rec = rec
+		self.args = args
+		self.buf = b""
+		self.eof = False
+		self.tls = False
+		self.closed = False
+		self.timeout = args.timeout
+
+	# -- reading ---------------------------------------------------------
+
+	def recv_once(self, timeout):
+		"""One recv() with a time limit.  Returns the bytes (b"" at
+		EOF), or None on timeout."""
+		if self.eof:
+			return b""
+		self.sock.settimeout(max(timeout, 0.001))
+		try:
+			b = self.sock.recv(BUFSIZE)
+		except (socket.timeout, TimeoutError):
+			return None
+		except ssl.SSLWantReadError:
+			return None
+		except (ConnectionResetError, BrokenPipeError) as e:
+			self.rec.event("recv: %s" % e)
+			b = b""
+		except ssl.SSLError as e:
+			self.rec.event("recv: TLS error: %s" % e)
+			b = b""
+		if not b:
+			self.eof = True
+			self.rec.event("client closed")
+			return b""
+		self.rec.received(b)
+		self.buf += b
+		return b
+
+	def readline(self, what):
+		"""Read one line: up to CRLF (or a bare LF, or EOF)."""
+		deadline = time.monotonic() + self.timeout
+		while True:
+			i = self.buf.find(b"\n")
+			if i >= 0:
+				line = self.buf[:i + 1]
+				self.buf = self.buf[i + 1:]
+				if line.endswith(b"\r\n"):
+					return line[:-2], True
+				return line, True
+			if self.eof:
+				line, self.buf = self.buf, b""
+				return line, False
+			left = deadline - time.monotonic()
+			if left <= 0:
+				raise Mismatch("timed out after %gs waiting for %s"
+				    % (self.timeout, what))
+			self.recv_once(left)
+
+	# -- writing ---------------------------------------------------------
+
+	def send(self, data, show=True):
+		if show:
+			for ln in render(data):
+				self.rec.event("S: %s" % ln)
+		self.sock.settimeout(self.timeout)
+		try:
+			self.sock.sendall(data)
+		except (BrokenPipeError, ConnectionResetError,
+		    socket.timeout, TimeoutError, ssl.SSLError, OSError) as e:
+			# Not a mismatch by itself: the client may have given
+			# up for a good reason.  Later read steps decide.
+			self.rec.event("send failed: %s" % e)
+
+	# -- ending ----------------------------------------------------------
+
+	def close(self, rst=False):
+		if self.closed:
+			return
+		self.closed = True
+		try:
+			if rst:
+				self.sock.setsockopt(socket.SOL_SOCKET,
+				    socket.SO_LINGER, struct.pack("ii", 1, 0))
+			elif self.tls:
+				self.sock.settimeout(1)
+				try:
+					self.sock = self.sock.unwrap()
+				except (OSError, ValueError, ssl.SSLError):
+					pass
+		except OSError:
+			pass
+		try:
+			self.sock.close()
+		except OSError:
+			pass
+		self.rec.event("server closed%s" % (" (RST)" if rst else ""))
+
+	def drain(self, limit):
+		"""Read and record until EOF.  True if EOF came."""
+		deadline = None if limit is None else time.monotonic() + limit
+		while not self.eof:
+			if deadline is None:
+				left = 3600
+			else:
+				left = deadline - time.monotonic()
+				if left <= 0:
+					return False
+			self.recv_once(left)
+		return True
+
+	# -- TLS -------------------------------------------------------------
+
+	def handshake(self, opts, what):
+		cert = "server"
+		expect_fail = False
+		for o in opts:
+			if o.startswith("cert="):
+				cert = o[5:]
+			elif o == "fail":
+				expect_fail = True
+			else:
+				raise ScriptError("%s: unknown option %r" % (what, o))
+		if not self.args.certdir:
+			raise ScriptError("%s needs --certdir" % what)
+		if self.buf:
+			raise Mismatch("%s: client sent %r before the TLS "
+			    "handshake" % (what, "\n".join(render(self.buf))))
+		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+		d = self.args.certdir
+		ctx.load_cert_chain(os.path.join(d, cert + ".pem"),
+		    os.path.join(d, cert + "-key.pem"))
+		self.sock.settimeout(self.timeout)
+		try:
+			s = ctx.wrap_socket(self.sock, server_side=True,
+			    do_handshake_on_connect=False)
+			s.do_handshake()
+		except (ssl.SSLError, OSError) as e:
+			if expect_fail:
+				self.rec.event("TLS handshake failed as "
+				    "expected: %s" % e)
+				self.eof = True
+				return
+			raise Mismatch("%s: TLS handshake failed: %s" %
+			    (what, e))
+		self.sock = s
+		self.tls = True
+		self.rec.event("TLS %s %s" % (s.version(), s.cipher()[0]))
+		self.rec.mark("tls")
+		if expect_fail:
+			raise Mismatch("%s: the client completed the handshake "
+			    "with certificate %r, expected it to refuse" %
+			    (what, cert))
+
+
+def parse_script(path):
+	steps = []
+	with open(path, encoding="utf-8") as f:
+		for no, raw in enumerate(f, 1):
+			line = raw.rstrip("\n")
+			if line.endswith("\r"):
+				line = line[:-1]
+			if not line.strip() or line.lstrip().startswith("#"):
+				continue
+			steps.append((no, line))
+	return steps
+
+
+def split_step(line):
+	for op in (">>", "<~", ">", "<"):
+		if line.startswith(op):
+			rest = line[len(op):]
+			if rest.startswith(" "):
+				rest = rest[1:]
+			elif rest:
+				raise ScriptError("need a space after %r" % op)
+			return op, rest
+	parts = line.split(None, 1)
+	return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+def number(text, what, kind=float):
+	try:
+		return kind(text)
+	except ValueError:
+		raise ScriptError("%s: not a number: %r" % (what, text))
+
+
+class Server:
+	def __init__(self, args):
+		self.args = args
+		self.rec = Recorder(args.wire, args.log)
+		self.state = "starting"
+		self.conn = None
+		self.nconn = 0
+
+	def accept(self, lsock):
+		self.state = "accept"
+		lsock.settimeout(None if self.waiting_no_conn else
+		    self.args.accept_timeout)
+		try:
+			s, peer = lsock.accept()
+		except (socket.timeout, TimeoutError):
+			raise Mismatch("no connection from the client within "
+			    "%gs" % self.args.accept_timeout)
+		self.nconn += 1
+		if self.nconn > 1:
+			self.rec.mark("connection %d" % self.nconn)
+		self.rec.event("accept #%d from %s:%d" %
+		    (self.nconn, peer[0], peer[1]))
+		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+		self.conn = Conn(s, self.rec, self.args)
+		self.conn.timeout = self.timeout
+
+	def finish_conn(self):
+		c = self.conn
+		if c is None or c.closed:
+			return
+		if not c.eof:
+			self.state = "drain"
+			if not c.drain(self.timeout):
+				c.close()
+				raise Mismatch("client did not close the "
+				    "connection within %gs" % self.timeout)
+		c.close()
+
+	def run_steps(self, lsock, steps):
+		self.accept(lsock)
+		for no, line in steps:
+			self.state = "script line %d: %s" % (no, line)
+			try:
+				op, arg = split_step(line)
+				self.step(lsock, op, arg)
+			except Mismatch as e:
+				raise Mismatch("script line %d (%s): %s" %
+				    (no, line, e))
+		self.finish_conn()
+
+	def step(self, lsock, op, arg):
+		c = self.conn
+		if c is None or c.closed:
+			if op not in ("accept", "sleep", "timeout"):
+				raise ScriptError("step after the connection "
+				    "was closed")
+		if op == ">":
+			c.send(unescape(arg) + b"\r\n")
+		elif op == ">>":
+			c.send(unescape(arg))
+		elif op in ("<", "<~"):
+			b, term = c.readline("a line matching %r" % arg)
+			got = render_line(b) if term else (
+			    render_line(b) + "\\z")
+			if not term and not b:
+				raise Mismatch("client closed the connection, "
+				    "expected a line matching %r" % arg)
+			self.rec.event("C: %s" % got)
+			if op == "<":
+				ok = fnmatch.fnmatchcase(got, arg)
+			else:
+				ok = re.fullmatch(arg, got) is not None
+			if not ok:
+				raise Mismatch("expected a line matching %r, "
+				    "got %r" % (arg, got))
+		elif op == "data":
+			self.data(c, arg)
+		elif op == "batch":
+			self.batch(c, number(arg, "batch", int))
+		elif op == "quiet":
+			secs = number(arg, "quiet")
+			if c.buf:
+				raise Mismatch("client sent %r instead of "
+				    "waiting for our reply" % render(c.buf))
+			b = c.recv_once(secs)
+			if b is not None:
+				raise Mismatch("client %s instead of waiting "
+				    "for our reply" % ("sent %r" % render(b)
+				    if b else "closed the connection"))
+		elif op == "eof":
+			if c.buf:
+				raise Mismatch("client sent %r, expected it to "
+				    "close" % render(c.buf))
+			b = c.recv_once(self.timeout)
+			if b is None:
+				raise Mismatch("client did not close within "
+				    "%gs" % self.timeout)
+			if b:
+				c.drain(1)
+				raise Mismatch("client sent %r, expected it to "
+				    "close" % render(c.buf))
+			c.close()
+		elif op == "drain":
+			if not c.drain(self.timeout):
+				raise Mismatch("client did not close within "
+				    "%gs" % self.timeout)
+			c.close()
+		elif op == "silence":
+			c.drain(None)
+			c.close()
+		elif op == "close":
+			if not c.eof:	# record what is already in flight
+				c.recv_once(0.001)
+			c.close()
+		elif op == "reset":
+			c.close(rst=True)
+		elif op == "sleep":
+			time.sleep(number(arg, "sleep"))
+		elif op == "drip":
+			parts = arg.split(" ", 1)
+			if len(parts) != 2:
+				raise ScriptError("drip SECONDS TEXT")
+			secs = number(parts[0], "drip")
+			data = unescape(parts[1]) + b"\r\n"
+			self.rec.event("S: (drip) %s" % render(data)[0])
+			for i in range(len(data)):
+				c.send(data[i:i + 1], show=False)
+				time.sleep(secs)
+		elif op == "huge":
+			parts = arg.split(" ", 1)
+			n = number(parts[0], "huge", int)
+			prefix = unescape(parts[1]) if len(parts) > 1 else \
+			    b"250 "
+			fill = n - len(prefix) - 2
+			if fill < 0:
+				raise ScriptError("huge: N too small")
+			self.rec.event("S: (huge) %s... %d bytes" %
+			    (render_line(prefix), n))
+			c.send(prefix + b"x" * fill + b"\r\n", show=False)
+		elif op == "repeat":
+			parts = arg.split(" ", 1)
+			n = number(parts[0], "repeat", int)
+			text = unescape(parts[1] if len(parts) > 1 else "")
+			self.rec.event("S: (repeat %d) %s" %
+			    (n, render_line(text)))
+			c.send((text + b"\r\n") * n, show=False)
+		elif op in ("starttls", "implicit-tls"):
+			c.handshake(arg.split(), op)
+			if c.eof:	# expected failure: connection is done
+				c.close()
+		elif op == "timeout":
+			self.timeout = number(arg, "timeout")
+			if c is not None:
+				c.timeout = self.timeout
+		elif op == "accept":
+			self.finish_conn()
+			self.accept(lsock)
+		elif op == "no-connection":
+			raise ScriptError("no-connection must be the only step")
+		else:
+			raise ScriptError("unknown step %r" % op)
+
+	def data(self, c, arg):
+		if arg not in ("", "raw"):
+			raise ScriptError("data [raw]")
+		deadline = time.monotonic() + self.timeout
+		while True:
+			# The data may begin with ".\r\n" (empty message).
+			probe = b"\r\n" + c.buf
+			i = probe.find(b"\r\n.\r\n")
+			if i >= 0:
+				end = i + 5 - 2
+				body, c.buf = c.buf[:end], c.buf[end:]
+				break
+			if c.eof:
+				raise Mismatch("client closed during message "
+				    "data (%d bytes, no CRLF.CRLF)" %
+				    len(c.buf))
+			left = deadline - time.monotonic()
+			if left <= 0:
+				raise Mismatch("timed out waiting for the end "
+				    "of data (%d bytes so far)" % len(c.buf))
+			c.recv_once(left)
+		self.rec.event("C: (data) %d bytes" % len(body))
+		if arg == "raw":
+			return
+		m = re.search(rb"\r(?!\n)|(?<!\r)\n", body)
+		if m:
+			lo = max(0, m.start() - 20)
+			raise Mismatch("message data holds a bare %s at offset "
+			    "%d: ...%s..." % ("CR" if body[m.start()] == 13 else
+			    "LF", m.start(), render_line(body[lo:m.start() +
+			    20])))
+
+	def batch(self, c, n):
+		if c.buf:
+			raise Mismatch("batch: unread client bytes %r before "
+			    "the batch" % render(c.buf))
+		b = c.recv_once(self.timeout)
+		if b is None:
+			raise Mismatch("batch: nothing within %gs" %
+			    self.timeout)
+		if not b:
+			raise Mismatch("batch: client closed the connection")
+		lines = b.count(b"\r\n")
+		if lines != n or not b.endswith(b"\r\n"):
+			raise Mismatch("batch: expected %d whole lines in one "
+			    "recv(), got %r" % (n, render(b)))
+		self.rec.event("batch: %d lines in recv #%d" %
+		    (n, self.rec.nrecv))
+
+	def run(self, lsock, steps):
+		self.timeout = self.args.timeout
+		self.waiting_no_conn = False
+		if len(steps) == 1 and steps[0][1].strip() == "no-connection":
+			self.waiting_no_conn = True
+			self.state = "no-connection"
+			lsock.settimeout(None)
+			s, peer = lsock.accept()
+			self.waiting_no_conn = False
+			self.nconn = 1
+			self.rec.event("accept from %s:%d" % peer)
+			self.conn = Conn(s, self.rec, self.args)
+			self.conn.drain(2)
+			self.conn.close()
+			raise Mismatch("the client connected, expected no "
+			    "connection")
+		for i in range(self.args.connections):
+			self.run_steps(lsock, steps)
+
+
+def write_atomic(path, text):
+	tmp = path + ".tmp"
+	with open(tmp, "w") as f:
+		f.write(text)
+	os.rename(tmp, path)
+
+
+def main():
+	ap = argparse.ArgumentParser(description="scripted SMTP server")
+	ap.add_argument("--script")
+	ap.add_argument("--port-file")
+	ap.add_argument("--transcript")
+	ap.add_argument("--wire")
+	ap.add_argument("--log")
+	ap.add_argument("--certdir")
+	ap.add_argument("--timeout", type=float, default=10.0,
+	    help="limit for each read step (default 10 s)")
+	ap.add_argument("--accept-timeout", type=float, default=30.0)
+	ap.add_argument("--connections", type=int, default=1)
+	ap.add_argument("--unescape", action="store_true")
+	ap.add_argument("--render", action="store_true")
+	args = ap.parse_args()
+
+	if args.unescape:
+		try:
+			sys.stdout.buffer.write(unescape(sys.stdin.read()))
+		except ScriptError as e:
+			print("smtpd.py: %s" % e, file=sys.stderr)
+			return 2
+		return 0
+	if args.render:
+		for ln in render(sys.stdin.buffer.read()):
+			print(ln)
+		return 0
+	if not args.script or not args.port_file:
+		ap.error("--script and --port-file are required")
+
+	try:
+		steps = parse_script(args.script)
+		for no, line in steps:	# syntax check before listening
+			split_step(line)
+	except (OSError, ScriptError) as e:
+		print("smtpd.py: %s" % e, file=sys.stderr)
+		return 2
+
+	srv = Server(args)
+
+	def on_term(signo, frame):
+		raise Terminated()
+	signal.signal(signal.SIGTERM, on_term)
+
+	lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	lsock.bind(("127.0.0.1", 0))
+	lsock.listen(8)
+	write_atomic(args.port_file, "%d\n" % lsock.getsockname()[1])
+	srv.rec.event("listening on 127.0.0.1:%d" % lsock.getsockname()[1])
+
+	status = 0
+	try:
+		srv.run(lsock, steps)
+	except Mismatch as e:
+		status = 1
+		srv.rec.event("MISMATCH %s" % e)
+		print("smtpd.py: MISMATCH %s" % e, file=sys.stderr)
+	except Terminated:
+		if srv.state == "no-connection":
+			srv.rec.event("terminated: no connection came, as "
+			    "expected")
+		else:
+			status = 1
+			msg = "terminated by SIGTERM at %s" % srv.state
+			srv.rec.event("MISMATCH %s" % msg)
+			print("smtpd.py: MISMATCH %s" % msg, file=sys.stderr)
+	except ScriptError as e:
+		status = 2
+		srv.rec.event("SCRIPT ERROR %s" % e)
+		print("smtpd.py: script error: %s" % e, file=sys.stderr)
+	finally:
+		signal.signal(signal.SIGTERM, signal.SIG_IGN)
+		if srv.conn is not None:
+			# Record what is already in flight, for the report.
+			try:
+				if not srv.conn.closed and not srv.conn.eof:
+					srv.conn.recv_once(0.05)
+			except Exception:
+				pass
+			srv.conn.close()
+		lsock.close()
+		if args.transcript:
+			lines = srv.rec.transcript()
+			write_atomic(args.transcript,
+			    "".join(ln + "\n" for ln in lines))
+		srv.rec.event("exit %d" % status)
+	return status
+
+
+if __name__ == "__main__":
+	sys.exit(main())
