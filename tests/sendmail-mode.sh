@@ -26,7 +26,7 @@ D -t extra@example.org
 expect "-t reads To, Cc and Bcc" 0
 printf 'MAIL FROM:<sender@example.org>\nRCPT TO:<extra@example.org>\nRCPT TO:<bob@example.org>\nRCPT TO:<carol@example.org>\nRCPT TO:<dan@example.org>\nRCPT TO:<eve@example.org>\n\n' >"$T_DIR/exp"
 head -7 "$T_OUT" >"$T_DIR/got"
-test_cmp "-t adds header recipients to command-line ones" "$T_DIR/exp" "$T_DIR/got"
+check_cmp "-t adds header recipients to command-line ones" "$T_DIR/exp" "$T_DIR/got"
 check "Bcc header removed" ! grep -qi '^Bcc:' "$T_OUT"
 check "Cc header kept" grep -q '^Cc: "Doe, Dan" <dan@example.org>' "$T_OUT"
 
@@ -34,7 +34,7 @@ printf 'To: old@example.org\nResent-To: new@example.org\nResent-Bcc: hidden@exam
 D -t
 grep '^RCPT' "$T_OUT" >"$T_DIR/got"
 printf 'RCPT TO:<new@example.org>\nRCPT TO:<hidden@example.org>\n' >"$T_DIR/exp"
-test_cmp "-t with Resent- headers uses only the Resent- set" "$T_DIR/exp" "$T_DIR/got"
+check_cmp "-t with Resent- headers uses only the Resent- set" "$T_DIR/exp" "$T_DIR/got"
 check "Resent-Bcc removed" ! grep -qi '^Resent-Bcc' "$T_OUT"
 
 printf 'Subject: none\n\nx\n' >"$IN"
@@ -49,7 +49,7 @@ expect "bare local name without aliases" 67 "root"
 D 'Bob <bob@example.org>, carol@example.org'
 grep '^RCPT' "$T_OUT" >"$T_DIR/got"
 printf 'RCPT TO:<bob@example.org>\nRCPT TO:<carol@example.org>\n' >"$T_DIR/exp"
-test_cmp "an argument may hold an address list" "$T_DIR/exp" "$T_DIR/got"
+check_cmp "an argument may hold an address list" "$T_DIR/exp" "$T_DIR/got"
 
 # --- lone dot and line ends ----------------------------------------------
 printf 'Subject: d\n\nline1\n.\nafter\n' >"$IN"
@@ -66,7 +66,7 @@ printf 'Subject: d\r\n\r\n..two\r\n.x\nbare\rcr\r\n' >"$IN"
 D -i bob@example.org
 body >"$T_DIR/got"
 printf '..two\r\n.x\r\nbare\r\ncr\r\n' >"$T_DIR/exp"
-test_cmp "line ends become CRLF; dots are not stuffed in the preview" "$T_DIR/exp" "$T_DIR/got"
+check_cmp "line ends become CRLF; dots are not stuffed in the preview" "$T_DIR/exp" "$T_DIR/got"
 check "no bare LF in output" "$PY" -c '
 import sys; d=open(sys.argv[1],"rb").read().split(b"\n\n",1)[1]
 sys.exit(1 if d.replace(b"\r\n",b"").count(b"\n") or d.replace(b"\r\n",b"").count(b"\r") else 0)' "$T_OUT"
