@@ -145,14 +145,21 @@ read_reply(struct session *s, const char *what)
 	int rc;
 
 	reply_reset(&s->reply);
+	/* One timeout for the whole reply, not for each byte of it. */
+	transport_deadline(s->t, s->t->timeout_ms);
 	do {
 		n = transport_readline(s->t, s->line, REPLY_LINE_MAX);
-		if (n < 0)
+		if (n < 0) {
+			transport_deadline(s->t, 0);
 			return io_fail(s, what);
+		}
 		trace(s, "S", s->line);
 		rc = reply_feed(&s->reply, s->line, (size_t)n, &why);
 		if (rc == -1) {
-			char *shown = result_sanitize_n(s->line,
+			char *shown;
+
+			transport_deadline(s->t, 0);
+			shown = result_sanitize_n(s->line,
 			    (size_t)n < 200 ? (size_t)n : 200);
 
 			result_local(s->r, RES_PERM, stage(s), ERR_PROTOCOL,
@@ -163,6 +170,7 @@ read_reply(struct session *s, const char *what)
 			return -1;
 		}
 	} while (rc == 0);
+	transport_deadline(s->t, 0);
 	if (s->reply.code == 421)
 		s->dead = 1;
 	return 0;

@@ -315,6 +315,9 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 
 	if (setup_cred(t, c, cf) == -1 || setup_session(t, c, cf) == -1)
 		goto fail;
+	/* The whole handshake gets one timeout, however the server
+	   spreads it out. */
+	transport_deadline(t, t->timeout_ms);
 	for (;;) {
 		rc = gnutls_handshake(c->session);
 		if (rc == GNUTLS_E_SUCCESS)
@@ -336,11 +339,13 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 	}
 	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)
 		goto fail;
+	transport_deadline(t, 0);
 	t->ops = &tls_ops;
 	t->ctx = c;
 	t->tls = 1;
 	return 0;
 fail:
+	transport_deadline(t, 0);
 	tls_free(c);
 	return -1;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tls.h"
@@ -28,16 +29,40 @@ transport_fail(struct transport *t, enum transport_err e, const char *fmt,
 	return -1;
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void
+transport_deadline(struct transport *t, int ms)
+{
+	t->deadline = ms > 0 ? now_ms() + ms : 0;
+}
+
 int
 transport_wait(struct transport *t, int events)
 {
 	struct pollfd pfd;
-	int rc;
+	int rc, wait;
+	long left;
 
 	pfd.fd = t->fd;
 	pfd.events = (short)events;
 	for (;;) {
-		rc = poll(&pfd, 1, t->timeout_ms > 0 ? t->timeout_ms : -1);
+		wait = t->timeout_ms > 0 ? t->timeout_ms : -1;
+		if (t->deadline) {
+			left = t->deadline - now_ms();
+			if (left <= 0)
+				left = 0;
+			if (wait < 0 || left < wait)
+				wait = (int)left;
+		}
+		rc = wait == 0 ? 0 : poll(&pfd, 1, wait);
 		if (rc > 0)
 			return 0;
 		if (rc == 0)

@@ -48,6 +48,7 @@ struct transport {
 	void		*ctx;		/* backend state */
 	int		 fd;		/* socket, or -1 */
 	int		 timeout_ms;	/* per read/write; <= 0: none */
+	long		 deadline;	/* monotonic ms; 0: none */
 	int		 tls;		/* TLS is on */
 
 	char		 rbuf[RBUF_SIZE];
@@ -88,6 +89,12 @@ int	transport_starttls(struct transport *, const void *tls_conf);
  */
 int	transport_channel_binding(struct transport *, const char **type,
 	    unsigned char **data, size_t *len);
+
+/*
+ * Bound everything from now on to ms milliseconds in total (a slow-drip
+ * server cannot stretch a reply or a handshake), or lift the bound (0).
+ */
+void	transport_deadline(struct transport *, int ms);
 
 /* Helper for backends: record an error, returns -1. */
 int	transport_fail(struct transport *, enum transport_err,
