@@ -153,8 +153,15 @@ collect(struct lexer *lx, struct tok *t, struct buf *spec, struct buf *name,
 		if (name->len && buf_addc(name, ' ') == -1)
 			goto toolong;
 		if (t->type == T_QUOTED) {
-			if (buf_add(name, t->s + 1, t->len - 2) == -1)
-				goto toolong;
+			size_t i;
+
+			/* the display name without quotes or quoted-pairs */
+			for (i = 1; i + 1 < t->len; i++) {
+				if (t->s[i] == '\\' && i + 2 < t->len)
+					i++;
+				if (buf_addc(name, t->s[i]) == -1)
+					goto toolong;
+			}
 		} else if (buf_add(name, t->s, t->len) == -1)
 			goto toolong;
 	}
@@ -169,12 +176,20 @@ angle_addr(struct lexer *lx, struct buf *spec)
 {
 	struct tok t;
 
+	int prev_word = 0;
+
 	buf_reset(spec);
 	for (;;) {
 		if (next_tok(lx, &t) == -1)
 			return -1;
 		if (t.type == T_SPECIAL && t.c == '>')
 			return 0;
+		/* "<john doe@x>" is not "<johndoe@x>": words need a '.' */
+		if (t.type != T_SPECIAL && prev_word) {
+			lx->why = "space inside <address>";
+			return -1;
+		}
+		prev_word = t.type != T_SPECIAL;
 		if (t.type == T_END || (t.type == T_SPECIAL && t.c != '@')) {
 			/* Allow an obsolete route "<@a,@b:x@y>": not here. */
 			lx->why = "unterminated <address>";

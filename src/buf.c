@@ -43,7 +43,7 @@ buf_grow(struct buf *b, size_t need)
 int
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, b->len + n) == -1)
+	if (n > b->max - b->len || buf_grow(b, b->len + n) == -1)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);

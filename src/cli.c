@@ -255,13 +255,16 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 	else if (strcmp(prog, "newaliases") == 0)
 		c->mode = MODE_NEWALIASES;
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc then forgets any earlier argv */
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, &idx))
 	    != -1) {
 		if (opt == '?') {
-			if (optopt)
+			if (optopt > 0 && optopt < 256)
 				snprintf(err, errlen, "unknown option -%c",
 				    optopt);
+			else if (optopt >= 256)
+				snprintf(err, errlen, "option %s takes no "
+				    "value", argv[optind - 1]);
 			else
 				snprintf(err, errlen, "unknown option %s",
 				    argv[optind - 1]);

@@ -163,8 +163,11 @@ codec_phrase(const char *name)
 		else if (!is_atext(c) && c != ' ')
 			atoms = 0;
 	}
+	/* A word that looks like an encoded-word is quoted, so no reader
+	   decodes it into something else. */
 	if (printable && atoms && len && name[0] != ' ' &&
-	    name[len - 1] != ' ' && strstr(name, "  ") == NULL)
+	    name[len - 1] != ' ' && strstr(name, "  ") == NULL &&
+	    strncmp(name, "=?", 2) != 0 && strstr(name, " =?") == NULL)
 		return xstrdup(name);
 	buf_init(&b, len * 4 + 64);
 	if (printable) {

@@ -37,28 +37,40 @@ err_set(struct config_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Read from fd into b until EOF or the deadline; -1 on timeout. */
+/*
+ * Read the child's stdout and stderr together until both end or the
+ * deadline passes (-1).  Each has its own cap: what passes it is counted
+ * in *full (stdout) or dropped (stderr), never blocking the child.
+ */
 static int
-drain(int fd, struct buf *b, time_t deadline, int *full)
+drain(int outfd, int errfd, struct buf *o, struct buf *e, time_t deadline,
+    int *full)
 {
+	struct pollfd pfd[2] = { { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 } };
 	char chunk[1024];
-	struct pollfd pfd = { fd, POLLIN, 0 };
 	ssize_t n;
-	int left;
+	int i, left;
 
-	for (;;) {
+	while (pfd[0].fd != -1 || pfd[1].fd != -1) {
 		left = (int)(deadline - time(NULL));
 		if (left <= 0)
 			return -1;
-		if (poll(&pfd, 1, left * 1000) <= 0)
+		if (poll(pfd, 2, left * 1000) <= 0)
 			continue;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n <= 0)
-			return 0;
-		if (buf_add(b, chunk, (size_t)n) == -1)
-			*full = 1;
-		compat_bzero(chunk, sizeof(chunk));
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd == -1 || pfd[i].revents == 0)
+				continue;
+			n = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (n <= 0) {
+				pfd[i].fd = -1;
+				continue;
+			}
+			if (buf_add(i ? e : o, chunk, (size_t)n) == -1 && !i)
+				*full = 1;
+			compat_bzero(chunk, sizeof(chunk));
+		}
 	}
+	return 0;
 }
 
 /* Run cmd via /bin/sh -c; the first line of its output is the secret. */
@@ -94,13 +106,12 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	buf_init(&o, PASSWORD_MAX);
 	buf_init(&e, 4096);
 	deadline = time(NULL) + (a->timeout ? a->timeout : DEFAULT_TIMEOUT_S);
-	if (drain(outp[0], &o, deadline, &full) == -1 ||
-	    drain(errp[0], &e, deadline, &full) == -1) {
+	if (drain(outp[0], errp[0], &o, &e, deadline, &full) == -1) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		err_set(err, "passwordeval of account %s did not finish "
-		    "within %d s", a->name, (int)(deadline - time(NULL) +
-		    (a->timeout ? a->timeout : DEFAULT_TIMEOUT_S)));
+		    "within %d s", a->name,
+		    a->timeout ? a->timeout : DEFAULT_TIMEOUT_S);
 		goto done;
 	}
 	waitpid(pid, &status, 0);

@@ -7,7 +7,7 @@
 #ifndef OUTBOX_LIMITS_H
 #define OUTBOX_LIMITS_H
 
-#define REPLY_LINE_MAX		2048	/* one server reply line, CRLF incl. */
+#define REPLY_LINE_MAX		2048	/* one server reply line, CRLF excl. */
 #define REPLY_LINES_MAX		128	/* lines in one multi-line reply */
 #define REPLY_TEXT_MAX		16384	/* joined text of one reply */
 #define CMD_LINE_MAX		2048	/* one SMTP command we send */

@@ -226,6 +226,11 @@ collect_recipients(struct job *j)
 		add_recipients(j, &l, "from the message header");
 		addr_list_free(&l);
 	}
+	if (j->env.nrcpt > RCPT_MAX) {
+		char *m = xasprintf("too many recipients (%zu; at most %d)",
+		    j->env.nrcpt, RCPT_MAX);
+		die_usage(m);
+	}
 	if (j->env.nrcpt == 0)
 		die_usage(j->cli.read_rcpts ? "no recipients: none on the "
 		    "command line and none in To, Cc or Bcc" :

@@ -175,7 +175,8 @@ add_field(struct msg *m, size_t off, size_t len, size_t namelen)
 
 /*
  * Look at the complete lines in head from *scan.  Returns 1 when the
- * header block has ended (body_off set), 0 when more input is needed.
+ * header block has ended (body_off set), 0 when more input is needed,
+ * -1 when there are too many fields.
  */
 static int
 scan_lines(struct msg *m, size_t *scan)
@@ -206,6 +207,8 @@ scan_lines(struct msg *m, size_t *scan)
 			m->body_off = lstart;
 			return 1;
 		}
+		if (m->nf >= HEADER_FIELDS_MAX)
+			return -1;
 		add_field(m, lstart, llen + 2, nlen);
 	}
 	return 0;
@@ -237,8 +240,15 @@ msg_read_head(struct msg *m, int fd, int ignore_dots, struct result *r)
 			    "than %d bytes", HEADER_BLOCK_MAX);
 			return -1;
 		}
-		if (scan_lines(m, &scan))
+		switch (scan_lines(m, &scan)) {
+		case 1:
 			return 0;
+		case -1:
+			result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
+			    "reading the message", "more than %d header "
+			    "fields", HEADER_FIELDS_MAX);
+			return -1;
+		}
 		if (m->head.len > HEADER_BLOCK_MAX) {
 			result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
 			    "reading the message", "header section larger "

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "buf.h"
 #include "dotstuff.h"
@@ -345,18 +346,94 @@ authenticate(struct session *s)
 	return rc;
 }
 
+static int
+is_ascii_prefix(const char *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)a[i] & 0x80)
+			return 0;
+	return 1;
+}
+
+static int
+is_ascii(const char *a)
+{
+	return is_ascii_prefix(a, strlen(a));
+}
+
+/*
+ * The form of an address for this server: as is when ASCII or when the
+ * server offers SMTPUTF8; else the domain as A-labels, and a UTF-8 local
+ * part is a permanent failure.  Returns NULL with s->r set.
+ */
 static char *
-mail_command(struct session *s)
+wire_addr(struct session *s, const char *a, const char *what)
+{
+	const char *dom = addr_domain(a), *why;
+	char *ascii, *out;
+
+	if (is_ascii(a) || (s->caps.flags & CAP_SMTPUTF8))
+		return xstrdup(a);
+	if (dom == NULL || !is_ascii_prefix(a, (size_t)(dom - 1 - a))) {
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, what,
+		    "<%s> has a non-ASCII local part and the server does "
+		    "not offer SMTPUTF8", a);
+		return NULL;
+	}
+	if ((ascii = addr_domain_ascii(dom, &why)) == NULL) {
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, what,
+		    "<%s>: invalid international domain: %s", a, why);
+		return NULL;
+	}
+	out = xasprintf("%.*s@%s", (int)(dom - 1 - a), a, ascii);
+	free(ascii);
+	return out;
+}
+
+/* The envelope's addresses in their wire form; -1 with s->r set. */
+static int
+wire_envelope(struct session *s, char **from, char ***rcpt)
+{
+	const struct envelope *e = s->p->env;
+	size_t i;
+
+	*rcpt = xcalloc(e->nrcpt + 1, sizeof(char *));
+	if ((*from = *e->from ? wire_addr(s, e->from, "MAIL FROM") :
+	    xstrdup("")) == NULL)
+		return -1;
+	for (i = 0; i < e->nrcpt; i++)
+		if (((*rcpt)[i] = wire_addr(s, e->rcpt[i], "RCPT TO")) == NULL)
+			return -1;
+	return 0;
+}
+
+static void
+free_wire(char *from, char **rcpt)
+{
+	size_t i;
+
+	for (i = 0; rcpt && rcpt[i]; i++)
+		free(rcpt[i]);
+	free(rcpt);
+	free(from);
+}
+
+static char *
+mail_command(struct session *s, const char *from)
 {
 	const struct envelope *e = s->p->env;
 	struct buf b;
 
 	buf_init(&b, CMD_LINE_MAX * 2);
-	(void)buf_addf(&b, "MAIL FROM:<%s>", e->from);
+	(void)buf_addf(&b, "MAIL FROM:<%s>", from);
 	if (s->caps.flags & CAP_SIZE)
 		(void)buf_addf(&b, " SIZE=%llu", e->size);
 	if (e->eightbit && (s->caps.flags & CAP_8BITMIME))
 		(void)buf_addstr(&b, " BODY=8BITMIME");
+	if (e->smtputf8 && (s->caps.flags & CAP_SMTPUTF8))
+		(void)buf_addstr(&b, " SMTPUTF8");
 	if (s->caps.flags & CAP_DSN) {
 		if (e->dsn_ret)
 			(void)buf_addf(&b, " RET=%s", e->dsn_ret);
@@ -404,16 +481,20 @@ envelope_phase(struct session *s)
 {
 	const struct envelope *e = s->p->env;
 	int pipe = (s->caps.flags & CAP_PIPELINING) != 0, refused = 0, mail_ok;
-	char *mail, *what, *cmd;
+	char *mail, *what, *cmd, *from = NULL, **rcpt = NULL;
 	size_t i;
 
-	mail = mail_command(s);
-	what = xasprintf("MAIL FROM:<%s>", e->from);
 	set_state(s, SMTP_MAIL);
+	if (wire_envelope(s, &from, &rcpt) == -1) {
+		free_wire(from, rcpt);
+		return -1;
+	}
+	mail = mail_command(s, from);
+	what = xasprintf("MAIL FROM:<%s>", from);
 	if (send_line(s, mail, NULL) == -1)
 		goto io;
 	for (i = 0; pipe && i < e->nrcpt; i++) {
-		cmd = rcpt_command(s, e->rcpt[i]);
+		cmd = rcpt_command(s, rcpt[i]);
 		if (send_line(s, cmd, NULL) == -1) {
 			free(cmd);
 			goto io;
@@ -432,10 +513,10 @@ envelope_phase(struct session *s)
 	}
 	set_state(s, SMTP_RCPT);
 	for (i = 0; i < e->nrcpt; i++) {
-		char *rwhat = xasprintf("RCPT TO:<%s>", e->rcpt[i]);
+		char *rwhat = xasprintf("RCPT TO:<%s>", rcpt[i]);
 		int bad;
 
-		cmd = rcpt_command(s, e->rcpt[i]);
+		cmd = rcpt_command(s, rcpt[i]);
 		bad = pipe ? read_reply(s, rwhat) :
 		    command(s, cmd, NULL, rwhat);
 		free(cmd);
@@ -443,7 +524,7 @@ envelope_phase(struct session *s)
 		if (bad == -1)
 			goto fail;
 		if (mail_ok)
-			(void)rcpt_reply(s, e->rcpt[i], &refused);
+			(void)rcpt_reply(s, rcpt[i], &refused);
 		if (s->dead)
 			goto fail;
 	}
@@ -467,12 +548,14 @@ envelope_phase(struct session *s)
 	}
 	free(mail);
 	free(what);
+	free_wire(from, rcpt);
 	return 0;
 io:
 	io_fail(s, what);
 fail:
 	free(mail);
 	free(what);
+	free_wire(from, rcpt);
 	return -1;
 }
 
