@@ -726,7 +726,9 @@ load_file(struct config *c, const char *path, int msmtp,
 		return -1;
 	}
 	/* Checks are made on the opened file, not on the name. */
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	/* A character device (-C /dev/null) reads as an empty file. */
+	if (fstat(fd, &st) == -1 || !(S_ISREG(st.st_mode) ||
+	    S_ISCHR(st.st_mode))) {
 		err_set(err, NULL, "%s: not a regular file", path);
 		close(fd);
 		return -1;

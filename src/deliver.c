@@ -103,6 +103,8 @@ try_host(const struct deliver_params *p, const char *host,
 		goto done;
 	}
 	rc = session_run(&t, &sp, r, p->info);
+	if (t.tls && p->peer)
+		(void)tls_peer_describe(&t, p->peer);
 	if (t.tls) {
 		free(r->tls_version);
 		free(r->tls_cipher);

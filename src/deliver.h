@@ -11,6 +11,7 @@
 #include "envelope.h"
 #include "result.h"
 #include "session.h"
+#include "tls.h"
 
 struct deliver_params {
 	const struct account	*acct;
@@ -19,6 +20,7 @@ struct deliver_params {
 	int			 fd;		/* the spooled message */
 	int			 probe_only;	/* --serverinfo */
 	struct session_info	*info;		/* filled if not NULL */
+	struct tls_peer		*peer;		/* filled if not NULL */
 };
 
 /* Returns 0 when accepted; -1 with r describing the failure. */

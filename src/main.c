@@ -26,6 +26,7 @@
 #include "msg.h"
 #include "queue.h"
 #include "result.h"
+#include "serverinfo.h"
 #include "xmalloc.h"
 
 /* Exit codes main() uses directly; result.c owns the full table. */
@@ -481,6 +482,39 @@ done:
 }
 
 static int
+serverinfo(struct job *j)
+{
+	struct deliver_params p;
+	struct session_info info;
+	struct tls_peer peer;
+	int code;
+
+	choose_account(j, j->cli.from ? sender_arg(j->cli.from) : NULL);
+	if (j->acct->nhosts == 0) {
+		log_error("no host configured for account %s (set 'host' or "
+		    "use --host)", j->acct->name);
+		return EXIT_CONFIG;
+	}
+	memset(&p, 0, sizeof(p));
+	memset(&peer, 0, sizeof(peer));
+	envelope_init(&j->env);
+	p.acct = j->acct;
+	p.env = &j->env;
+	p.fd = -1;
+	p.probe_only = 1;
+	p.info = &info;
+	p.peer = &peer;
+	if (deliver(&p, &j->r) == 0) {
+		serverinfo_print(stdout, j->r.server, j->acct->port, &info,
+		    &j->r, &peer, j->acct->tls_mode == TLSM_STARTTLS);
+		code = 0;
+	} else
+		code = report(j);
+	tls_peer_free(&peer);
+	return code;
+}
+
+static int
 unimplemented(const char *what)
 {
 	log_error("%s is not implemented in this version", what);
@@ -528,7 +562,7 @@ main(int argc, char **argv)
 		code = unimplemented("composer mode (-s, -a, --cc, ...)");
 		break;
 	case MODE_SERVERINFO:
-		code = unimplemented("--serverinfo");
+		code = serverinfo(&j);
 		break;
 	default:
 		code = unimplemented("the queue (mailq, -q, --flush, --drop)");

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -363,4 +364,59 @@ tls_describe(struct transport *t, char **version, char **cipher)
 	*version = xstrdup(v ? v : "unknown");
 	*cipher = xstrdup(ci ? ci : "unknown");
 	return 0;
+}
+
+static char *
+dn_string(gnutls_x509_crt_t crt, int issuer)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	char *out;
+	int rc;
+
+	rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
+	    gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (rc < 0)
+		return xstrdup("(unknown)");
+	out = xstrndup((char *)d.data, d.size);
+	gnutls_free(d.data);
+	return out;
+}
+
+int
+tls_peer_describe(struct transport *t, struct tls_peer *p)
+{
+	struct tls_ctx *c = t->ctx;
+	const gnutls_datum_t *certs;
+	unsigned int n = 0, i;
+	gnutls_x509_crt_t crt;
+	unsigned char fp[32];
+
+	memset(p, 0, sizeof(*p));
+	if (!t->tls || c == NULL ||
+	    (certs = gnutls_certificate_get_peers(c->session, &n)) == NULL ||
+	    n == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return -1;
+	}
+	p->subject = dn_string(crt, 0);
+	p->issuer = dn_string(crt, 1);
+	p->not_before = (long long)gnutls_x509_crt_get_activation_time(crt);
+	p->not_after = (long long)gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
+	    fp) == 0)
+		for (i = 0; i < 32; i++)
+			snprintf(p->sha256 + 3 * i, 4, "%02X%s", fp[i],
+			    i < 31 ? ":" : "");
+	return 0;
+}
+
+void
+tls_peer_free(struct tls_peer *p)
+{
+	free(p->subject);
+	free(p->issuer);
+	memset(p, 0, sizeof(*p));
 }

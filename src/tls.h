@@ -29,6 +29,19 @@ int	tls_start(struct transport *, const struct tls_conf *);
 /* Version and cipher of an active TLS transport (xmalloc'd), or -1. */
 int	tls_describe(struct transport *, char **version, char **cipher);
 
+/* What --serverinfo shows of the server's certificate. */
+struct tls_peer {
+	char	*subject;
+	char	*issuer;
+	long long not_before;	/* Unix time */
+	long long not_after;
+	char	 sha256[32 * 3];	/* "AB:CD:..." */
+};
+
+/* Describe the peer's certificate; -1 if there is none. */
+int	tls_peer_describe(struct transport *, struct tls_peer *);
+void	tls_peer_free(struct tls_peer *);
+
 /* Check a fingerprint string's syntax: 32 hex bytes, ':' optional. */
 int	tls_fingerprint_valid(const char *);
 

@@ -1,0 +1,81 @@
+/*
+ * serverinfo.c -- what --serverinfo prints.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "serverinfo.h"
+
+static void
+print_caps(FILE *fp, const char *title, const struct caps *c)
+{
+	static const struct { unsigned flag; const char *name; } names[] = {
+		{ CAP_PIPELINING, "PIPELINING" },
+		{ CAP_8BITMIME, "8BITMIME" },
+		{ CAP_SMTPUTF8, "SMTPUTF8" },
+		{ CAP_DSN, "DSN" },
+		{ CAP_CHUNKING, "CHUNKING" },
+		{ CAP_ENHANCED, "ENHANCEDSTATUSCODES" },
+		{ CAP_STARTTLS, "STARTTLS" },
+	};
+	size_t i;
+
+	fprintf(fp, "%s:\n", title);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (c->flags & names[i].flag)
+			fprintf(fp, "    %s\n", names[i].name);
+	if (c->flags & CAP_SIZE) {
+		if (c->size)
+			fprintf(fp, "    SIZE %llu (%.1f MiB)\n", c->size,
+			    c->size / 1048576.0);
+		else
+			fprintf(fp, "    SIZE (no limit given)\n");
+	}
+	if (c->flags & CAP_AUTH)
+		fprintf(fp, "    AUTH %s\n", c->auth);
+}
+
+static void
+print_time(FILE *fp, const char *label, long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[64];
+
+	if (t < 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		fprintf(fp, "    %s: (unknown)\n", label);
+	else
+		fprintf(fp, "    %s: %s\n", label, s);
+}
+
+void
+serverinfo_print(FILE *fp, const char *host, int port,
+    const struct session_info *info, const struct result *r,
+    const struct tls_peer *peer, int starttls)
+{
+	fprintf(fp, "Server: %s port %d\n", host, port);
+	fprintf(fp, "Greeting: %s\n", info->greeting);
+	if (starttls)
+		print_caps(fp, "Capabilities before STARTTLS",
+		    &info->caps_plain);
+	if (r->tls_version)
+		fprintf(fp, "TLS: %s, cipher %s\n", r->tls_version,
+		    r->tls_cipher ? r->tls_cipher : "unknown");
+	else
+		fprintf(fp, "TLS: none\n");
+	if (peer && peer->subject) {
+		fprintf(fp, "Certificate:\n");
+		fprintf(fp, "    Subject: %s\n", peer->subject);
+		fprintf(fp, "    Issuer: %s\n", peer->issuer);
+		print_time(fp, "Valid from", peer->not_before);
+		print_time(fp, "Valid until", peer->not_after);
+		fprintf(fp, "    SHA-256 fingerprint: %s\n", peer->sha256);
+	}
+	print_caps(fp, starttls ? "Capabilities after STARTTLS" :
+	    "Capabilities", &info->caps);
+	fprintf(fp, "Authentication mechanisms: %s\n",
+	    info->caps.auth[0] ? info->caps.auth : "(none offered)");
+}

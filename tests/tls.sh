@@ -1,0 +1,95 @@
+#!/bin/bash
+# tls.sh -- TLS against a real server (aiosmtpd): --serverinfo, SHA-256
+# pinning, tls_certcheck off, client-side refusals.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+
+CERTS=$T_DIR/certs
+lib_certs "$CERTS" >/dev/null || { echo "cannot make certificates"; exit 99; }
+start_smarthost tls --cert "$CERTS/server.pem" --key "$CERTS/server-key.pem" \
+    --tls-port-file "$T_DIR/tls.tport" --user joe --password 'pw-Secret1' ||
+    exit 99
+lib_wait_file "$T_DIR/tls.tport" || exit 99
+TPORT=$(cat "$T_DIR/tls.tport")
+IN=$T_DIR/in
+printf 'From: sender@example.org\nTo: bob@example.org\nSubject: t\n\nhello\n' >"$IN"
+conf() {
+	mkconf "$T_DIR/c" <<EOC
+host 127.0.0.1
+port $SH_PORT
+tls_trust_file $CERTS/ca.pem
+from sender@example.org
+timeout 5
+$1
+EOC
+}
+fp=$(certtool --fingerprint --hash sha256 --infile "$CERTS/server.pem" |
+    tr a-f A-F | sed 's/../&:/g; s/:$//')
+
+# --- --serverinfo --------------------------------------------------------------
+conf ""
+run_outbox /dev/null -C "$T_DIR/c" --serverinfo
+expect "--serverinfo over STARTTLS" 0
+check "shows the greeting" grep -q '^Greeting: smarthost.test' "$T_OUT"
+check "shows capabilities before STARTTLS" grep -q '^Capabilities before STARTTLS:' "$T_OUT"
+check "shows the TLS version" grep -Eq '^TLS: TLS1\.[23], cipher ' "$T_OUT"
+check "shows the certificate subject" grep -q 'Subject: CN=localhost' "$T_OUT"
+check "shows the issuer" grep -Eq 'Issuer: .*CN=[^,]+' "$T_OUT"
+check "shows the validity" grep -Eq 'Valid until: 20[0-9]{2}-' "$T_OUT"
+check "shows the SHA-256 fingerprint" grep -q "SHA-256 fingerprint: $fp\$" "$T_OUT"
+check "shows the auth mechanisms after TLS" grep -q '^Authentication mechanisms: LOGIN PLAIN' "$T_OUT"
+run_outbox /dev/null -C "$T_DIR/c" --serverinfo --port "$TPORT" --tls implicit
+expect "--serverinfo over implicit TLS" 0
+check "implicit: no pre-TLS capabilities" ! grep -q 'before STARTTLS' "$T_OUT"
+
+# --- pinning -------------------------------------------------------------------
+conf "tls_fingerprint $fp
+tls_trust_file $CERTS/other-ca.pem"
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "a matching pin delivers even without a trusted CA" 0
+conf "tls_fingerprint $(echo "$fp" | sed 's/^../00/')"
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "a wrong pin is refused" 77 "fingerprint does not match"
+conf "tls_fingerprint AB:CD"
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "a malformed pin is refused" 77 "not a SHA-256 fingerprint"
+
+# --- certificate checks ------------------------------------------------------------
+conf "tls_trust_file $CERTS/other-ca.pem"
+before=$(ls "$T_DIR/tls.mail" | grep -c eml)
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "untrusted CA" 77 "certificate verification failed"
+check "nothing was delivered" test "$(ls "$T_DIR/tls.mail" | grep -c eml)" = "$before"
+conf "tls_certcheck off
+tls_trust_file $CERTS/other-ca.pem"
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "tls_certcheck off delivers" 0
+check "... with a warning" grep -q "warning: tls_certcheck is off" "$T_ERR"
+conf "host localhost"
+mkconf "$T_DIR/c" <<EOC
+host localhost
+port $SH_PORT
+tls_trust_file $CERTS/ca.pem
+from sender@example.org
+EOC
+run_outbox "$IN" -C "$T_DIR/c" -t
+expect "host name checked against the certificate (localhost)" 0
+
+# --- passwords in clear ---------------------------------------------------------------
+# The smarthost offers AUTH only after STARTTLS unless told otherwise.
+lib_stop_all
+start_smarthost clear --user joe --password 'pw-Secret1' \
+    --auth-allow-plaintext || exit 99
+mkconf "$T_DIR/c" <<EOC
+host 127.0.0.1
+port $SH_PORT
+tls off
+user joe
+password pw-Secret1
+from sender@example.org
+EOC
+run_outbox "$IN" -C "$T_DIR/c" -t -v
+expect "PLAIN in clear to a loopback peer is allowed" 0
+check "the password is not in the transcript" ! grep -q 'pw-Secret1' "$T_ERR"
+check "the PLAIN blob is not in the transcript" ! grep -q "$(printf '\0joe\0pw-Secret1' | base64)" "$T_ERR"
+check "the transcript shows the mechanism" grep -q '^C: AUTH PLAIN \*\*\*\*$' "$T_ERR"
+finish
