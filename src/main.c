@@ -436,10 +436,20 @@ load_config(struct job *j)
 		die_config(err.msg);
 }
 
+/* -A, or -f matching an account's from, or the default. */
+static void
+choose_without_message(struct job *j)
+{
+	char *sender = j->cli.from ? sender_arg(j->cli.from) : NULL;
+
+	choose_account(j, sender);
+	free(sender);
+}
+
 static int
 print_config(struct job *j)
 {
-	choose_account(j, j->cli.from ? sender_arg(j->cli.from) : NULL);
+	choose_without_message(j);
 	config_print(j->acct, j->acct->file ? j->acct->file : j->cfg.path,
 	    stdout);
 	return 0;
@@ -448,11 +458,14 @@ print_config(struct job *j)
 static int
 run_send(struct job *j)
 {
+	char *sender;
 	int code;
 
 	if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
 		return report(j);
-	choose_account(j, selector_address(j));
+	sender = selector_address(j);
+	choose_account(j, sender);
+	free(sender);
 	make_envelope(j);
 	fix_headers(j);
 	if (spool(j) == -1) {
@@ -489,7 +502,7 @@ serverinfo(struct job *j)
 	struct tls_peer peer;
 	int code;
 
-	choose_account(j, j->cli.from ? sender_arg(j->cli.from) : NULL);
+	choose_without_message(j);
 	if (j->acct->nhosts == 0) {
 		log_error("no host configured for account %s (set 'host' or "
 		    "use --host)", j->acct->name);

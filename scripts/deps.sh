@@ -1,0 +1,147 @@
+#!/bin/sh
+# scripts/deps.sh -- install, with apt-get, whatever outbox's build, tests,
+# demo and benchmark need and is missing.  Debian 12 / Ubuntu 22.04 or later.
+#
+# Fast when nothing is missing (one dpkg-query, no apt-get at all).
+# Non-interactive: works with no stdin, never prompts.  Runs apt-get
+# directly as root, else through sudo when it exists.
+#
+# Postfix (for smtp-sink(1) in bench/run.sh and the private Postfix of
+# tests/postfix.sh) and Dovecot (SASL for tests/postfix.sh) are wanted as
+# programs, never as running services: Postfix is preseeded to "No
+# configuration", no service starts while they are installed, and their
+# services are disabled afterwards; the tests start their own instances.
+# They are installed with --no-remove: if that would take away another
+# package (say, the MTA you already use), they are left out with a
+# warning, and only the benchmark and tests/postfix.sh (which then skips)
+# are affected.
+#
+# OUTBOX_DEPS_EXTRA="pkg ..." adds packages to the list.
+set -eu
+
+# What the build needs.
+BUILD_PKGS="build-essential gcc make autoconf automake libtool pkg-config
+libgnutls28-dev libidn2-dev libcmocka-dev"
+# What the tests, the demo and CI need.
+TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
+time ca-certificates git gzip tar diffutils procps bash-completion zsh fish"
+# Programs that come with a service; installed separately, see above.
+DAEMON_PKGS="postfix dovecot-core"
+DAEMON_SERVICES="postfix dovecot"
+
+all_pkgs="$BUILD_PKGS $TEST_PKGS ${OUTBOX_DEPS_EXTRA:-}"
+
+say() { printf 'deps.sh: %s\n' "$*" >&2; }
+
+# missing PKG... -- print the packages that are not installed (one
+# dpkg-query for all of them; unknown packages count as missing).
+missing() {
+	ok=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" \
+	    2>/dev/null | awk '$2 == "installed" { printf "%s ", $1 }') || true
+	for p in "$@"; do
+		case " $ok " in
+		*" $p "*) ;;
+		*) printf '%s\n' "$p" ;;
+		esac
+	done
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1 ||
+    ! command -v apt-get >/dev/null 2>&1; then
+	say "not a Debian/Ubuntu system (no dpkg-query/apt-get)."
+	say "Install by hand: $all_pkgs $DAEMON_PKGS"
+	say "(GnuTLS, libidn2 and cmocka development files, Python aiosmtpd,"
+	say " certtool, msmtp, Postfix's smtp-sink, Dovecot)"
+	exit 1
+fi
+
+# shellcheck disable=SC2086
+need=$(missing $all_pkgs | tr '\n' ' ')
+# shellcheck disable=SC2086
+need_daemons=$(missing $DAEMON_PKGS | tr '\n' ' ')
+if test -z "$need" && test -z "$need_daemons"; then
+	exit 0
+fi
+
+if test "$(id -u)" = 0; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	if test -t 0; then SUDO=sudo; else SUDO="sudo -n"; fi
+else
+	say "missing: $need$need_daemons"
+	say "not root and no sudo: install them as root, then re-run."
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -y -q"
+APT="$APT -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+
+say "installing: $need$need_daemons"
+$APT update </dev/null
+
+if test -n "$need"; then
+	# shellcheck disable=SC2086
+	$APT install --no-install-recommends $need </dev/null
+fi
+
+# install_daemons PKG... -- install with no service started; disable them.
+install_daemons() {
+	# shellcheck disable=SC2086
+	$APT install --no-install-recommends --no-remove "$@" </dev/null ||
+	    return 1
+	for svc in $DAEMON_SERVICES; do
+		if command -v systemctl >/dev/null 2>&1; then
+			# Works offline too (no systemd running: links only).
+			$SUDO systemctl disable "$svc.service" \
+			    >/dev/null 2>&1 || true
+			if test -d /run/systemd/system; then
+				$SUDO systemctl stop "$svc.service" \
+				    >/dev/null 2>&1 || true
+			fi
+		fi
+		if command -v update-rc.d >/dev/null 2>&1 &&
+		    test -e "/etc/init.d/$svc"; then
+			$SUDO update-rc.d "$svc" disable >/dev/null 2>&1 ||
+			    true
+		fi
+	done
+}
+
+if test -n "$need_daemons"; then
+	# No questions, no configuration, no daemon.
+	printf '%s\n' \
+	    'postfix postfix/main_mailer_type select No configuration' \
+	    'postfix postfix/mailname string localhost' |
+	    $SUDO debconf-set-selections
+	policy=/usr/sbin/policy-rc.d
+	made_policy=no
+	if ! $SUDO test -e "$policy"; then
+		# "101: action forbidden": invoke-rc.d and deb-systemd-invoke
+		# start no service while this file exists.
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+		made_policy=yes
+	fi
+	# shellcheck disable=SC2086
+	if ! install_daemons $need_daemons; then
+		# One at a time, so one that conflicts does not stop the other.
+		for p in $need_daemons; do
+			install_daemons "$p" ||
+			    say "warning: could not install $p without removing" \
+				"other packages; left out (bench/run.sh or" \
+				"tests/postfix.sh will not run)"
+		done
+	fi
+	if test "$made_policy" = yes; then
+		$SUDO rm -f "$policy"
+	fi
+fi
+
+# shellcheck disable=SC2086
+still=$(missing $all_pkgs | tr '\n' ' ')
+if test -n "$still"; then
+	say "still missing after apt-get: $still"
+	exit 1
+fi
+say "done"
