@@ -18,9 +18,36 @@ struct envelope {
 	unsigned long long size;	/* message bytes, CRLF form */
 };
 
+/* What the queue keeps besides the envelope proper. */
+struct envelope_meta {
+	char		*account;	/* account name, or NULL */
+	char		*message_id;
+	long long	 created;	/* Unix time the message was taken */
+	unsigned	 attempts;
+	long long	 next_attempt;	/* Unix time */
+	char		*last_error;	/* one line */
+};
+
 void	envelope_init(struct envelope *);
 void	envelope_free(struct envelope *);
 /* Add a recipient unless it is already there (exact match). */
 void	envelope_add_rcpt(struct envelope *, const char *);
+
+/*
+ * Serialise to the queue's versioned "key: value" text, one field a
+ * line, recipients one per "rcpt:" line, "end: 1" last (an envelope
+ * without it is incomplete).  Values are written verbatim after ": ", so
+ * any address round-trips byte for byte; a value holding CR, LF or NUL is
+ * refused (-1).  The result is xmalloc'd, *len its length.
+ */
+char	*envelope_format(const struct envelope *, const struct envelope_meta *,
+	    size_t *len);
+/*
+ * Parse text written by envelope_format().  Returns 0, or -1 with *why:
+ * unknown version, unknown or repeated key, missing "end", bad number.
+ */
+int	envelope_parse(const char *, size_t, struct envelope *,
+	    struct envelope_meta *, const char **why);
+void	envelope_meta_free(struct envelope_meta *);
 
 #endif
