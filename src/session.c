@@ -60,6 +60,12 @@ struct session {
 	struct caps			 caps;
 	enum smtp_state			 state;
 	int				 dead;	/* no QUIT: just close */
+	const struct envelope		*env;	/* the message being sent */
+	ssize_t				(*body_read)(void *, char *, size_t);
+	void				*body_ctx;
+	unsigned			 nsent;	/* transactions begun */
+	const char			*auth_mech;
+	struct session_info		 dummy;
 	char				 line[REPLY_LINE_MAX + 1];
 };
 
@@ -339,7 +345,7 @@ authenticate(struct session *s)
 		rc = -1;
 	}
 	if (rc == 0)
-		s->r->auth_mech = auth_mech_name(mech);
+		s->r->auth_mech = s->auth_mech = auth_mech_name(mech);
 	auth_end(&a);
 	free(cb);
 	free(what);
@@ -396,7 +402,7 @@ wire_addr(struct session *s, const char *a, const char *what)
 static int
 wire_envelope(struct session *s, char **from, char ***rcpt)
 {
-	const struct envelope *e = s->p->env;
+	const struct envelope *e = s->env;
 	size_t i;
 
 	*rcpt = xcalloc(e->nrcpt + 1, sizeof(char *));
@@ -423,7 +429,7 @@ free_wire(char *from, char **rcpt)
 static char *
 mail_command(struct session *s, const char *from)
 {
-	const struct envelope *e = s->p->env;
+	const struct envelope *e = s->env;
 	struct buf b;
 
 	buf_init(&b, CMD_LINE_MAX * 2);
@@ -446,7 +452,7 @@ mail_command(struct session *s, const char *from)
 static char *
 rcpt_command(struct session *s, const char *rcpt)
 {
-	const struct envelope *e = s->p->env;
+	const struct envelope *e = s->env;
 
 	if ((s->caps.flags & CAP_DSN) && e->dsn_notify)
 		return xasprintf("RCPT TO:<%s> NOTIFY=%s", rcpt, e->dsn_notify);
@@ -479,7 +485,7 @@ rcpt_reply(struct session *s, const char *rcpt, int *refused)
 static int
 envelope_phase(struct session *s)
 {
-	const struct envelope *e = s->p->env;
+	const struct envelope *e = s->env;
 	int pipe = (s->caps.flags & CAP_PIPELINING) != 0, refused = 0, mail_ok;
 	char *mail, *what, *cmd, *from = NULL, **rcpt = NULL;
 	size_t i;
@@ -571,7 +577,7 @@ send_body(struct session *s)
 
 	set_state(s, SMTP_BODY);
 	dotstuff_init(&ds, 1);
-	while ((n = s->p->body_read(s->p->body_ctx, in, IO_CHUNK)) > 0) {
+	while ((n = s->body_read(s->body_ctx, in, IO_CHUNK)) > 0) {
 		m = dotstuff_filter(&ds, in, (size_t)n, out);
 		if (transport_write(s->t, out, m) == -1) {
 			io_fail(s, "end of data");
@@ -608,7 +614,7 @@ done:
 static int
 size_check(struct session *s)
 {
-	unsigned long long size = s->p->env->size;
+	unsigned long long size = s->env->size;
 
 	if ((s->caps.flags & CAP_SIZE) && s->caps.size && size > s->caps.size) {
 		set_state(s, SMTP_MAIL);
@@ -643,46 +649,97 @@ quit(struct session *s)
 	s->t->timeout_ms = saved;
 }
 
+struct session *
+session_open(struct transport *t, const struct session_params *p,
+    struct result *r, struct session_info *info)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->t = t;
+	s->p = p;
+	s->r = r;
+	s->info = info ? info : &s->dummy;
+	memset(s->info, 0, sizeof(*s->info));
+	reply_init(&s->reply);
+	set_state(s, SMTP_GREETING);
+	if (read_reply(s, "server greeting") == -1)
+		goto fail;
+	snprintf(s->info->greeting, sizeof(s->info->greeting), "%s",
+	    buf_cstr(&s->reply.text));
+	if (s->reply.code != 220) {
+		refuse(s, "server greeting");
+		goto fail;
+	}
+	if (hello(s) == -1 || (p->starttls && starttls(s) == -1))
+		goto fail;
+	s->info->caps = s->caps;
+	if (!p->probe_only && p->auth && authenticate(s) == -1)
+		goto fail;
+	return s;
+fail:
+	session_close(s);
+	return NULL;
+}
+
+int
+session_usable(const struct session *s)
+{
+	return s != NULL && !s->dead;
+}
+
+int
+session_send(struct session *s, const struct envelope *env,
+    ssize_t (*body_read)(void *, char *, size_t), void *body_ctx,
+    struct result *r)
+{
+	s->r = r;
+	s->env = env;
+	s->body_read = body_read;
+	s->body_ctx = body_ctx;
+	r->auth_mech = s->auth_mech;
+	if (s->dead) {
+		result_local(r, RES_TEMP, STAGE_MAIL, ERR_TEMP, NULL,
+		    "the connection is closed");
+		return -1;
+	}
+	/* Between messages: a clean slate. */
+	if (s->nsent++ > 0) {
+		set_state(s, SMTP_MAIL);
+		if (command(s, "RSET", NULL, "RSET") == -1)
+			return -1;
+		if (s->reply.code != 250)
+			return refuse(s, "RSET");
+	}
+	if (size_check(s) == -1 || envelope_phase(s) == -1 ||
+	    send_body(s) == -1)
+		return -1;
+	r->size = env->size;
+	result_clear(r);
+	return 0;
+}
+
+void
+session_close(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (!s->dead)
+		quit(s);
+	reply_free(&s->reply);
+	free(s);
+}
+
 int
 session_run(struct transport *t, const struct session_params *p,
     struct result *r, struct session_info *info)
 {
-	struct session s;
-	struct session_info dummy;
-	int rc = -1;
+	struct session *s;
+	int rc = 0;
 
-	memset(&s, 0, sizeof(s));
-	s.t = t;
-	s.p = p;
-	s.r = r;
-	s.info = info ? info : &dummy;
-	memset(s.info, 0, sizeof(*s.info));
-	reply_init(&s.reply);
-	set_state(&s, SMTP_GREETING);
-	if (read_reply(&s, "server greeting") == -1)
-		goto out;
-	snprintf(s.info->greeting, sizeof(s.info->greeting), "%s",
-	    buf_cstr(&s.reply.text));
-	if (s.reply.code != 220) {
-		refuse(&s, "server greeting");
-		goto out;
-	}
-	if (hello(&s) == -1 || (p->starttls && starttls(&s) == -1))
-		goto out;
-	s.info->caps = s.caps;
-	if (p->probe_only) {
-		rc = 0;
-		goto out;
-	}
-	if ((p->auth && authenticate(&s) == -1) || size_check(&s) == -1 ||
-	    envelope_phase(&s) == -1 || send_body(&s) == -1)
-		goto out;
-	r->size = p->env->size;
-	result_clear(r);
-	rc = 0;
-out:
-	if (!s.dead)
-		quit(&s);
-	reply_free(&s.reply);
+	if ((s = session_open(t, p, r, info)) == NULL)
+		return -1;
+	if (!p->probe_only)
+		rc = session_send(s, p->env, p->body_read, p->body_ctx, r);
+	session_close(s);
 	return rc;
 }

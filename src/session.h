@@ -47,8 +47,29 @@ struct session_info {
 	char		 greeting[REPLY_LINE_MAX + 1];
 };
 
+struct session;
+
 /*
- * Run one transaction.  Returns 0 when the server accepted the message
+ * Greeting, EHLO, STARTTLS, AUTH.  Returns the open session, or NULL with
+ * r describing the failure (the connection then already said QUIT when
+ * it could).  params must outlive the session.
+ */
+struct session *session_open(struct transport *, const struct session_params *,
+	    struct result *, struct session_info *);
+/*
+ * One message over an open session (RSET before every message but the
+ * first).  0 when accepted; -1 with r set.  After a failure the session
+ * may still be usable for the next message: see session_usable().
+ */
+int	session_send(struct session *, const struct envelope *,
+	    ssize_t (*body_read)(void *, char *, size_t), void *body_ctx,
+	    struct result *);
+int	session_usable(const struct session *);
+/* QUIT when the connection allows it, and free. */
+void	session_close(struct session *);
+
+/*
+ * Run one transaction: session_open, session_send, session_close.  Returns 0 when the server accepted the message
  * (r->cls RES_OK), -1 otherwise with r describing the deciding failure;
  * per-recipient replies are appended to r as they come.
  */
