@@ -260,7 +260,7 @@ def run(a, tmp, procs):
 
     # STARTTLS + AUTH smarthost
     certs = os.path.join(tmp, "certs")
-    subprocess.run([os.path.join(a.srcdir, "tests/lib/mkcerts.sh"), certs],
+    subprocess.run([os.path.join(a.srcdir, "tests/lib/gencerts.sh"), certs],
                    check=True)
     portfile = os.path.join(tmp, "tls.port")
     user, password = "bench@example.org", "bench-password"

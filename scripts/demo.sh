@@ -41,7 +41,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 step "making a test CA and a certificate for localhost/127.0.0.1 (certtool)"
-tests/lib/mkcerts.sh "$tmp/certs"
+sh tests/lib/gencerts.sh "$tmp/certs"
 echo "CA: $tmp/certs/ca.pem"
 
 step "starting the smarthost (aiosmtpd: STARTTLS and implicit TLS, AUTH required)"

@@ -19,7 +19,7 @@ srcdir=${srcdir:-$(cd "$here/.." && pwd)}
 OUTBOX=${OUTBOX:-$srcdir/outbox}
 PY=/usr/bin/python3
 SMARTHOST=$srcdir/tests/lib/smarthost.py
-MKCERTS=$srcdir/tests/lib/mkcerts.sh
+MKCERTS=$srcdir/tests/lib/gencerts.sh
 
 passed=0
 failed=0

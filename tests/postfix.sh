@@ -1,0 +1,445 @@
+#!/bin/bash
+# tests/postfix.sh -- outbox against a real MTA: a private Postfix on two
+# loopback high ports (submission with STARTTLS required, and implicit TLS),
+# SASL through a private Dovecot (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1,
+# SCRAM-SHA-256), delivery by virtual(8) into a maildir the test reads.
+# One case per mechanism: the mechanism negotiated (transcript, Dovecot's
+# and Postfix's logs), the message delivered with its body intact, the
+# password in no output.  Also: implicit TLS, wrong passwords, and
+# tls_fingerprint pinning.
+#
+# Everything (configuration, queue, certificates, maildirs, sockets, logs)
+# lives in one temporary directory; Postfix is started with
+# `postfix -c DIR start` and stopped with `postfix -c DIR stop`, Dovecot
+# runs in the foreground as this script's child and is stopped by its PID.
+# The system's Postfix and Dovecot configuration is not used (Postfix only
+# reads its package metadata, postfix-files and dynamicmaps.cf, from
+# /etc/postfix) nor changed, and no system service is started.
+# No DNS: Postfix has DNS off and looks up no client names; everything is
+# 127.0.0.1.
+#
+# Needs root (Postfix's daemons switch users) and the Debian packages
+# postfix, dovecot-core and gnutls-bin.  Without root or one of them it
+# prints "skip: REASON" and exits 77 (automake's SKIP) -- unless CI is set
+# (.ci/run sets it, and runs as root after scripts/deps.sh): there a
+# missing prerequisite is a failure, so that CI cannot pass by skipping.
+#
+# Environment: OUTBOX (the binary under test), srcdir (the source tree),
+# LIB_KEEP=1 keeps the work directory (with Postfix and Dovecot stopped).
+# The last line is "N passed, N failed"; the exit status is non-zero if a
+# case failed.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+TPL=$srcdir/tests/lib/postfix
+
+skip() {
+	if test -n "${CI:-}"; then
+		echo "FAIL - prerequisite: $*"
+		echo "    (CI is set: run scripts/deps.sh, as root)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "skip: $*"
+	echo "0 passed, 0 failed"
+	exit 77
+}
+
+test "$(id -u)" = 0 || skip "not root (Postfix and Dovecot need root)"
+for prog in postfix postconf dovecot; do
+	command -v $prog >/dev/null 2>&1 ||
+	    skip "$prog not found (Debian: postfix, dovecot-core)"
+done
+command -v certtool >/dev/null 2>&1 ||
+    skip "certtool not found (Debian: gnutls-bin)"
+{ getent passwd postfix && getent group postdrop; } >/dev/null ||
+    skip "no postfix user or postdrop group (postfix not installed properly)"
+getent passwd dovecot >/dev/null ||
+    skip "no dovecot user (dovecot-core not installed properly)"
+test -x "$OUTBOX" || { echo "no binary at $OUTBOX"; echo "0 passed, 1 failed"
+	exit 1; }
+
+# Postfix's daemons run as "postfix" and must reach their queue and the
+# Dovecot socket: let others traverse (not list) the work directory.
+chmod 711 "$T_DIR"
+if command -v runuser >/dev/null 2>&1 &&
+    ! runuser -u postfix -- test -x "$T_DIR" 2>/dev/null; then
+	fail "the postfix user can reach $T_DIR" \
+	    "(a directory above it is closed to others: set TMPDIR=/tmp)"
+	finish
+	exit 1
+fi
+PF=$T_DIR/pf
+DV=$T_DIR/dv
+CERTS=$T_DIR/certs
+PF_STARTED=no
+
+pf_cleanup() {
+	if test "$PF_STARTED" = yes; then
+		postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
+		PF_STARTED=no
+	fi
+	lib_cleanup
+}
+trap pf_cleanup EXIT
+
+bail() {
+	fail "$1"
+	shift
+	for f in "$@"; do
+		test -f "$f" || continue
+		echo "    --- $f"
+		tail -n 30 "$f" | sed 's/^/    /'
+	done
+	finish
+	exit 1
+}
+
+# Keep the real user's files and queue out of the way.
+export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
+export XDG_STATE_HOME=$T_DIR/home/.state
+unset OUTBOX_PASSWORD
+mkdir -p "$HOME"
+
+lib_certs "$CERTS" || bail "certificate generation"
+
+USER_NAME=bob
+PW='Pw-9f3Kq7-zX2'
+WRONG_PW='Wrong-Pw-5tR8'
+VUID=$(id -u nobody)
+VGID=$(id -g nobody)
+
+# render TEMPLATE OUT: substitute the @NAME@ placeholders
+render() {
+	sed -e "s|@PF@|$PF|g" -e "s|@DV@|$DV|g" -e "s|@CERTS@|$CERTS|g" \
+	    -e "s|@DOVECOT_AUTH@|$DV/auth-postfix|g" \
+	    -e "s|@VUID@|$VUID|g" -e "s|@VGID@|$VGID|g" \
+	    -e "s|@SUBMIT_PORT@|${SUBMIT_PORT-}|g" \
+	    -e "s|@SMTPS_PORT@|${SMTPS_PORT-}|g" "$1" >"$2"
+}
+
+# --- Dovecot: SASL only ------------------------------------------------------
+mkdir -p "$DV/run" "$DV/state" "$DV/home"
+chmod 755 "$DV"
+render "$TPL/dovecot.conf.in" "$DV/dovecot.conf"
+printf '%s:{PLAIN}%s\n' "$USER_NAME" "$PW" >"$DV/users"
+chgrp dovecot "$DV/users"
+chmod 640 "$DV/users"
+: >"$DV/dovecot.log"
+lib_spawn dovecot -F -c "$DV/dovecot.conf" >"$DV/dovecot.out" 2>&1
+DV_PID=$LIB_PID
+i=0
+until test -S "$DV/auth-postfix"; do
+	i=$((i + 1))
+	if test $i -gt 200 || ! kill -0 "$DV_PID" 2>/dev/null; then
+		bail "Dovecot did not start" "$DV/dovecot.out" \
+		    "$DV/dovecot.log"
+	fi
+	sleep 0.05
+done
+
+# --- Postfix -----------------------------------------------------------------
+mkdir -p "$PF/etc" "$PF/vmail" "$PF/queue" "$PF/data"
+chmod 755 "$PF" "$PF/etc" "$PF/queue"
+chown postfix "$PF/data"
+chmod 700 "$PF/data"
+chown "$VUID:$VGID" "$PF/vmail"
+printf '%s\n' 'bob@example.org example.org/bob/' \
+    'sender@example.org example.org/sender/' >"$PF/etc/vmailbox"
+render "$TPL/main.cf.in" "$PF/etc/main.cf"
+: >"$PF/maillog"
+
+# free_ports: two loopback ports nobody listens on right now
+free_ports() {
+	"$PY" -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
+
+# Another process may take a port between our probe and Postfix's bind:
+# then master fails to start, and we try again with new ports.
+for _ in 1 2 3; do
+	read -r SUBMIT_PORT SMTPS_PORT <<EOF
+$(free_ports)
+EOF
+	render "$TPL/master.cf.in" "$PF/etc/master.cf"
+	if postfix -c "$PF/etc" start >>"$PF/postfix.out" 2>&1; then
+		PF_STARTED=yes
+		break
+	fi
+	# a failed start leaves nothing running; make sure of it
+	postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
+	grep -q 'Address already in use' "$PF/maillog" || break
+done
+test "$PF_STARTED" = yes ||
+    bail "Postfix did not start" "$PF/postfix.out" "$PF/maillog"
+
+# "postfix start" returns once master has bound its listeners; check that
+# the submission port answers (a bare connect: no TLS noise in the log).
+"$PY" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5).close()' \
+    "$SUBMIT_PORT" 2>/dev/null ||
+    bail "Postfix is not listening" "$PF/postfix.out" "$PF/maillog"
+
+# --- helpers -----------------------------------------------------------------
+MAILDIR=$PF/vmail/example.org/bob
+
+# conf FILE PORT STARTTLS(on|off) AUTH PASSWORD [EXTRA-LINE...]: an outbox
+# configuration (mode 0600).  Without EXTRA-LINEs the server is trusted
+# through the test CA; with them, they say how.
+conf() {
+	local file=$1 port=$2 starttls=$3 auth=$4 pw=$5 line
+	shift 5
+	{
+		echo "account default"
+		echo "host 127.0.0.1"
+		echo "port $port"
+		echo "tls on"
+		echo "tls_starttls $starttls"
+		echo "user $USER_NAME"
+		echo "password $pw"
+		echo "auth $auth"
+		echo "from sender@example.org"
+		echo "timeout 10"
+		echo "queue off"
+		echo "queue_dir $T_DIR/queue"
+		test $# -eq 0 && echo "tls_trust_file $CERTS/ca.pem"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} | mkconf "$file"
+}
+
+# message TAG FILE: a test message whose body exercises dot-stuffing (sent
+# with -i, so a lone "." does not end the input), 8-bit text, trailing
+# white space, a tab and a line starting with "From ".
+message() {
+	cat >"$2" <<EOF
+From: Sender <sender@example.org>
+To: Bob <bob@example.org>
+Subject: outbox postfix test $1
+X-Outbox-Test: $1
+
+Hello Bob,
+.
+..two dots
+.leading dot
+From the start of a line
+trailing spaces   
+	tab-indented
+UTF-8: Gr$(printf '\303\274\303\237')e
+marker $1
+
+last line
+EOF
+}
+
+# log_mark FILE: how many lines FILE has now; log_since FILE MARK: the
+# lines added after MARK.
+log_mark() { wc -l <"$1" | tr -d ' '; }
+log_since() { tail -n "+$(($2 + 1))" "$1"; }
+
+# delivered TAG: print the maildir file holding the message tagged TAG;
+# waits up to 15 s for the delivery.
+delivered() {
+	local i=0 f
+	while :; do
+		f=$(grep -lsx "X-Outbox-Test: $1" "$MAILDIR"/new/* | head -n 1)
+		if test -n "$f"; then
+			echo "$f"
+			return 0
+		fi
+		i=$((i + 1))
+		test $i -gt 300 && return 1
+		sleep 0.05
+	done
+}
+
+# no_secret NAME PASSWORD: neither the password nor its base64 forms (as
+# sent in AUTH PLAIN and AUTH LOGIN) in stdout or stderr
+no_secret() {
+	local b64 b64plain
+	b64=$(printf '%s' "$2" | base64)
+	b64plain=$(printf '\0%s\0%s' "$USER_NAME" "$2" | base64)
+	if grep -qF -e "$2" -e "$b64" -e "$b64plain" "$T_OUT" "$T_ERR"; then
+		fail "$1: the password is in no output" \
+		    "$(grep -F -e "$2" -e "$b64" -e "$b64plain" "$T_OUT" \
+		    "$T_ERR" | head -n 5)"
+	else
+		pass "$1: the password is in no output"
+	fi
+}
+
+# dv_log NAME MARK ERE: Dovecot's log gets a line matching ERE after
+# MARK (its log process writes asynchronously: wait up to 5 s)
+dv_log() {
+	local i=0
+	until log_since "$DV/dovecot.log" "$2" | grep -Eq -- "$3"; do
+		i=$((i + 1))
+		if test $i -gt 100; then
+			fail "$1" "no /$3/ in Dovecot's log:" \
+			    "$(log_since "$DV/dovecot.log" "$2" | head -n 20)"
+			return
+		fi
+		sleep 0.05
+	done
+	pass "$1"
+}
+
+# dovecot_saw NAME MECH MARK: Dovecot's log, after MARK, has an AUTH
+# request for MECH
+dovecot_saw() {
+	local tab='	'
+	dv_log "$1: Dovecot saw AUTH $2" "$3" \
+	    "client in: AUTH${tab}[0-9]+$tab$2$tab"
+}
+
+# body FILE: everything after the header block
+body() { sed '1,/^$/d' "$1"; }
+
+# deliver_case NAME PORT STARTTLS AUTH-SETTING WIRE-MECH [EXTRA-LINE...]:
+# send one message with -t -v; check exit 0, the mechanism on the wire and
+# in Dovecot's and Postfix's logs, no secret in the output, and the
+# delivered body byte for byte.
+deliver_case() {
+	local cn=$1 port=$2 starttls=$3 setting=$4 mech=$5 tag f qid i mark
+	local svc=submission re
+	test "$starttls" = off && svc=smtps
+	shift 5
+	tag=$(echo "$cn" | tr -c 'A-Za-z0-9\n' '-')
+	message "$tag" "$T_DIR/in.$tag"
+	conf "$T_DIR/conf.$tag" "$port" "$starttls" "$setting" "$PW" "$@"
+	mark=$(log_mark "$DV/dovecot.log")
+	run_outbox "$T_DIR/in.$tag" -C "$T_DIR/conf.$tag" -t -i -v
+	cp "$T_ERR" "$T_DIR/stderr.$tag"
+	expect "$cn: exit 0" 0
+	if grep -Eq "^C: AUTH $mech( |\$)" "$T_ERR" &&
+	    test "$(grep -c '^C: AUTH ' "$T_ERR")" = 1; then
+		pass "$cn: transcript shows C: AUTH $mech"
+	else
+		fail "$cn: transcript shows C: AUTH $mech" \
+		    "$(grep -E '^(C: AUTH|outbox:)' "$T_ERR" | head -n 5)"
+	fi
+	if test "$starttls" = on; then
+		check "$cn: STARTTLS in the transcript" \
+		    grep -q '^C: STARTTLS$' "$T_ERR"
+	else
+		check "$cn: no STARTTLS (implicit TLS)" \
+		    ! grep -q '^C: STARTTLS' "$T_ERR"
+	fi
+	no_secret "$cn" "$PW"
+	dovecot_saw "$cn" "$mech" "$mark"
+	if ! f=$(delivered "$tag"); then
+		fail "$cn: delivered" "no message tagged $tag in $MAILDIR" \
+		    "$(tail -n 15 "$PF/maillog")"
+		return
+	fi
+	pass "$cn: delivered"
+	body "$T_DIR/in.$tag" >"$T_DIR/want.$tag"
+	body "$f" >"$T_DIR/got.$tag"
+	check_cmp "$cn: body byte for byte" "$T_DIR/want.$tag" \
+	    "$T_DIR/got.$tag"
+	# The listener's smtpd logs "QID: client=..., sasl_method=MECH" for
+	# the message; postlogd writes asynchronously, so allow a moment.
+	qid=$(sed -n 's/.* with ESMTPS*A* id \([0-9A-Za-z]*\).*/\1/p' "$f" |
+	    head -n 1)
+	re="/$svc/smtpd\[[0-9]*\]: $qid: client=.*, sasl_method=$mech,"
+	i=0
+	until test -n "$qid" && grep -q "$re" "$PF/maillog" ||
+	    test $i -gt 60; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	check "$cn: Postfix ($svc) logged sasl_method=$mech for it" \
+	    grep -q "$re" "$PF/maillog"
+}
+
+# refused_case NAME AUTH-SETTING WIRE-MECH: wrong password: exit 77 with
+# the one line "outbox: AUTH MECH: refused: 535 ...", nothing delivered.
+refused_case() {
+	local cn=$1 setting=$2 mech=$3 tag mark
+	tag=$(echo "$cn" | tr -c 'A-Za-z0-9\n' '-')
+	message "$tag" "$T_DIR/in.$tag"
+	conf "$T_DIR/conf.$tag" "$SUBMIT_PORT" on "$setting" "$WRONG_PW"
+	mark=$(log_mark "$DV/dovecot.log")
+	run_outbox "$T_DIR/in.$tag" -C "$T_DIR/conf.$tag" -t -i
+	cp "$T_ERR" "$T_DIR/stderr.$tag"
+	expect "$cn: exit 77 with AUTH's 535" 77 \
+	    "^outbox: AUTH $mech: refused: 535 5\.7\.8 "
+	check "$cn: stderr is one line" test "$(wc -l <"$T_ERR")" = 1
+	no_secret "$cn" "$WRONG_PW"
+	dovecot_saw "$cn" "$mech" "$mark"
+	dv_log "$cn: Dovecot logged the password mismatch" "$mark" \
+	    "Password mismatch"
+	check "$cn: nothing delivered" ! grep -qsx "X-Outbox-Test: $tag" \
+	    "$MAILDIR"/new/*
+}
+
+# --- one case per mechanism, over STARTTLS -----------------------------------
+deliver_case "auth plain" "$SUBMIT_PORT" on plain PLAIN
+deliver_case "auth login" "$SUBMIT_PORT" on login LOGIN
+deliver_case "auth cram-md5" "$SUBMIT_PORT" on cram-md5 CRAM-MD5
+deliver_case "auth scram-sha-1" "$SUBMIT_PORT" on scram-sha-1 SCRAM-SHA-1
+deliver_case "auth scram-sha-256" "$SUBMIT_PORT" on scram-sha-256 \
+    SCRAM-SHA-256
+# Dovecot 2.3 offers no -PLUS mechanism: the strongest offered is
+# SCRAM-SHA-256.
+deliver_case "auth on" "$SUBMIT_PORT" on on SCRAM-SHA-256
+
+# --- implicit TLS ------------------------------------------------------------
+deliver_case "implicit TLS" "$SMTPS_PORT" off on SCRAM-SHA-256
+
+# --- wrong passwords ---------------------------------------------------------
+refused_case "wrong password, plain" plain PLAIN
+refused_case "wrong password, scram-sha-256" scram-sha-256 SCRAM-SHA-256
+
+# --- tls_fingerprint pinning ------------------------------------------------
+fpr() {
+	"$PY" -c 'import hashlib, ssl, sys
+der = ssl.PEM_cert_to_DER_cert(open(sys.argv[1]).read())
+d = hashlib.sha256(der).hexdigest().upper()
+print(":".join(d[i:i + 2] for i in range(0, len(d), 2)))' "$1"
+}
+PIN=$(fpr "$CERTS/server.pem")
+# cross-check with certtool when it prints the fingerprint
+ct=$(certtool --fingerprint --hash sha256 --infile "$CERTS/server.pem" \
+    2>/dev/null | tr -d ':\n' | tr a-f A-F)
+if test -n "$ct"; then
+	check "certtool and Python agree on the server's fingerprint" \
+	    test "$ct" = "$(echo "$PIN" | tr -d :)"
+fi
+# The right pin and no trust file: the pin alone is enough.
+deliver_case "tls_fingerprint matches" "$SUBMIT_PORT" on on SCRAM-SHA-256 \
+    "tls_fingerprint $PIN"
+
+# A wrong pin (the CA's fingerprint): exit 77 before anything is sent,
+# even though the trust file would accept the certificate.
+cn="tls_fingerprint wrong"
+message wrong-pin "$T_DIR/in.wrong-pin"
+conf "$T_DIR/conf.wrong-pin" "$SUBMIT_PORT" on on "$PW" \
+    "tls_trust_file $CERTS/ca.pem" "tls_fingerprint $(fpr "$CERTS/ca.pem")"
+run_outbox "$T_DIR/in.wrong-pin" -C "$T_DIR/conf.wrong-pin" -t -i -v
+cp "$T_ERR" "$T_DIR/stderr.wrong-pin"
+expect "$cn: exit 77" 77 "^outbox: .*fingerprint"
+check "$cn: stderr has one outbox: line" \
+    test "$(grep -c '^outbox: ' "$T_ERR")" = 1
+check "$cn: nothing sent after STARTTLS" \
+    test "$(sed -n '/^C: STARTTLS$/,$p' "$T_ERR" | grep -c '^C: ')" = 1
+check "$cn: no AUTH sent" ! grep -q '^C: AUTH' "$T_ERR"
+check "$cn: no MAIL sent" ! grep -q '^C: MAIL' "$T_ERR"
+no_secret "$cn" "$PW"
+
+# --- the instance stops cleanly ----------------------------------------------
+postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
+PF_STARTED=no
+if "$(postconf -c "$PF/etc" -h daemon_directory)/master" \
+    -c "$PF/etc" -t 2>/dev/null; then
+	pass "Postfix stopped"
+else
+	fail "Postfix stopped"
+fi
+
+finish
