@@ -4,6 +4,7 @@
 #include "autoconf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,11 @@ buf_grow(struct buf *b, size_t need)
 	if (need + 1 <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 64;
-	while (cap < need + 1)
+	while (cap < need + 1 && cap <= SIZE_MAX / 2)
 		cap *= 2;
-	if (cap > b->max + 1)
+	if (cap < need + 1)
+		cap = need + 1;
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;

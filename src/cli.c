@@ -268,34 +268,37 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 			else
 				snprintf(err, errlen, "unknown option %s",
 				    argv[optind - 1]);
-			return -1;
+			goto fail;
 		}
 		if (opt == ':') {
 			snprintf(err, errlen, "option %s needs a value",
 			    argv[optind - 1]);
-			return -1;
+			goto fail;
 		}
 		if (has_linebreak(optarg)) {
 			snprintf(err, errlen, "line break in the value of "
 			    "option %s", opt < 256 ? (char[]){ '-',
 			    (char)opt, 0 } : longopts[idx].name);
-			return -1;
+			goto fail;
 		}
 		if (is_composer_opt(opt))
 			compose = 1;
 		if (apply(c, opt, optarg, err, errlen) == -1)
-			return -1;
+			goto fail;
 	}
 	for (i = optind; i < argc; i++) {
 		if (has_linebreak(argv[i])) {
 			snprintf(err, errlen, "line break in argument %d", i);
-			return -1;
+			goto fail;
 		}
 		strlist_add(&c->args, argv[i]);
 	}
 	if (compose && c->mode == MODE_SEND)
 		c->mode = MODE_COMPOSE;
 	return 0;
+fail:
+	cli_free(c);
+	return -1;
 }
 
 void

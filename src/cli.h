@@ -64,7 +64,8 @@ struct cli {
 
 /*
  * Parse argv (argv[0] picks sendmail/mailq/newaliases modes).  Returns 0,
- * or -1 with err holding a one-line message for exit 64.
+ * or -1 with err holding a one-line message for exit 64 (then nothing is
+ * left to free).
  */
 int	cli_parse(struct cli *, int argc, char **argv, char *err, size_t);
 void	cli_free(struct cli *);
