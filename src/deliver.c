@@ -28,6 +28,9 @@ body_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
+struct deliver_conn;
+static void describe_tls(struct deliver_conn *, struct result *);
+
 static void
 tls_failure(struct transport *t, struct result *r, const char *what)
 {
@@ -44,87 +47,109 @@ tls_failure(struct transport *t, struct result *r, const char *what)
 	result_local(r, cls, STAGE_TLS, err, what, "%s", t->errmsg);
 }
 
-/* One host; 0 on success. */
-static int
-try_host(const struct deliver_params *p, const char *host,
-    struct result *r)
+struct deliver_conn {
+	struct deliver_params	 p;
+	struct transport	 t;
+	struct tls_conf		 tc;
+	struct session_params	 sp;
+	struct session		*s;
+	char			*host;
+	int			 fd;		/* message being sent */
+};
+
+static void
+describe_tls(struct deliver_conn *c, struct result *r)
 {
-	const struct account *a = p->acct;
-	struct session_params sp;
-	struct tls_conf tc;
-	struct transport t;
+	if (!c->t.ops || !c->t.tls)
+		return;
+	free(r->tls_version);
+	free(r->tls_cipher);
+	r->tls_version = r->tls_cipher = NULL;
+	(void)tls_describe(&c->t, &r->tls_version, &r->tls_cipher);
+}
+
+static void
+conn_drop(struct deliver_conn *c)
+{
+	session_close(c->s);
+	c->s = NULL;
+	if (c->t.ops)
+		transport_close(&c->t);
+	free(c->host);
+	c->host = NULL;
+}
+
+/* Connect to one host and open the session; 0 on success. */
+static int
+conn_host(struct deliver_conn *c, const char *host, struct result *r)
+{
+	const struct account *a = c->p.acct;
 	char *what;
-	int fd, loopback = 0, rc = -1, tmo = a->timeout * 1000;
+	int fd, loopback = 0, tmo = a->timeout * 1000;
 
 	fd = net_connect(host, a->port, a->source_ip, tmo, &loopback, r,
 	    log_verbose() ? log_note : NULL);
 	if (fd == -1)
 		return -1;
+	c->host = xstrdup(host);
 	free(r->server);
 	r->server = xstrdup(host);
-	transport_init_fd(&t, fd, tmo);
-	memset(&tc, 0, sizeof(tc));
-	tc.host = host;
-	tc.trust_file = a->tls_trust_file;
-	tc.fingerprint = a->tls_fingerprint;
-	tc.certcheck = a->tls_certcheck;
-	tc.cert_file = a->tls_cert_file;
-	tc.key_file = a->tls_key_file;
-	tc.priorities = a->tls_priorities;
+	transport_init_fd(&c->t, fd, tmo);
+	memset(&c->tc, 0, sizeof(c->tc));
+	c->tc.host = c->host;
+	c->tc.trust_file = a->tls_trust_file;
+	c->tc.fingerprint = a->tls_fingerprint;
+	c->tc.certcheck = a->tls_certcheck;
+	c->tc.cert_file = a->tls_cert_file;
+	c->tc.key_file = a->tls_key_file;
+	c->tc.priorities = a->tls_priorities;
 	if (a->tls_mode != TLSM_OFF && !a->tls_certcheck)
 		log_warn("tls_certcheck is off: the server's certificate is "
 		    "not verified");
 	if (a->tls_mode == TLSM_IMPLICIT &&
-	    transport_starttls(&t, &tc) == -1) {
+	    transport_starttls(&c->t, &c->tc) == -1) {
 		what = xasprintf("TLS with %s port %d", host, a->port);
-		tls_failure(&t, r, what);
+		tls_failure(&c->t, r, what);
 		free(what);
-		goto done;
+		conn_drop(c);
+		return -1;
 	}
-	memset(&sp, 0, sizeof(sp));
-	sp.helo = a->domain ? a->domain : "localhost";
-	sp.starttls = a->tls_mode == TLSM_STARTTLS;
-	sp.tls_conf = &tc;
-	sp.auth = a->auth_on;
-	sp.auth_mech = a->auth;
-	sp.user = a->user;
-	sp.password = p->password;
-	sp.loopback = loopback;
-	sp.server = host;
-	sp.port = a->port;
-	sp.env = p->env;
-	sp.body_read = body_read;
-	sp.body_ctx = (void *)&p->fd;
-	sp.trace = log_verbose() ? log_trace : NULL;
-	sp.probe_only = p->probe_only;
-	if (lseek(p->fd, 0, SEEK_SET) == -1 && !p->probe_only) {
-		result_local(r, RES_TEMP, STAGE_NONE, ERR_IO, "spool file",
-		    "%s", strerror(errno));
-		goto done;
+	memset(&c->sp, 0, sizeof(c->sp));
+	c->sp.helo = a->domain ? a->domain : "localhost";
+	c->sp.starttls = a->tls_mode == TLSM_STARTTLS;
+	c->sp.tls_conf = &c->tc;
+	c->sp.auth = a->auth_on;
+	c->sp.auth_mech = a->auth;
+	c->sp.user = a->user;
+	c->sp.password = c->p.password;
+	c->sp.loopback = loopback;
+	c->sp.server = c->host;
+	c->sp.port = a->port;
+	c->sp.trace = log_verbose() ? log_trace : NULL;
+	c->sp.probe_only = c->p.probe_only;
+	c->s = session_open(&c->t, &c->sp, r, c->p.info);
+	if (c->t.tls && c->p.peer)
+		(void)tls_peer_describe(&c->t, c->p.peer);
+	describe_tls(c, r);
+	if (c->s == NULL) {
+		conn_drop(c);
+		return -1;
 	}
-	rc = session_run(&t, &sp, r, p->info);
-	if (t.tls && p->peer)
-		(void)tls_peer_describe(&t, p->peer);
-	if (t.tls) {
-		free(r->tls_version);
-		free(r->tls_cipher);
-		r->tls_version = r->tls_cipher = NULL;
-		(void)tls_describe(&t, &r->tls_version, &r->tls_cipher);
-	}
-done:
-	transport_close(&t);
-	return rc;
+	return 0;
 }
 
-int
-deliver(const struct deliver_params *p, struct result *r)
+/* Try the hosts in order while the failure is temporary or the name
+   does not exist; 0 once a session is open. */
+static int
+conn_open(struct deliver_conn *c, struct result *r)
 {
-	const struct account *a = p->acct;
+	const struct account *a = c->p.acct;
 	const char *why;
-	char *ascii;
+	char *ascii, *line;
 	size_t i;
-	int rc = -1;
 
+	result_local(r, RES_PERM, STAGE_CONNECT, ERR_CONFIG, NULL,
+	    "no host configured");
 	for (i = 0; i < a->nhosts; i++) {
 		ascii = addr_domain_ascii(a->hosts[i], &why);
 		if (ascii == NULL) {
@@ -132,21 +157,77 @@ deliver(const struct deliver_params *p, struct result *r)
 			    a->hosts[i], "invalid host name: %s", why);
 			continue;
 		}
-		rc = try_host(p, ascii, r);
-		free(ascii);
-		if (rc == 0)
+		if (conn_host(c, ascii, r) == 0) {
+			free(ascii);
 			return 0;
-		/* Another host may help with a temporary failure before
-		   the transaction began; nothing can after it. */
-		if (!(r->cls == RES_TEMP || r->err == ERR_NOHOST) ||
-		    r->stage >= STAGE_MAIL)
+		}
+		free(ascii);
+		if (!(r->cls == RES_TEMP || r->err == ERR_NOHOST))
 			break;
 		if (i + 1 < a->nhosts && log_verbose()) {
-			char *line = result_line(r);
-
+			line = result_line(r);
 			log_note(line);
 			free(line);
 		}
 	}
+	return -1;
+}
+
+struct deliver_conn *
+deliver_open(const struct deliver_params *p, struct result *r)
+{
+	struct deliver_conn *c = xcalloc(1, sizeof(*c));
+
+	c->p = *p;
+	if (conn_open(c, r) == -1) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+deliver_send(struct deliver_conn *c, const struct envelope *e, int fd,
+    struct result *r)
+{
+	int rc;
+
+	if (!session_usable(c->s)) {
+		conn_drop(c);
+		if (conn_open(c, r) == -1)
+			return -1;
+	}
+	c->fd = fd;
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_IO, "spool file",
+		    "%s", strerror(errno));
+		return -1;
+	}
+	free(r->server);
+	r->server = xstrdup(c->host);
+	rc = session_send(c->s, e, body_read, &c->fd, r);
+	describe_tls(c, r);
+	return rc;
+}
+
+void
+deliver_close(struct deliver_conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_drop(c);
+	free(c);
+}
+
+int
+deliver(const struct deliver_params *p, struct result *r)
+{
+	struct deliver_conn *c = deliver_open(p, r);
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	rc = p->probe_only ? 0 : deliver_send(c, p->env, p->fd, r);
+	deliver_close(c);
 	return rc;
 }

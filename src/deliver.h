@@ -26,4 +26,16 @@ struct deliver_params {
 /* Returns 0 when accepted; -1 with r describing the failure. */
 int	deliver(const struct deliver_params *, struct result *);
 
+/*
+ * A connection that carries several messages (the queue runner): open
+ * tries the hosts in order (p->env and p->fd unused); send delivers one
+ * message over it, reconnecting if the server closed; close says QUIT.
+ */
+struct deliver_conn;
+struct deliver_conn *deliver_open(const struct deliver_params *,
+	    struct result *);
+int	deliver_send(struct deliver_conn *, const struct envelope *, int fd,
+	    struct result *);
+void	deliver_close(struct deliver_conn *);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -148,4 +150,220 @@ void
 queue_spool_remove(struct queue *q, const char *id)
 {
 	(void)unlinkat(q->tmpfd, id, 0);
+}
+
+int
+queue_dirfd(const struct queue *q, enum queue_dir d)
+{
+	return d == QD_TMP ? q->tmpfd : d == QD_QUEUE ? q->queuefd :
+	    q->failedfd;
+}
+
+int
+queue_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n < 64 && strspn(id, "0123456789abcdef.") == n &&
+	    id[0] != '.';
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+queue_write_env(struct queue *q, enum queue_dir d, const char *id,
+    const struct envelope *e, const struct envelope_meta *m, int durable,
+    struct result *r)
+{
+	int dfd = queue_dirfd(q, d), fd;
+	char *text, *tmp, *final;
+	size_t len;
+	int rc = -1;
+
+	if ((text = envelope_format(e, m, &len)) == NULL) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_SOFTWARE, "envelope",
+		    "a line break in an envelope value");
+		return -1;
+	}
+	tmp = xasprintf("%s.env.tmp", id);
+	final = xasprintf("%s.env", id);
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 || write_all(fd, text, len) == -1 ||
+	    (durable && fsync(fd) == -1) || close(fd) == -1) {
+		int saved = errno;
+
+		if (fd != -1)
+			(void)unlinkat(dfd, tmp, 0);
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "queue", "%s: %s", q->path, strerror(saved));
+		goto done;
+	}
+	if (renameat(dfd, tmp, dfd, final) == -1 ||
+	    (durable && fsync(dfd) == -1)) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "queue", "%s: %s", q->path, strerror(errno));
+		(void)unlinkat(dfd, tmp, 0);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(text);
+	free(tmp);
+	free(final);
+	return rc;
+}
+
+int
+queue_read_env(struct queue *q, enum queue_dir d, const char *id,
+    struct envelope *e, struct envelope_meta *m, const char **why)
+{
+	char *name = xasprintf("%s.env", id), *text;
+	struct stat st;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = openat(queue_dirfd(q, d), name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	free(name);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 16 * 1024 * 1024) {
+		*why = "no readable envelope";
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (n == st.st_size)
+		rc = envelope_parse(text, (size_t)n, e, m, why);
+	else
+		*why = "short read of the envelope";
+	free(text);
+	return rc;
+}
+
+int
+queue_move(struct queue *q, enum queue_dir from, enum queue_dir to,
+    const char *id, int msgfd, const struct envelope *e,
+    const struct envelope_meta *m, struct result *r)
+{
+	char *env = xasprintf("%s.env", id);
+	int ffd = queue_dirfd(q, from), tfd = queue_dirfd(q, to);
+
+	if (fsync(msgfd) == -1 || renameat(ffd, id, tfd, id) == -1) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT, "queue",
+		    "%s: %s", q->path, strerror(errno));
+		free(env);
+		return -1;
+	}
+	if (queue_write_env(q, to, id, e, m, 1, r) == -1) {
+		/* Put the message back where its envelope still is. */
+		(void)renameat(tfd, id, ffd, id);
+		free(env);
+		return -1;
+	}
+	(void)unlinkat(ffd, env, 0);
+	(void)fsync(ffd);
+	free(env);
+	return 0;
+}
+
+void
+queue_remove(struct queue *q, enum queue_dir d, const char *id)
+{
+	char *env = xasprintf("%s.env", id);
+	int dfd = queue_dirfd(q, d);
+
+	(void)unlinkat(dfd, env, 0);
+	(void)unlinkat(dfd, id, 0);
+	free(env);
+}
+
+int
+queue_lock(struct queue *q, enum queue_dir d, const char *id)
+{
+	struct stat a, b;
+	int dfd = queue_dirfd(q, d), fd;
+
+	fd = openat(dfd, id, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || fstat(fd, &a) == -1 ||
+	    !S_ISREG(a.st_mode) ||
+	    fstatat(dfd, id, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		/* busy, or sent and removed while we waited for it */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+queue_ids(struct queue *q, enum queue_dir d)
+{
+	DIR *dir;
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0, len;
+	int fd = dup(queue_dirfd(q, d));
+
+	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return xcalloc(1, sizeof(char *));
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n] = xstrndup(de->d_name, len - 4);
+		if (!queue_id_valid(v[n])) {
+			free(v[n]);
+			continue;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (v == NULL)
+		return xcalloc(1, sizeof(char *));
+	v[n] = NULL;
+	qsort(v, n, sizeof(char *), cmp_str);
+	return v;
+}
+
+void
+queue_ids_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }

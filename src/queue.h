@@ -8,6 +8,9 @@
 #ifndef OUTBOX_QUEUE_H
 #define OUTBOX_QUEUE_H
 
+#include <stddef.h>
+
+#include "envelope.h"
 #include "result.h"
 
 struct queue {
@@ -32,5 +35,52 @@ void	queue_close(struct queue *);
 int	queue_spool_create(struct queue *, char **id, struct result *r);
 /* Remove a spool file from tmp/. */
 void	queue_spool_remove(struct queue *, const char *id);
+
+enum queue_dir {
+	QD_TMP,
+	QD_QUEUE,
+	QD_FAILED
+};
+
+/* The directory descriptor of a folder. */
+int	queue_dirfd(const struct queue *, enum queue_dir);
+
+/*
+ * Write ID.env in a folder: to ID.env.tmp (O_EXCL|O_NOFOLLOW, 0600),
+ * then renamed into place; with durable, fsynced and the folder too.
+ */
+int	queue_write_env(struct queue *, enum queue_dir, const char *id,
+	    const struct envelope *, const struct envelope_meta *, int durable,
+	    struct result *);
+/* Read ID.env from a folder; -1 with *why if missing or malformed. */
+int	queue_read_env(struct queue *, enum queue_dir, const char *id,
+	    struct envelope *, struct envelope_meta *, const char **why);
+
+/*
+ * Make an entry durable in another folder: fsync the message (msgfd),
+ * rename it, write its envelope there (durable), remove the old
+ * envelope, fsync both folders.  The message's lock stays with msgfd.
+ */
+int	queue_move(struct queue *, enum queue_dir from, enum queue_dir to,
+	    const char *id, int msgfd, const struct envelope *,
+	    const struct envelope_meta *, struct result *);
+
+/* Remove an entry: envelope first, so a crash leaves no sendable half. */
+void	queue_remove(struct queue *, enum queue_dir, const char *id);
+
+/*
+ * Open and lock an entry's message without waiting.  Returns the file
+ * descriptor, or -1 when it is locked by another process or no longer
+ * there (checked after the lock is taken).
+ */
+int	queue_lock(struct queue *, enum queue_dir, const char *id);
+
+/* The ids of the entries of a folder that have an envelope (xmalloc'd
+   array of xmalloc'd strings, NULL-terminated), oldest name first. */
+char	**queue_ids(struct queue *, enum queue_dir);
+void	queue_ids_free(char **);
+
+/* An id must be a plain file name made by queue_spool_create(). */
+int	queue_id_valid(const char *);
 
 #endif
