@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "msg.h"
 #include "queue.h"
 #include "result.h"
+#include "runq.h"
 #include "serverinfo.h"
 #include "xmalloc.h"
 
@@ -44,6 +46,7 @@ struct job {
 	int		 spool_fd;
 	char		*spool_id;
 	char		*msgid;
+	struct envelope_meta meta;
 	struct result	 r;
 	double		 start;
 };
@@ -316,11 +319,21 @@ report(struct job *j)
 	return code;
 }
 
+/* Open the queue of the chosen account (or the default one). */
+static int
+open_queue(struct job *j, const struct account *a)
+{
+	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
+	    queue_default_dir();
+	int rc = queue_open(&j->q, dir, &j->r);
+
+	free(dir);
+	return rc;
+}
+
 static int
 spool(struct job *j)
 {
-	char *dir;
-
 	if (j->cli.dry_run) {
 		FILE *fp = tmpfile();
 
@@ -331,28 +344,97 @@ spool(struct job *j)
 		}
 		fclose(fp);
 	} else {
-		dir = j->acct->queue_dir ? xstrdup(j->acct->queue_dir) :
-		    queue_default_dir();
-		if (queue_open(&j->q, dir, &j->r) == -1) {
-			free(dir);
+		if (open_queue(j, j->acct) == -1)
 			return -1;
-		}
-		free(dir);
 		j->spool_fd = queue_spool_create(&j->q, &j->spool_id, &j->r);
-		if (j->spool_fd == -1)
+		/* Ours until we exit or hand it over: -q skips it. */
+		if (j->spool_fd == -1 || flock(j->spool_fd, LOCK_EX) == -1)
 			return -1;
 	}
-	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1)
-		return -1;
-	if (j->msg.in.nul) {
-		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_DATA,
-		    "reading the message", "the message contains NUL bytes");
+	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1) {
+		/* No partial entry is ever left behind. */
+		if (j->spool_id)
+			queue_spool_remove(&j->q, j->spool_id);
+		free(j->spool_id);
+		j->spool_id = NULL;
 		return -1;
 	}
 	j->env.size = j->msg.size;
 	j->env.eightbit = j->msg.in.eightbit || (j->cli.body_type &&
 	    strcasecmp(j->cli.body_type, "8BITMIME") == 0);
+	j->meta.account = xstrdup(j->acct->name);
+	j->meta.message_id = j->msgid ? xstrdup(j->msgid) : NULL;
+	j->meta.created = (long long)time(NULL);
+	j->meta.next_attempt = j->meta.created;
+	/* The envelope last: now the entry is complete. */
+	if (j->spool_id && queue_write_env(&j->q, QD_TMP, j->spool_id,
+	    &j->env, &j->meta, 0, &j->r) == -1) {
+		queue_spool_remove(&j->q, j->spool_id);
+		free(j->spool_id);
+		j->spool_id = NULL;
+		return -1;
+	}
+	if (j->msg.in.nul) {
+		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_DATA,
+		    "reading the message", "the message contains NUL bytes");
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * The message was not accepted: queue it (temporary failure, queue on)
+ * or keep it in failed/.  Prints the one line; returns the exit code.
+ */
+static int
+keep(struct job *j)
+{
+	struct result wr;
+	char *line = result_line(&j->r);
+	int code = result_exit(&j->r), queued;
+
+	result_init(&wr);
+	queued = j->r.cls == RES_TEMP && j->acct->queue && !j->cli.no_queue;
+	free(j->meta.last_error);
+	j->meta.last_error = xstrdup(line);
+	if (queued) {
+		j->meta.attempts = 1;
+		j->meta.next_attempt = (long long)time(NULL) + runq_backoff(1);
+	}
+	if (j->spool_id == NULL) {
+		log_error("%s", line);
+	} else if (queue_move(&j->q, QD_TMP, queued ? QD_QUEUE : QD_FAILED,
+	    j->spool_id, j->spool_fd, &j->env, &j->meta, &wr) == -1) {
+		char *w = result_line(&wr);
+
+		log_error("%s", line);
+		log_error("%s (the message stays in %s/tmp for the next -q)",
+		    w, j->q.path);
+		free(w);
+		code = queued ? 75 : code;
+	} else if (queued) {
+		log_error("%s (queued as %s, next attempt in %ld s)", line,
+		    j->spool_id, runq_backoff(1));
+		code = 0;
+	} else {
+		log_error("%s", line);
+		if (log_verbose())
+			log_note("message kept in the failed folder");
+	}
+	free(line);
+	result_free(&wr);
+	return code;
+}
+
+/* After a successful send: whatever else is due goes now. */
+static void
+flush_after_send(struct job *j)
+{
+	struct runq_stats st;
+
+	if (j->cli.no_queue || j->q.path == NULL)
+		return;
+	(void)runq_flush(&j->q, &j->cfg, j->acct, NULL, 0, &st);
 }
 
 static int
@@ -384,14 +466,16 @@ send_message(struct job *j)
 	int rc;
 
 	if (j->acct->nhosts == 0) {
-		log_error("no host configured for account %s (set 'host' or "
-		    "use --host)", j->acct->name);
-		return EXIT_CONFIG;
+		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no host configured for account %s (set 'host' or use "
+		    "--host)", j->acct->name);
+		return -1;
 	}
 	compat_nodump(1);
 	if (config_password(j->acct, &password, &err) == -1) {
-		log_error("%s", err.msg);
-		return EXIT_CONFIG;
+		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "%s", err.msg);
+		return -1;
 	}
 	memset(&p, 0, sizeof(p));
 	p.acct = j->acct;
@@ -468,29 +552,19 @@ run_send(struct job *j)
 	free(sender);
 	make_envelope(j);
 	fix_headers(j);
-	if (spool(j) == -1) {
-		code = report(j);
-		goto done;
-	}
-	if (j->cli.dry_run) {
-		code = dry_run(j);
-		goto done;
-	}
+	if (spool(j) == -1)
+		return j->spool_id ? keep(j) : report(j);
+	if (j->cli.dry_run)
+		return dry_run(j);
 	if (send_message(j) == 0) {
-		code = 0;
-		write_log(j, code);
-		goto done;
+		/* Accepted: the entry goes before anything else happens. */
+		queue_remove(&j->q, QD_TMP, j->spool_id);
+		write_log(j, 0);
+		flush_after_send(j);
+		return 0;
 	}
-	if (j->r.cls == RES_OK) {
-		/* send_message() reported a local problem itself */
-		code = EXIT_CONFIG;
-		goto done;
-	}
-	code = report(j);
+	code = keep(j);
 	write_log(j, code);
-done:
-	if (j->spool_id)
-		queue_spool_remove(&j->q, j->spool_id);
 	return code;
 }
 
@@ -525,6 +599,40 @@ serverinfo(struct job *j)
 		code = report(j);
 	tls_peer_free(&peer);
 	return code;
+}
+
+/* mailq, -q/--flush, --drop: the account named, or "default", if any. */
+static int
+run_queue(struct job *j)
+{
+	struct runq_stats st;
+	struct config_error err;
+	struct account *a = NULL;
+	char note[128];
+
+	if (j->cli.account || j->cli.host) {
+		choose_without_message(j);
+		a = j->acct;
+	} else if ((a = config_account(&j->cfg, "default")) != NULL &&
+	    config_finish(a, &err) == -1)
+		die_config(err.msg);
+	if (open_queue(j, a) == -1)
+		return report(j);
+	switch (j->cli.mode) {
+	case MODE_LIST:
+		return runq_list(&j->q, stdout);
+	case MODE_DROP:
+		return runq_drop(&j->q, j->cli.drop_id, &j->r) == -1 ?
+		    report(j) : 0;
+	default:
+		(void)runq_flush(&j->q, &j->cfg, a, j->cli.args.v,
+		    j->cli.args.n, &st);
+		snprintf(note, sizeof(note), "queue run: %u sent, %u deferred, "
+		    "%u failed, %u not due or busy", st.sent, st.deferred,
+		    st.failed, st.skipped);
+		log_note(note);
+		return 0;
+	}
 }
 
 static int
@@ -578,7 +686,7 @@ main(int argc, char **argv)
 		code = serverinfo(&j);
 		break;
 	default:
-		code = unimplemented("the queue (mailq, -q, --flush, --drop)");
+		code = run_queue(&j);
 		break;
 	}
 	if (j.spool_fd != -1)
@@ -589,6 +697,7 @@ main(int argc, char **argv)
 	result_free(&j.r);
 	free(j.msgid);
 	free(j.spool_id);
+	envelope_meta_free(&j.meta);
 	if (j.own_acct)
 		config_account_free(j.acct);
 	config_free(&j.cfg);
