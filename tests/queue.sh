@@ -1,0 +1,165 @@
+#!/bin/bash
+# queue.sh -- never lose a message: queue, failed folder, -q, mailq,
+# --drop, locking, interrupted sends.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+
+Q=$T_DIR/q
+IN=$T_DIR/in
+printf 'From: sender@example.org\nTo: bob@example.org\nSubject: q\n\nhello\n' >"$IN"
+DOWN=$(closed_port)
+conf() {	# conf PORT [extra lines]
+	mkconf "$T_DIR/c" <<EOC
+host 127.0.0.1
+port $1
+tls off
+from sender@example.org
+queue_dir $Q
+timeout 5
+${2:-}
+EOC
+}
+count() { ls "$Q/$1" 2>/dev/null | grep -c -v '\.env$'; }
+envs() { ls "$Q/$1" 2>/dev/null | grep -c '\.env$'; }
+eml() { ls "$T_DIR/$1.mail" 2>/dev/null | grep -c '\.eml$'; }
+first_id() { ls "$Q/$1" | grep -v '\.env$' | head -1; }
+field() { sed -n "s/^$2: //p" "$Q/queue/$1.env"; }
+
+# --- a temporary failure queues --------------------------------------------
+conf "$DOWN"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+expect "connection refused: queued, exit 0" 0 "Connection refused \(queued as [0-9a-f.]+, next attempt in 60 s\)"
+check "exactly one stderr line" test "$(wc -l <"$T_ERR")" = 1
+check "the message is in queue/" test "$(count queue)" = 1
+check "with its envelope" test "$(envs queue)" = 1
+check "tmp/ is empty" test -z "$(ls "$Q/tmp")"
+ID=$(first_id queue)
+check "attempts 1" test "$(field "$ID" attempts)" = 1
+check "next attempt a minute later" test $(( $(field "$ID" next-attempt) - $(field "$ID" created) )) -ge 59
+check "the reason is kept" grep -q "^last-error: connect to 127.0.0.1 port $DOWN: Connection refused" "$Q/queue/$ID.env"
+check "files are 0600" test "$(stat -c %a "$Q/queue/$ID")" = 600
+check "folders are 0700" test "$(stat -c %a "$Q/queue")" = 700
+run_outbox /dev/null -C "$T_DIR/c" --list
+expect "mailq works" 0
+check "mailq shows the id, sender, recipient, attempts and error" sh -c "grep -q '^$ID  .* attempts 1  next attempt in' '$T_OUT' && grep -q 'from: <sender@example.org>' '$T_OUT' && grep -q 'to: <bob@example.org>' '$T_OUT' && grep -q 'last error: connect to' '$T_OUT'"
+ln -s "$OUTBOX" "$T_DIR/mailq"
+T_RC=0; "$T_DIR/mailq" -C "$T_DIR/c" >"$T_OUT" 2>"$T_ERR" </dev/null || T_RC=$?
+check "called as mailq" grep -q "^$ID " "$T_OUT"
+
+# A second failure doubles the wait.
+run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
+check "--flush ID tries even when not due" test "$(field "$ID" attempts)" = 2
+check "backoff doubles" test $(( $(field "$ID" next-attempt) - $(date +%s) )) -ge 110
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "-q leaves entries that are not due" test "$(field "$ID" attempts)" = 2
+
+# --- the server comes back: -q delivers exactly once ----------------------------
+start_smarthost up || exit 99
+conf "$SH_PORT"
+run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
+expect "flush delivers" 0
+check "the message arrived once" test "$(eml up)" = 1
+check "the queue is empty" test "$(count queue)" = 0 -a "$(envs queue)" = 0
+run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
+check "nothing is sent twice" test "$(eml up)" = 1
+run_outbox /dev/null -C "$T_DIR/c" --list
+check "mailq: empty" grep -q '^Mail queue is empty$' "$T_OUT"
+check "the body arrived intact" grep -q '^hello' "$T_DIR/up.mail/1.eml"
+
+# --- after a successful send, the due queue goes too --------------------------
+conf "$DOWN"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+ID=$(first_id queue)
+sed -i 's/^next-attempt: .*/next-attempt: 0/' "$Q/queue/$ID.env"
+conf "$SH_PORT"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+expect "a new message is sent" 0
+check "and the due queued one with it" test "$(eml up)" = 3 -a "$(count queue)" = 0
+
+# --- no queue ---------------------------------------------------------------
+conf "$DOWN"
+run_outbox "$IN" -C "$T_DIR/c" --no-queue bob@example.org
+expect "--no-queue: exit 75" 75 "Connection refused$"
+check "... and the message is kept in failed/" test "$(count failed)" = 1
+conf "$DOWN" "queue off"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+expect "queue off: exit 75" 75
+check "... kept in failed/" test "$(count failed)" = 2
+check "failed/ entries carry the reason" grep -q '^last-error: connect to' "$Q/failed/$(first_id failed).env"
+
+# --- permanent failures and bad input go to failed/ ----------------------------
+rm -rf "$Q"
+conf "$SH_PORT"
+printf 'Subject: nul\n\na\0b\n' >"$T_DIR/nul"
+run_outbox "$T_DIR/nul" -C "$T_DIR/c" bob@example.org
+expect "NUL in the input: 65" 65 "NUL"
+check "the bad message is kept in failed/" test "$(count failed)" = 1
+check "its bytes kept, the NUL included" "$PY" -c 'import sys
+sys.exit(0 if open(sys.argv[1], "rb").read().endswith(b"\r\n\r\na\x00b\r\n") else 1)' "$Q/failed/$(first_id failed)"
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "-q never retries failed/" test "$(eml up)" = 3
+
+# --- --drop -------------------------------------------------------------------
+rm -rf "$Q"
+conf "$DOWN"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+ID=$(first_id queue)
+run_outbox /dev/null -C "$T_DIR/c" --drop "$ID"
+expect "--drop removes an entry" 0
+check "... message and envelope" test -z "$(ls "$Q/queue")"
+run_outbox /dev/null -C "$T_DIR/c" --drop "$ID"
+expect "--drop of an unknown id" 66 "no queue entry"
+run_outbox /dev/null -C "$T_DIR/c" --drop ../../etc/passwd
+expect "--drop refuses a path" 64 "not a queue id"
+
+# --- expiry ---------------------------------------------------------------------
+rm -rf "$Q"
+conf "$DOWN" "queue_max_age 1s"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+ID=$(first_id queue)
+sleep 2
+run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
+check "an expired entry moves to failed/" test "$(count failed)" = 1 -a "$(count queue)" = 0
+check "with the reason" grep -q '^last-error: expired' "$Q/failed/$ID.env"
+
+# --- two concurrent runs send each message once ---------------------------------
+rm -rf "$Q"
+conf "$DOWN"
+for i in 1 2 3 4 5 6; do run_outbox "$IN" -C "$T_DIR/c" bob@example.org; done
+conf "$SH_PORT"
+sed -i 's/^next-attempt: .*/next-attempt: 0/' "$Q"/queue/*.env
+before=$(eml up)
+"$OUTBOX" -C "$T_DIR/c" -q </dev/null 2>"$T_DIR/q1" & p1=$!
+"$OUTBOX" -C "$T_DIR/c" -q </dev/null 2>"$T_DIR/q2" & p2=$!
+wait $p1 $p2
+check "two concurrent -q runs: six messages, six deliveries" test $(( $(eml up) - before )) = 6
+check "the queue is empty after them" test "$(count queue)" = 0
+
+# --- an interrupted send loses nothing -----------------------------------------
+rm -rf "$Q"
+# A server that accepts and never answers: outbox waits in the greeting.
+lib_spawn "$PY" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c = s.accept(); time.sleep(60)' "$T_DIR/silent.port"
+lib_wait_file "$T_DIR/silent.port"
+conf "$(cat "$T_DIR/silent.port")"
+"$OUTBOX" -C "$T_DIR/c" bob@example.org <"$IN" 2>/dev/null & victim=$!
+for i in $(seq 50); do test "$(envs tmp)" = 1 && break; sleep 0.1; done
+kill -KILL $victim; wait $victim 2>/dev/null
+check "SIGKILL mid-send: the entry stays in tmp/ with its envelope" test "$(count tmp)" = 1 -a "$(envs tmp)" = 1
+run_outbox /dev/null -C "$T_DIR/c" --list
+check "mailq shows it as interrupted" grep -q 'interrupted, sent by the next -q' "$T_OUT"
+conf "$SH_PORT"
+before=$(eml up)
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "the next -q sends it" test $(( $(eml up) - before )) = 1 -a "$(count tmp)" = 0
+
+# --- a planted symlink is not followed -------------------------------------------
+rm -rf "$Q"
+mkdir -p "$Q" "$T_DIR/elsewhere"
+ln -s "$T_DIR/elsewhere" "$Q/tmp"
+conf "$DOWN"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+expect "a symlinked tmp/ is refused" 73
+check "nothing was written through it" test -z "$(ls "$T_DIR/elsewhere")"
+finish
