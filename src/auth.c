@@ -355,8 +355,8 @@ scram_verify(struct auth *a, const char *msg, const char **why)
 	long n;
 
 	if (msg[0] == 'e' && msg[1] == '=') {
-		*why = "SCRAM: the server reports an error";
-		return NULL;
+		/* Acknowledge; the server's final reply (535) decides. */
+		return xstrdup("");
 	}
 	if ((v = attr(msg, 'v', &len)) == NULL ||
 	    (n = codec_b64_decode(v, len, &sig)) < 0 || (size_t)n != hl ||

@@ -189,8 +189,15 @@ refuse(struct session *s, const char *what)
 {
 	char *text = reply_oneline(&s->reply);
 
-	result_reply(s->r, stage(s), what, s->reply.code, s->reply.enhanced,
-	    text);
+	if (s->reply.code / 100 == 3) {
+		/* An intermediate reply where none belongs: the server may
+		   be waiting for data, so not even QUIT is safe. */
+		result_local(s->r, RES_PERM, stage(s), ERR_PROTOCOL, what,
+		    "unexpected reply: %d %s", s->reply.code, text);
+		s->dead = 1;
+	} else
+		result_reply(s->r, stage(s), what, s->reply.code,
+		    s->reply.enhanced, text);
 	free(text);
 	return -1;
 }
@@ -322,8 +329,11 @@ authenticate(struct session *s)
 	mech = auth_pick_cb(s->caps.auth, s->p->auth_mech,
 	    s->t->tls || s->p->loopback, cb != NULL, &why);
 	if (mech == AUTH_NONE) {
+		int named = s->p->auth_mech && strcmp(s->p->auth_mech, "on");
+
 		result_local(s->r, RES_PERM, STAGE_AUTH, ERR_UNAVAILABLE,
-		    "AUTH", "%s (server offers: %s)", why,
+		    "AUTH", "%s%s%s (server offers: %s)", why,
+		    named ? ": " : "", named ? s->p->auth_mech : "",
 		    s->caps.auth[0] ? s->caps.auth : "nothing");
 		free(cb);
 		return -1;

@@ -56,7 +56,7 @@ run_outbox "$IN" -C "$T_DIR/pw" bob@example.org
 expect "password in a group/other-readable file" 78 "pw:5: .*readable by group or others"
 check "the secret is not shown" ! grep -q s3cret-pw "$T_ERR"
 chmod 600 "$T_DIR/pw"
-run_outbox "$IN" -C "$T_DIR/pw" bob@example.org
+run_outbox "$IN" --no-queue -C "$T_DIR/pw" bob@example.org
 expect "mode 0600 is fine (then the connection fails)" 75 "connect to 127.0.0.1 port $P1"
 run_outbox /dev/null -C "$T_DIR/pw" --print-config
 check "--print-config masks the password" grep -q '^password  *\*\*\*\*\*\*\*\*$' "$T_OUT"
@@ -90,12 +90,12 @@ run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
 expect "hanging passwordeval" 78 "did not finish"
 check "hanging passwordeval is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
 pwconf 'passwordeval printf "line1\nline2\n"'
-run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org
 expect "working passwordeval gets to the network" 75 "connect to"
 pwconf 'passwordenv MY_SECRET_VAR'
 run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
 expect "passwordenv naming an unset variable" 78 "MY_SECRET_VAR is not set"
-MY_SECRET_VAR=x run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+MY_SECRET_VAR=x run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org
 expect "passwordenv set" 75 "connect to"
 
 # --- accounts, inheritance, choice ---------------------------------------------
@@ -120,14 +120,14 @@ run_outbox /dev/null -C "$T_DIR/acc" -A two --print-config
 check "inheritance: two has one's host" grep -q '^host  *127.0.0.1$' "$T_OUT"
 check "inheritance: two overrides port" grep -q "^port  *$P2\$" "$T_OUT"
 check "defaults apply to accounts" grep -q '^domain  *test.example$' "$T_OUT"
-run_outbox "$IN" -C "$T_DIR/acc" -A two bob@example.org
+run_outbox "$IN" --no-queue -C "$T_DIR/acc" -A two bob@example.org
 expect "-A chooses the account" 75 "port $P2"
-run_outbox "$IN" -C "$T_DIR/acc" -f two@example.org bob@example.org
+run_outbox "$IN" --no-queue -C "$T_DIR/acc" -f two@example.org bob@example.org
 expect "-f chooses the account whose from matches" 75 "port $P2"
 printf 'From: Two <TWO@example.org>\nTo: bob@example.org\n\nb\n' >"$T_DIR/in2"
-run_outbox "$T_DIR/in2" -C "$T_DIR/acc" -t
+run_outbox "$T_DIR/in2" --no-queue -C "$T_DIR/acc" -t
 expect "-t: the From header chooses the account" 75 "port $P2"
-run_outbox "$IN" -C "$T_DIR/acc" bob@example.org
+run_outbox "$IN" --no-queue -C "$T_DIR/acc" bob@example.org
 expect "otherwise account default" 75 "port $P1"
 run_outbox "$IN" -C "$T_DIR/acc" -A nosuch bob@example.org
 expect "-A with an unknown account" 78 "account 'nosuch' not found"
@@ -190,7 +190,7 @@ expect "msmtp-only keywords are errors in outbox's own files" 78 "config:2: unkn
 rm -rf "$XDG_CONFIG_HOME/outbox" "$HOME/.msmtprc"
 
 # --- config-less use -------------------------------------------------------------
-run_outbox "$IN" --host 127.0.0.1 --port "$P1" --tls off bob@example.org
+run_outbox "$IN" --no-queue --host 127.0.0.1 --port "$P1" --tls off bob@example.org
 expect "config-less: --host and --port" 75 "connect to 127.0.0.1 port $P1"
 run_outbox "$IN" bob@example.org
 expect "no host at all" 78 "no host configured"

@@ -11,8 +11,10 @@
 # Environment: OUTBOX (binary under test, default ./outbox), srcdir (the
 # source tree, default: the parent of this script's directory), TMPDIR.
 # Prints one line per scenario, "ok NAME - description" or "FAIL NAME:
-# reason" followed by the details (diff, stderr, server log), then exactly
-# "N passed, N failed"; exits 1 if anything failed, 99 on a setup error.
+# reason" followed by the details (diff, stderr, server log), or "skip
+# NAME - reason" (not counted: a [hosts] scenario where that cannot be
+# done), then exactly "N passed, N failed"; exits 1 if anything failed,
+# 99 on a setup error.
 #
 # Scenario file format (curl's tests/data/testNNN is the model).  A line
 # "[section]" starts a section; it runs to the next section line.  Trailing
@@ -41,12 +43,21 @@
 #   [absent]        strings (smtpd.py escapes) that must appear neither
 #                   on the wire nor on stdout/stderr (e.g. secrets)
 #   [limit]         the time limit for outbox in seconds (default 30)
+#   [hosts]         /etc/hosts lines ("127.0.0.1 mail.example.org"):
+#                   outbox then runs in a private mount namespace
+#                   (unshare -m) where /etc/hosts is these lines (plus
+#                   localhost) and /etc/nsswitch.conf is "hosts: files",
+#                   so that it can be given a host name other than
+#                   localhost (e.g. for the certificate's name check)
+#                   with no DNS query anywhere.  Needs root, unshare(1)
+#                   and mount(8); the scenario is skipped otherwise.
 #
-# In args, config, env, stderr, stdout: @PORT@ is the server's port,
-# @CERTDIR@ the directory of the test certificates (ca.pem, server.pem,
-# wrongname.pem, untrusted.pem, expired.pem, selfsigned.pem: made by
-# tests/lib/gencerts.sh for each run), @DIR@ the scenario's
-# temporary directory, @SRCDIR@ the source tree.
+# In args, config, env, stderr, stdout, hosts: @PORT@ is the server's
+# port, @CERTDIR@ the directory of the test certificates (ca.pem,
+# server.pem, wrongname.pem, untrusted.pem, expired.pem, selfsigned.pem,
+# notyetvalid.pem, wildcard.pem: made by tests/lib/gencerts.sh for each
+# run), @DIR@ the scenario's temporary directory, @SRCDIR@ the source
+# tree.
 #
 # Whatever the arguments, a failing run (non-zero exit) must print exactly
 # one stderr line unless -v/--debug is among the arguments.  HOME and the
@@ -60,7 +71,7 @@ TESTS=$srcdir/tests
 SMTPD=$TESTS/smtpd.py
 SCEN=$TESTS/scenarios
 DEFAULT_LIMIT=30
-SECTIONS='description|args|config|env|stdin|stdin escapes|server|exit|stderr|stderr contains|stdout|transcript|absent|limit'
+SECTIONS='description|args|config|env|stdin|stdin escapes|server|exit|stderr|stderr contains|stdout|transcript|absent|limit|hosts'
 
 list_only=
 jobs=$(nproc 2>/dev/null || echo 1)
@@ -164,6 +175,39 @@ if ! lib_certs "$CERTS" >"$LIB_TMP/certs.log" 2>&1; then
 	exit 99
 fi
 
+# hosts_probe: can outbox run with a private /etc/hosts ([hosts])?  Sets
+# HOSTS_WHY: empty if so, else why not.  Tried for real, in a throw-away
+# mount namespace.
+hosts_probe() {
+	HOSTS_WHY=
+	if test "$(id -u)" != 0; then
+		HOSTS_WHY="[hosts] needs root"
+	elif ! command -v unshare >/dev/null 2>&1 ||
+	    ! command -v mount >/dev/null 2>&1; then
+		HOSTS_WHY="[hosts] needs unshare(1) and mount(8)"
+	elif ! test -f /etc/hosts || ! test -f /etc/nsswitch.conf; then
+		HOSTS_WHY="[hosts] needs /etc/hosts and /etc/nsswitch.conf"
+	else
+		printf '127.0.0.1 outbox-probe.invalid\n' >"$LIB_TMP/hosts.probe"
+		printf 'hosts: files\n' >"$LIB_TMP/nss.probe"
+		# shellcheck disable=SC2016
+		if ! unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
+		    mount --bind "$1" /etc/nsswitch.conf &&
+		    grep -q outbox-probe /etc/hosts' \
+		    "$LIB_TMP/hosts.probe" "$LIB_TMP/nss.probe" \
+		    >/dev/null 2>&1; then
+			HOSTS_WHY="[hosts]: cannot bind-mount /etc/hosts in a private mount namespace here"
+		fi
+	fi
+}
+HOSTS_WHY="[hosts]: not probed"
+for n in "${names[@]}"; do
+	if grep -qx '\[hosts\]' "$SCEN/$n"; then
+		hosts_probe
+		break
+	fi
+done
+
 # Details of the current scenario's failure, printed after its FAIL line.
 reasons=()
 details=()
@@ -208,6 +252,15 @@ run_one() {
 	test -f "$s/server" || : >"$s/server"
 	local limit=$DEFAULT_LIMIT
 	test -s "$s/limit" && limit=$(cat "$s/limit")
+	local -a wrap=()
+	if test -f "$s/hosts"; then
+		skip_why=$HOSTS_WHY
+		test -z "$skip_why" || return 2
+		# shellcheck disable=SC2016
+		wrap=(unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
+		    mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@"'
+		    "$d/hosts" "$d/nsswitch.conf")
+	fi
 
 	# The server.
 	lib_spawn "$PYTHON" "$SMTPD" --script "$s/server" \
@@ -230,10 +283,29 @@ run_one() {
 		    -e "s|@DIR@|$d|g" -e "s|@SRCDIR@|$srcdir|g" "$@"
 	}
 
+	if test -f "$s/hosts"; then
+		{
+			printf '127.0.0.1 localhost\n::1 localhost\n'
+			subst "$s/hosts"
+		} >"$d/hosts"
+		printf 'hosts: files\n' >"$d/nsswitch.conf"
+	fi
+
 	local -a argv=() envv=()
 	local line verbose=
 	if test -f "$s/config"; then
-		subst "$s/config" | lib_mkconf "$d/config"
+		# Every scenario gets its own queue: as root the default,
+		# /var/spool/outbox, would be shared by all of them.
+		subst "$s/config" | awk -v q="$d/queue" '
+		    { l[NR] = $0; if ($1 == "account" || $1 == "defaults") n++ }
+		    END {
+			if (n == 0) print "queue_dir " q
+			for (i = 1; i <= NR; i++) {
+				print l[i]
+				if (l[i] ~ /^[ \t]*(account|defaults)([ \t]|$)/)
+					print "queue_dir " q
+			}
+		    }' | lib_mkconf "$d/config"
 		argv+=(-C "$d/config")
 	fi
 	if test -f "$s/args"; then
@@ -273,7 +345,7 @@ run_one() {
 		exec env HOME="$d/home" XDG_CONFIG_HOME="$d/home/.config" \
 		    XDG_STATE_HOME="$d/home/.local/state" \
 		    "${envv[@]}" \
-		    timeout -k 2 "$limit" "$OUTBOX" "${argv[@]}"
+		    timeout -k 2 "$limit" "${wrap[@]}" "$OUTBOX" "${argv[@]}"
 	) <"$d/stdin" >"$d/stdout" 2>"$d/stderr" &
 	opid=$!
 	LIB_PIDS="$LIB_PIDS $opid"
@@ -425,11 +497,16 @@ run_worker() {
 	LIB_PIDS=""	# the other workers are the parent's business
 	trap lib_stop_all EXIT
 	trap 'exit 143' TERM
-	local n=$1 out=$RESULTS/$1.tmp reason r
+	local n=$1 out=$RESULTS/$1.tmp reason r rc=0
 	desc=
-	if run_one "$n"; then
+	skip_why=
+	run_one "$n" || rc=$?
+	if test $rc = 0; then
 		echo ok >"$out"
 		echo "$n${desc:+ - $desc}" >>"$out"
+	elif test $rc = 2 && test -n "$skip_why"; then
+		echo skip >"$out"
+		echo "$n - $skip_why" >>"$out"
 	else
 		reason=${reasons[0]}
 		for r in "${reasons[@]:1}"; do
@@ -457,6 +534,8 @@ print_result() {
 	} <"$f"
 	if test "$status" = ok; then
 		lib_pass "$first"
+	elif test "$status" = skip; then
+		echo "skip $first"
 	else
 		lib_fail "$first" "${rest[@]}"
 	fi

@@ -57,10 +57,17 @@
 #   reset           close with a TCP RST (SO_LINGER 0)
 #   sleep SECONDS   pause
 #   drip SECONDS TEXT   send TEXT CRLF one byte per write, SECONDS apart
+#                   (stops early, without a mismatch, once a write fails
+#                   because the client has gone)
 #   huge N [PREFIX]     send one line of N bytes in all: PREFIX (default
 #                   "250 ", escapes allowed), then "x" up to N-2, then CRLF
 #   repeat N TEXT   send TEXT CRLF N times in one write
-#   starttls [cert=NAME] [fail]
+#   flood [PREFIX]  send PREFIX (default "250 ", escapes allowed), then
+#                   "x" without end and never a line end, in 64 KiB
+#                   writes, until the client closes; a mismatch if it
+#                   has not closed within the read timeout (see
+#                   "timeout") or has taken 256 MiB
+#   starttls [cert=NAME] [fail|stall]
 #                   TLS handshake as server now (after "220 ..." to a
 #                   STARTTLS); fails if unread client bytes are pending
 #                   (the client must not pipeline STARTTLS).  NAME picks
@@ -68,9 +75,48 @@
 #                   (default "server").  "fail": the client is expected
 #                   to abort the handshake (certificate refused); a
 #                   completed handshake is then a mismatch, and the step
-#                   ends the connection.
-#   implicit-tls [cert=NAME] [fail]
+#                   ends the connection.  "stall": never answer the
+#                   client's handshake, record what it sends until it
+#                   closes (however long that takes: the caller's time
+#                   limit applies), then end the connection; those bytes
+#                   go to the wire file, and the transcript shows the one
+#                   line "\--- tls not answered ---" instead of them.
+#   implicit-tls [cert=NAME] [fail|stall]
 #                   the same, as the first step (port 465 style)
+#   scram MECH USER PASSWORD [FAULT]
+#                   the server side of SCRAM-SHA-1 or SCRAM-SHA-256 (MECH;
+#                   RFC 5802, 7677; USER and PASSWORD take the escapes).
+#                   Reads "AUTH MECH <base64 client-first>" (without an
+#                   initial response: sends "334 " and reads it), checks
+#                   the GS2 header ("n,," or "y,,": no channel binding),
+#                   the user name (saslname, =2C and =3D decoded) and the
+#                   nonce; sends 334 base64(server-first) with a nonce
+#                   extending the client's, a random salt and i=4096;
+#                   reads the client-final and checks c= (the GS2 header),
+#                   r= (the whole nonce) and the proof (computed from
+#                   PASSWORD: a wrong proof is a mismatch); sends
+#                   334 base64(v=ServerSignature), reads the empty line,
+#                   sends "235 2.7.0 authentication successful".
+#                   FAULT makes the server misbehave once and ends the
+#                   step right there; the script goes on (e.g. "< *",
+#                   "> 501 ..."):
+#                     wrong-nonce   server nonce not extending the
+#                                   client's (its first character changed)
+#                     same-nonce    r= exactly the client's nonce (not
+#                                   extended)
+#                     iter0         i=0
+#                     huge-iter     i=4294967295
+#                     bad-signature (after a correct client-final) v= with
+#                                   a wrong signature
+#                     no-final      (after a correct client-final) 235 at
+#                                   once, no server-final
+#                     error         (after the client-final) 334
+#                                   base64(e=invalid-proof)
+#                   In the transcript the client's two SCRAM lines are
+#                   shown decoded, random parts replaced, as
+#                     AUTH SCRAM-SHA-256 \{n,,n=alice,r=<cnonce>}
+#                     \{c=biws,r=<cnonce><snonce>,p=<proof>}
+#                   (the raw bytes are on the wire file).
 #   timeout SECONDS set the wait limit of the following read steps
 #   accept          end this connection (recording what is left) and
 #                   accept the next one; the transcript then shows a line
@@ -92,10 +138,15 @@
 # CRLF gets "\z" appended.  Server annotations start with "\---" (which
 # cannot come from client bytes): "\--- tls ---" where a TLS handshake
 # completed, "\--- connection N ---" before each connection after the
-# first.
+# first.  Lines shown decoded by a step (scram) contain "\{" (which
+# cannot come from client bytes either).
 
 import argparse
+import base64
+import binascii
 import fnmatch
+import hashlib
+import hmac
 import os
 import re
 import signal
@@ -177,11 +228,15 @@ def render_line(b):
 	return "".join(out)
 
 
-def render(data):
-	"""Render a byte stream as transcript lines."""
+def render(data, subst=None):
+	"""Render a byte stream as transcript lines.  subst maps the bytes
+	of whole client lines to the text shown instead."""
 	lines = []
 	parts = data.split(b"\r\n")
 	for p in parts[:-1]:
+		if subst and p in subst:
+			lines.append(subst[p])
+			continue
 		lines.append(render_line(p))
 	if parts[-1]:
 		lines.append(render_line(parts[-1]) + "\\z")
@@ -197,6 +252,9 @@ class Recorder:
 		self.log = open(log, "a", buffering=1) if log else None
 		self.t0 = time.monotonic()
 		self.nrecv = 0
+		self.subst = {}		# line bytes -> text shown instead
+		self.hide = False	# record on the wire only (stall)
+		self.hidden = 0
 
 	def event(self, text):
 		if self.log:
@@ -208,6 +266,9 @@ class Recorder:
 		self.event("recv #%d %d bytes" % (self.nrecv, len(b)))
 		if self.wire:
 			self.wire.write(b)
+		if self.hide:
+			self.hidden += len(b)
+			return
 		if self.chunks and self.chunks[-1][0] == "bytes":
 			self.chunks[-1] = ("bytes", self.chunks[-1][1] + b)
 		else:
@@ -220,7 +281,7 @@ class Recorder:
 		lines = []
 		for kind, val in self.chunks:
 			if kind == "bytes":
-				lines += render(val)
+				lines += render(val, self.subst)
 			else:
 				lines.append("\\--- %s ---" % val)
 		return lines
@@ -299,6 +360,8 @@ class Conn:
 			# Not a mismatch by itself: the client may have given
 			# up for a good reason.  Later read steps decide.
 			self.rec.event("send failed: %s" % e)
+			return False
+		return True
 
 	# -- ending ----------------------------------------------------------
 
@@ -341,19 +404,32 @@ class Conn:
 
 	def handshake(self, opts, what):
 		cert = "server"
-		expect_fail = False
+		expect_fail = stall = False
 		for o in opts:
 			if o.startswith("cert="):
 				cert = o[5:]
 			elif o == "fail":
 				expect_fail = True
+			elif o == "stall":
+				stall = True
 			else:
 				raise ScriptError("%s: unknown option %r" % (what, o))
+		if expect_fail and stall:
+			raise ScriptError("%s: fail or stall, not both" % what)
 		if not self.args.certdir:
 			raise ScriptError("%s needs --certdir" % what)
 		if self.buf:
 			raise Mismatch("%s: client sent %r before the TLS "
 			    "handshake" % (what, "\n".join(render(self.buf))))
+		if stall:
+			self.rec.mark("tls not answered")
+			self.rec.hide = True
+			self.drain(None)
+			self.rec.hide = False
+			self.rec.event("TLS handshake not answered; the client "
+			    "sent %d bytes, then closed" % self.rec.hidden)
+			self.buf = b""
+			return
 		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 		d = self.args.certdir
 		ctx.load_cert_chain(os.path.join(d, cert + ".pem"),
@@ -540,7 +616,8 @@ class Server:
 			data = unescape(parts[1]) + b"\r\n"
 			self.rec.event("S: (drip) %s" % render(data)[0])
 			for i in range(len(data)):
-				c.send(data[i:i + 1], show=False)
+				if not c.send(data[i:i + 1], show=False):
+					break
 				time.sleep(secs)
 		elif op == "huge":
 			parts = arg.split(" ", 1)
@@ -560,6 +637,10 @@ class Server:
 			self.rec.event("S: (repeat %d) %s" %
 			    (n, render_line(text)))
 			c.send((text + b"\r\n") * n, show=False)
+		elif op == "flood":
+			self.flood(c, unescape(arg) if arg else b"250 ")
+		elif op == "scram":
+			self.scram(c, arg)
 		elif op in ("starttls", "implicit-tls"):
 			c.handshake(arg.split(), op)
 			if c.eof:	# expected failure: connection is done
@@ -607,6 +688,193 @@ class Server:
 			    "%d: ...%s..." % ("CR" if body[m.start()] == 13 else
 			    "LF", m.start(), render_line(body[lo:m.start() +
 			    20])))
+
+	def flood(self, c, prefix):
+		limit = 256 << 20
+		self.rec.event("S: (flood) %s... no line end" %
+		    render_line(prefix))
+		chunk = b"x" * BUFSIZE
+		data = prefix + chunk[len(prefix):]
+		sent = 0
+		deadline = time.monotonic() + self.timeout
+		c.sock.settimeout(0.5)
+		while True:
+			if sent >= limit:
+				raise Mismatch("flood: the client took %d bytes "
+				    "with no line end and did not close" % sent)
+			if time.monotonic() > deadline:
+				raise Mismatch("flood: the client neither closed "
+				    "nor read within %gs (%d bytes sent)" %
+				    (self.timeout, sent))
+			try:
+				n = c.sock.send(data)
+			except (socket.timeout, TimeoutError,
+			    ssl.SSLWantWriteError):
+				continue	# its buffers are full
+			except (BrokenPipeError, ConnectionResetError,
+			    ssl.SSLError, OSError) as e:
+				self.rec.event("flood: %d bytes sent, then %s" %
+				    (sent, e))
+				return
+			sent += n
+			data = chunk
+
+	def scram(self, c, arg):
+		words = arg.split()
+		if len(words) not in (3, 4):
+			raise ScriptError("scram MECH USER PASSWORD [FAULT]")
+		mech = words[0]
+		user = unescape(words[1]).decode("utf-8")
+		password = unescape(words[2])
+		fault = words[3] if len(words) == 4 else None
+		faults = ("wrong-nonce", "same-nonce", "iter0", "huge-iter",
+		    "bad-signature", "no-final", "error")
+		if fault is not None and fault not in faults:
+			raise ScriptError("scram: unknown fault %r" % fault)
+		algs = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256"}
+		if mech not in algs:
+			raise ScriptError("scram: MECH is SCRAM-SHA-1 or "
+			    "SCRAM-SHA-256")
+		alg = algs[mech]
+
+		def h(b):
+			return hashlib.new(alg, b).digest()
+
+		def mac(key, b):
+			return hmac.new(key, b, alg).digest()
+
+		def b64(b):
+			return base64.b64encode(b).decode("ascii")
+
+		def unb64(text, what):
+			try:
+				return base64.b64decode(text, validate=True)
+			except (binascii.Error, ValueError):
+				raise Mismatch("scram: %s is not base64: %r" %
+				    (what, text))
+
+		def line(what):
+			b, term = c.readline(what)
+			if not term and not b:
+				raise Mismatch("client closed the connection, "
+				    "expected %s" % what)
+			self.rec.event("C: %s" % render_line(b))
+			return b
+
+		# client-first
+		raw = line("AUTH %s" % mech)
+		head = ("AUTH %s" % mech).encode("ascii")
+		if raw == head:
+			c.send(b"334 \r\n")
+			auth_line = raw
+			raw = line("the SCRAM client-first message")
+			first_line = raw
+			first_b64 = raw
+		elif raw.startswith(head + b" "):
+			auth_line = None
+			first_line = raw
+			first_b64 = raw[len(head) + 1:]
+		else:
+			raise Mismatch("expected AUTH %s, got %r" %
+			    (mech, render_line(raw)))
+		first = unb64(first_b64.decode("latin-1"), "client-first")
+		m = re.fullmatch(rb"([ny]),(a=[^,]*)?,(n=([^,]*),r=([^,]+)"
+		    rb"(,.*)?)", first)
+		if not m:
+			raise Mismatch("scram: bad client-first %r (GS2 header "
+			    "n,, or y,, and n=USER,r=NONCE expected)" %
+			    render_line(first))
+		gs2 = first[:m.start(3)]
+		bare = m.group(3)
+		got_user = m.group(4).replace(b"=2C", b",").replace(b"=3D",
+		    b"=")
+		if got_user != user.encode("utf-8"):
+			raise Mismatch("scram: user %r, expected %r" %
+			    (render_line(got_user), user))
+		cnonce = m.group(5)
+		if not re.fullmatch(rb"[\x21-\x2b\x2d-\x7e]+", cnonce):
+			raise Mismatch("scram: client nonce %r is not printable" %
+			    render_line(cnonce))
+		shown = "\\{%s}" % render_line(first).replace(
+		    render_line(cnonce), "<cnonce>")
+		if auth_line is None:
+			self.rec.subst[first_line] = "AUTH %s %s" % (mech, shown)
+		else:
+			self.rec.subst[first_line] = shown
+
+		# server-first
+		snonce = b64(os.urandom(18)).encode("ascii")
+		salt = os.urandom(16)
+		iters = 4096
+		nonce = cnonce + snonce
+		if fault == "wrong-nonce":
+			ch = b"A" if cnonce[:1] != b"A" else b"B"
+			nonce = ch + cnonce[1:] + snonce
+		elif fault == "same-nonce":
+			nonce = cnonce
+		sfirst = b"r=" + nonce + b",s=" + b64(salt).encode() + b",i="
+		if fault == "iter0":
+			sfirst += b"0"
+		elif fault == "huge-iter":
+			sfirst += b"4294967295"
+		else:
+			sfirst += str(iters).encode()
+		self.rec.event("S: (scram) server-first %s" % sfirst.decode())
+		c.send(b"334 " + base64.b64encode(sfirst) + b"\r\n")
+		if fault in ("wrong-nonce", "same-nonce", "iter0",
+		    "huge-iter"):
+			return
+
+		# client-final
+		raw = line("the SCRAM client-final message")
+		final = unb64(raw.decode("latin-1"), "client-final")
+		m = re.fullmatch(rb"(c=([^,]*),r=([^,]*)(,.*)?),p=([^,]*)",
+		    final)
+		if not m:
+			raise Mismatch("scram: bad client-final %r" %
+			    render_line(final))
+		shown = render_line(final).replace(render_line(nonce),
+		    "<cnonce><snonce>", 1)
+		shown = shown.replace("p=" + render_line(m.group(5)),
+		    "p=<proof>")
+		self.rec.subst[raw] = "\\{%s}" % shown
+		if unb64(m.group(2).decode("latin-1"), "c=") != gs2:
+			raise Mismatch("scram: c= is not base64 of the GS2 "
+			    "header %r" % render_line(gs2))
+		if m.group(3) != nonce:
+			raise Mismatch("scram: client-final nonce %r is not "
+			    "the server's %r" % (render_line(m.group(3)),
+			    render_line(nonce)))
+		proof = unb64(m.group(5).decode("latin-1"), "p=")
+		salted = hashlib.pbkdf2_hmac(alg, password, salt, iters)
+		ckey = mac(salted, b"Client Key")
+		stored = h(ckey)
+		authmsg = bare + b"," + sfirst + b"," + m.group(1)
+		csig = mac(stored, authmsg)
+		if len(proof) != len(csig) or h(bytes(
+		    a ^ b for a, b in zip(proof, csig))) != stored:
+			raise Mismatch("scram: the client proof is wrong for "
+			    "the password %r" % render_line(password))
+		self.rec.event("scram: client proof verified")
+		ssig = mac(mac(salted, b"Server Key"), authmsg)
+		if fault == "no-final":
+			c.send(b"235 2.7.0 authentication successful\r\n")
+			return
+		if fault == "error":
+			c.send(b"334 " + base64.b64encode(b"e=invalid-proof") +
+			    b"\r\n")
+			return
+		if fault == "bad-signature":
+			ssig = bytes([ssig[0] ^ 1]) + ssig[1:]
+		c.send(b"334 " + base64.b64encode(b"v=" +
+		    base64.b64encode(ssig)) + b"\r\n")
+		if fault == "bad-signature":
+			return
+		raw = line("the empty line answering the server-final")
+		if raw != b"":
+			raise Mismatch("scram: expected an empty line after "
+			    "the server-final, got %r" % render_line(raw))
+		c.send(b"235 2.7.0 authentication successful\r\n")
 
 	def batch(self, c, n):
 		if c.buf:

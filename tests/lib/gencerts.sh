@@ -11,6 +11,10 @@
 #                 signed by other-ca, which nobody trusts
 #   expired       signed by ca, for localhost/127.0.0.1, expired in 2001
 #   selfsigned    self-signed server certificate for localhost/127.0.0.1
+#   notyetvalid   signed by ca, for localhost/127.0.0.1, valid only from
+#                 2099 to 2100 (not yet valid)
+#   wildcard      signed by ca, DNS *.example.org only (matches
+#                 mail.example.org; not a.b.example.org, not example.org)
 #   other-ca      the unrelated CA that signed "untrusted"
 # ECDSA P-256 keys (fast).  Prints nothing unless something fails.
 set -eu
@@ -104,5 +108,10 @@ leaf expired ca 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'expiration_date = "2001-01-01 00:00:00 UTC"'
 leaf selfsigned self 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'expiration_days = 3650'
+leaf notyetvalid ca 'cn = "localhost"' "$LOCAL" "$LEAF" \
+    'activation_date = "2099-01-01 00:00:00 UTC"' \
+    'expiration_date = "2100-01-01 00:00:00 UTC"'
+leaf wildcard ca 'cn = "*.example.org"' 'dns_name = "*.example.org"' \
+    "$LEAF" 'expiration_days = 3650'
 rm -f ./*.tmpl "$log"
 chmod 600 ./*-key.pem

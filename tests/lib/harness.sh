@@ -41,28 +41,53 @@ check_cmp() {
 	fi
 }
 
+# Non-root runs queue under XDG_STATE_HOME: keep that in the test's dir.
+export XDG_STATE_HOME="$T_DIR/state"
+
+# t_ns SETUP CMD...: run CMD (at most 60 s) in a private mount namespace
+# after the shell commands SETUP ($T_DIR is set there).  As root the queue's default,
+# /var/spool/outbox, is then a fresh directory of this test run, so suites
+# never see each other's queued mail.  Without root or unshare(1), CMD
+# runs as it is.
+T_NS=no
+if test "$(id -u)" = 0 && command -v unshare >/dev/null 2>&1 &&
+    unshare -m true 2>/dev/null; then
+	T_NS=yes
+fi
+mkdir -p "$T_DIR/spool"
+t_ns() {
+	setup=$1
+	shift
+	if test $T_NS = yes; then
+		T_DIR=$T_DIR timeout 60 unshare -m sh -c "mount --bind \
+		    \"\$T_DIR/spool\" /var/spool && $setup"' && exec "$@"' \
+		    sh "$@"
+	else
+		timeout 60 "$@"
+	fi
+}
+
 # run_outbox STDIN-FILE ARGS...: stdout in $T_OUT, stderr in $T_ERR, exit
 # code in $T_RC.
 run_outbox() {
 	in=$1
 	shift
 	T_RC=0
-	timeout 60 "$OUTBOX" "$@" <"$in" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+	t_ns true "$OUTBOX" "$@" <"$in" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
 }
 
-# run_outbox_nodns: run_outbox in a private mount namespace whose
-# nsswitch.conf resolves host names from /etc/hosts only, so a test of a
-# name that does not exist sends no DNS query anywhere.  Needs root and
-# unshare(1); returns 77 (skip) otherwise.
+# run_outbox_nodns: run_outbox with an nsswitch.conf that resolves host
+# names from /etc/hosts only, so a test of a name that does not exist
+# sends no DNS query anywhere.  Needs root and unshare(1); returns 77
+# (skip) otherwise.
 run_outbox_nodns() {
-	test "$(id -u)" = 0 && command -v unshare >/dev/null 2>&1 || return 77
+	test $T_NS = yes || return 77
 	printf 'hosts: files\n' >"$T_DIR/nsswitch.conf"
 	in=$1
 	shift
 	T_RC=0
-	timeout 60 unshare -m sh -c 'mount --bind "$0" /etc/nsswitch.conf &&
-	    exec "$@"' "$T_DIR/nsswitch.conf" "$OUTBOX" "$@" <"$in" \
-	    >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+	t_ns 'mount --bind "$T_DIR/nsswitch.conf" /etc/nsswitch.conf' \
+	    "$OUTBOX" "$@" <"$in" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
 }
 
 # expect NAME CODE [ERE]: the last run exited CODE and (if given) stderr
