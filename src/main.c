@@ -23,6 +23,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "envelope.h"
+#include "json.h"
 #include "log.h"
 #include "msg.h"
 #include "queue.h"
@@ -47,6 +48,8 @@ struct job {
 	char		*spool_id;
 	char		*msgid;
 	struct envelope_meta meta;
+	int		 stored;	/* the entry is in queue/ or failed/ */
+	int		 queued;	/* ... in queue/ */
 	struct result	 r;
 	double		 start;
 };
@@ -416,7 +419,9 @@ keep(struct job *j)
 		log_error("%s (queued as %s, next attempt in %ld s)", line,
 		    j->spool_id, runq_backoff(1));
 		code = 0;
+		j->stored = j->queued = 1;
 	} else {
+		j->stored = 1;
 		log_error("%s", line);
 		if (log_verbose())
 			log_note("message kept in the failed folder");
@@ -539,8 +544,35 @@ print_config(struct job *j)
 	return 0;
 }
 
+static void
+print_json(struct job *j, int code)
+{
+	struct json_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.status = code == 0 && !j->queued ? "sent" : j->queued ? "queued" :
+	    "failed";
+	o.exit = code;
+	o.r = &j->r;
+	o.queue_id = j->stored ? j->spool_id : NULL;
+	o.message_id = j->msgid;
+	json_print(stdout, &o);
+}
+
+static int send_core(struct job *);
+
 static int
 run_send(struct job *j)
+{
+	int code = send_core(j);
+
+	if (j->cli.json && !j->cli.dry_run)
+		print_json(j, code);
+	return code;
+}
+
+static int
+send_core(struct job *j)
 {
 	char *sender;
 	int code;

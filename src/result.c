@@ -76,6 +76,38 @@ result_reply(struct result *r, enum result_stage stage, const char *what,
 }
 
 void
+result_ok(struct result *r, enum result_stage stage, const char *what,
+    int code, const char *enhanced, const char *text)
+{
+	result_reply(r, stage, what, code, enhanced, text);
+	r->cls = RES_OK;
+}
+
+const char *
+result_stage_name(enum result_stage st)
+{
+	static const char *const names[] = {
+		[STAGE_NONE] = "none",
+		[STAGE_CONNECT] = "connect",
+		[STAGE_GREETING] = "greeting",
+		[STAGE_EHLO] = "ehlo",
+		[STAGE_HELO] = "helo",
+		[STAGE_STARTTLS] = "starttls",
+		[STAGE_TLS] = "tls",
+		[STAGE_AUTH] = "auth",
+		[STAGE_MAIL] = "mail",
+		[STAGE_RCPT] = "rcpt",
+		[STAGE_DATA] = "data",
+		[STAGE_BODY] = "body",
+		[STAGE_QUIT] = "quit",
+	};
+
+	if ((size_t)st >= sizeof(names) / sizeof(names[0]) || !names[st])
+		return "none";
+	return names[st];
+}
+
+void
 result_local(struct result *r, enum result_class cls, enum result_stage stage,
     enum result_err err, const char *what, const char *fmt, ...)
 {

@@ -96,6 +96,13 @@ void	result_local(struct result *, enum result_class, enum result_stage,
 	    enum result_err, const char *what, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
 
+/* Record success with the deciding reply (the 250 to the final dot). */
+void	result_ok(struct result *, enum result_stage, const char *what,
+	    int code, const char *enhanced, const char *text);
+
+/* "rcpt", "body", ...: the stage's name for --json and logs. */
+const char *result_stage_name(enum result_stage);
+
 /* Append a recipient's reply (code 0 if never answered). */
 void	result_add_rcpt(struct result *, const char *address, int code,
 	    const char *enhanced, const char *text);

@@ -614,6 +614,13 @@ send_body(struct session *s)
 		refuse(s, "end of data");
 		goto done;
 	}
+	{
+		char *text = reply_oneline(&s->reply);
+
+		result_ok(s->r, STAGE_BODY, "end of data", s->reply.code,
+		    s->reply.enhanced, text);
+		free(text);
+	}
 	rc = 0;
 done:
 	free(in);
@@ -724,7 +731,6 @@ session_send(struct session *s, const struct envelope *env,
 	    send_body(s) == -1)
 		return -1;
 	r->size = env->size;
-	result_clear(r);
 	return 0;
 }
 
