@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "deliver.h"
+#include "dsn.h"
 #include "log.h"
 #include "runq.h"
 #include "xmalloc.h"
@@ -171,9 +173,77 @@ defer(struct run *x, const struct item *it, int fd, struct envelope *e,
 	result_free(&wr);
 }
 
+static void send_entry(struct run *, const struct item *, int,
+    struct envelope *, struct envelope_meta *);
+
+/*
+ * Tell the sender: a delivery status notification with the null reverse
+ * path, sent now when it can be, else queued like any message.  Never
+ * for a message from the null sender (no loops) or with NOTIFY=NEVER.
+ */
+static void
+bounce(struct run *x, const struct item *it, int fd,
+    const struct envelope *e, const struct envelope_meta *m,
+    const char *why, const char *status, const struct result *r)
+{
+	struct envelope ne;
+	struct envelope_meta nm;
+	struct dsn_info d;
+	struct result wr;
+	struct item ni;
+	char host[256], *id = NULL;
+	long long size;
+	int nfd;
+
+	if (e->from[0] == '\0' || (e->dsn_notify &&
+	    strcmp(e->dsn_notify, "NEVER") == 0))
+		return;
+	result_init(&wr);
+	envelope_init(&ne);
+	memset(&nm, 0, sizeof(nm));
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	memset(&d, 0, sizeof(d));
+	d.env = e;
+	d.meta = m;
+	d.id = it->id;
+	d.reporting = host;
+	d.reason = why;
+	d.status = status;
+	d.r = r;
+	if ((nfd = queue_spool_create(x->q, &id, &wr)) == -1 ||
+	    flock(nfd, LOCK_EX) == -1 || (size = dsn_write(nfd, fd, &d)) < 0) {
+		log_error("queue %s: cannot write the delivery status "
+		    "notification: %s", it->id, strerror(errno));
+		goto done;
+	}
+	ne.from = xstrdup("");
+	envelope_add_rcpt(&ne, e->from);
+	ne.size = (unsigned long long)size;
+	nm.account = xstrdup(it->account);
+	nm.created = nm.next_attempt = (long long)x->now;
+	if (queue_write_env(x->q, QD_TMP, id, &ne, &nm, 0, &wr) == -1) {
+		queue_spool_remove(x->q, id);
+		goto done;
+	}
+	ni.dir = QD_TMP;
+	ni.id = id;
+	ni.account = it->account;
+	send_entry(x, &ni, nfd, &ne, &nm);
+done:
+	if (nfd != -1)
+		close(nfd);
+	free(id);
+	envelope_free(&ne);
+	envelope_meta_free(&nm);
+	result_free(&wr);
+}
+
 static void
 fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
-    struct envelope_meta *m, const char *why)
+    struct envelope_meta *m, const char *why, const char *status,
+    const struct result *r)
 {
 	struct result wr;
 
@@ -189,12 +259,14 @@ fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	log_error("queue %s: failed: %s", it->id, why);
 	x->st->failed++;
 	result_free(&wr);
+	bounce(x, it, fd, e, m, why, status, r);
 }
 
 static void
 send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
     struct envelope_meta *m)
 {
+
 	struct deliver_params p;
 	struct result r;
 	char *line;
@@ -226,7 +298,8 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 		defer(x, it, fd, e, m, &r);
 	} else {
 		line = result_line(&r);
-		fail_entry(x, it, fd, e, m, line);
+		fail_entry(x, it, fd, e, m, line, r.enhanced[0] == '5' ?
+		    r.enhanced : "5.0.0", &r);
 		free(line);
 	}
 	result_free(&r);
@@ -251,17 +324,18 @@ handle(struct run *x, const struct item *it)
 		close(fd);
 		return;
 	}
-	if (!x->forced && it->dir == QD_QUEUE &&
-	    m.next_attempt > (long long)x->now) {
-		x->st->skipped++;
-	} else if (x->acct && x->acct->queue_max_age > 0 &&
+	if (x->acct && x->acct->queue_max_age > 0 &&
 	    (long long)x->now - m.created > x->acct->queue_max_age) {
+		/* Expired: given up, due or not. */
 		reason = xasprintf("expired: not delivered within %lds (last "
 		    "error: %s)", x->acct->queue_max_age,
 		    m.last_error ? m.last_error : "none");
-		fail_entry(x, it, fd, &e, &m, reason);
+		fail_entry(x, it, fd, &e, &m, reason, "4.4.7", NULL);
 		free(reason);
-	} else
+	} else if (!x->forced && it->dir == QD_QUEUE &&
+	    m.next_attempt > (long long)x->now)
+		x->st->skipped++;
+	else
 		send_entry(x, it, fd, &e, &m);
 	envelope_free(&e);
 	envelope_meta_free(&m);

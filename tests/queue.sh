@@ -118,8 +118,66 @@ run_outbox "$IN" -C "$T_DIR/c" bob@example.org
 ID=$(first_id queue)
 sleep 2
 run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
-check "an expired entry moves to failed/" test "$(count failed)" = 1 -a "$(count queue)" = 0
+check "an expired entry moves to failed/" test "$(count failed)" = 1 -a "$(ls "$Q/queue/$ID" 2>/dev/null)" = ""
 check "with the reason" grep -q '^last-error: expired' "$Q/failed/$ID.env"
+check "the notice to the sender waits in the queue (server down)" test "$(count queue)" = 1
+
+# --- delivery status notifications ------------------------------------------------
+# An expired entry: the sender gets a multipart/report from the null sender.
+rm -rf "$Q"
+conf "$DOWN" "queue_max_age 1s"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+ID=$(first_id queue)
+sleep 2
+conf "$SH_PORT" "queue_max_age 1s"
+before=$(eml up)
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "expired: one notice delivered" test $(( $(eml up) - before )) = 1
+last=$(eml up)
+check "the notice comes from the null sender to the original sender" "$PY" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if j["mail_from"] in ("", "<>") and j["rcpt_tos"] == ["sender@example.org"] else 1)' "$T_DIR/up.mail/$last.json"
+check "the notice parses as RFC 3464 multipart/report" "$PY" -c '
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=policy.default)
+assert m.get_content_type() == "multipart/report", m.get_content_type()
+assert m.get_param("report-type") == "delivery-status"
+parts = [p.get_content_type() for p in m.iter_parts()]
+assert parts == ["text/plain", "message/delivery-status", "text/rfc822-headers"], parts
+ds = list(m.iter_parts())[1]
+blocks = [b for b in ds.get_payload()]
+text = "".join(str(b) for b in blocks)
+assert "Final-Recipient: rfc822; bob@example.org" in text, text
+assert "Action: failed" in text and "Status: 4.4.7" in text, text
+hdrs = list(m.iter_parts())[2].get_payload(decode=True) or b""
+hdrs = hdrs if hdrs else str(list(m.iter_parts())[2].get_payload()).encode()
+assert b"Subject: q" in hdrs, hdrs
+assert m["Auto-Submitted"] == "auto-replied"' "$T_DIR/up.mail/$last.eml"
+check "the original is in failed/" test "$(count failed)" = 1 -a "$(count queue)" = 0
+
+# No notice for the null sender (no bounce loops), nor with -N never.
+for how in "-f <>" "-N never"; do
+	rm -rf "$Q"
+	conf "$DOWN" "queue_max_age 1s"
+	# shellcheck disable=SC2086
+	run_outbox "$IN" -C "$T_DIR/c" $how bob@example.org
+	sleep 2
+	conf "$SH_PORT" "queue_max_age 1s"
+	before=$(eml up)
+	run_outbox /dev/null -C "$T_DIR/c" -q
+	check "no notice with $how" test "$(eml up)" = "$before" -a "$(count failed)" = 1
+done
+
+# A notice that cannot be sent is queued like any message.
+rm -rf "$Q"
+conf "$DOWN" "queue_max_age 1s"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+sleep 2
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "an unsendable notice waits in the queue" test "$(count queue)" = 1 -a "$(count failed)" = 1
+check "... addressed to the sender from <>" sh -c "grep -q '^from: $' '$Q'/queue/*.env && grep -q '^rcpt: sender@example.org$' '$Q'/queue/*.env"
 
 # --- two concurrent runs send each message once ---------------------------------
 rm -rf "$Q"
