@@ -69,9 +69,10 @@ int	session_usable(const struct session *);
 void	session_close(struct session *);
 
 /*
- * Run one transaction: session_open, session_send, session_close.  Returns 0 when the server accepted the message
- * (r->cls RES_OK), -1 otherwise with r describing the deciding failure;
- * per-recipient replies are appended to r as they come.
+ * Run one transaction: session_open, session_send, session_close.
+ * Returns 0 when the server accepted the message (r->cls RES_OK), -1
+ * otherwise with r describing the deciding failure; per-recipient
+ * replies are appended to r as they come.
  */
 int	session_run(struct transport *, const struct session_params *,
 	    struct result *, struct session_info *);
