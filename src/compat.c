@@ -3,7 +3,9 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
@@ -31,4 +33,25 @@ compat_nodump(int on)
 #else
 	(void)on;
 #endif
+}
+
+int
+compat_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -8,6 +8,9 @@
 
 /* Zero memory in a way the compiler may not elide. */
 void	compat_bzero(void *, size_t);
+/* Write all n bytes (retrying short writes and EINTR); 0 or -1 (errno;
+   EIO if the file took nothing). */
+int	compat_write_all(int fd, const void *, size_t n);
 /* Mark the process non-dumpable while secrets are held (no-op elsewhere). */
 void	compat_nodump(int on);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "compose.h"
 #include "dsn.h"
 #include "xmalloc.h"
@@ -95,8 +96,9 @@ dsn_write(int out, int orig, const struct dsn_info *d)
 	struct buf b, h;
 	unsigned char rnd[12];
 	char bnd[40], *date, *arrival, *msgid, *reason;
-	size_t i, off;
-	ssize_t w;
+	long long total;
+	size_t i;
+	int rc;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		memset(rnd, 0x5a, sizeof(rnd));
@@ -134,19 +136,13 @@ dsn_write(int out, int orig, const struct dsn_info *d)
 	orig_headers(orig, &h);
 	(void)buf_add(&b, buf_cstr(&h), h.len);
 	(void)buf_addf(&b, "\r\n--%s--\r\n", bnd);
-	for (off = 0; off < b.len; off += (size_t)w) {
-		w = write(out, b.data + off, b.len - off);
-		if (w <= 0) {
-			off = 0;
-			break;
-		}
-	}
+	rc = compat_write_all(out, buf_cstr(&b), b.len);
 	free(date);
 	free(arrival);
 	free(msgid);
 	free(reason);
 	buf_free(&h);
-	i = b.len;
+	total = (long long)b.len;
 	buf_free(&b);
-	return off == i ? (long long)i : -1;
+	return rc == 0 ? total : -1;
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "msg.h"
 #include "xmalloc.h"
 
@@ -354,29 +355,9 @@ msg_recipients(const struct msg *m, struct addr_list *out, const char **why,
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 spool_write(struct msg *m, int fd, const char *p, size_t n)
 {
-	if (write_all(fd, p, n) == -1)
+	if (compat_write_all(fd, p, n) == -1)
 		return -1;
 	m->size += n;
 	return 0;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "queue.h"
 #include "xmalloc.h"
 
@@ -168,23 +169,6 @@ queue_id_valid(const char *id)
 	    id[0] != '.';
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 queue_write_env(struct queue *q, enum queue_dir d, const char *id,
     const struct envelope *e, const struct envelope_meta *m, int durable,
@@ -205,7 +189,7 @@ queue_write_env(struct queue *q, enum queue_dir d, const char *id,
 	(void)unlinkat(dfd, tmp, 0);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
-	if (fd == -1 || write_all(fd, text, len) == -1 ||
+	if (fd == -1 || compat_write_all(fd, text, len) == -1 ||
 	    (durable && fsync(fd) == -1) || close(fd) == -1) {
 		int saved = errno;
 

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "auth.h"
 #include "buf.h"
+#include "codec.h"
 #include "dotstuff.h"
 #include "limits.h"
 #include "session.h"
@@ -362,23 +363,6 @@ authenticate(struct session *s)
 	return rc;
 }
 
-static int
-is_ascii_prefix(const char *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)a[i] & 0x80)
-			return 0;
-	return 1;
-}
-
-static int
-is_ascii(const char *a)
-{
-	return is_ascii_prefix(a, strlen(a));
-}
-
 /*
  * The form of an address for this server: as is when ASCII or when the
  * server offers SMTPUTF8; else the domain as A-labels, and a UTF-8 local
@@ -390,9 +374,9 @@ wire_addr(struct session *s, const char *a, const char *what)
 	const char *dom = addr_domain(a), *why;
 	char *ascii, *out;
 
-	if (is_ascii(a) || (s->caps.flags & CAP_SMTPUTF8))
+	if (!codec_has_8bit(a, strlen(a)) || (s->caps.flags & CAP_SMTPUTF8))
 		return xstrdup(a);
-	if (dom == NULL || !is_ascii_prefix(a, (size_t)(dom - 1 - a))) {
+	if (dom == NULL || codec_has_8bit(a, (size_t)(dom - 1 - a))) {
 		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, what,
 		    "<%s> has a non-ASCII local part and the server does "
 		    "not offer SMTPUTF8", a);
