@@ -476,7 +476,6 @@ send_message(struct job *j)
 		    "--host)", j->acct->name);
 		return -1;
 	}
-	compat_nodump(1);
 	if (config_password(j->acct, &password, &err) == -1) {
 		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "%s", err.msg);
@@ -489,7 +488,6 @@ send_message(struct job *j)
 	p.fd = j->spool_fd;
 	rc = deliver(&p, &j->r);
 	xfree_secret(password);
-	compat_nodump(0);
 	return rc;
 }
 
@@ -685,6 +683,9 @@ main(int argc, char **argv)
 	j.spool_fd = -1;
 	j.start = now();
 	signal(SIGPIPE, SIG_IGN);
+	/* Passwords may be read with the configuration and are held until
+	   exit: no core dumps, no ptrace by other users, from the start. */
+	compat_nodump(1);
 	result_init(&j.r);
 	msg_init(&j.msg);
 	envelope_init(&j.env);
