@@ -458,6 +458,8 @@ auth_step(struct auth *a, const char *challenge, const char **why)
 			out = scram_verify(a, (char *)dec, why);
 		else if (is_scram(a->mech))
 			*why = "SCRAM: unexpected extra challenge";
+		else
+			*why = "unexpected challenge from the server";
 		free(dec);
 		return out;
 	}
