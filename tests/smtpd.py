@@ -67,7 +67,9 @@
 #                   writes, until the client closes; a mismatch if it
 #                   has not closed within the read timeout (see
 #                   "timeout") or has taken 256 MiB
-#   starttls [cert=NAME] [fail|stall]
+#   starttls [cert=NAME] [clientca=CA] [fail|stall]
+#                   clientca=CA: require a client certificate signed by
+#                   CA.pem; its CN is marked in the transcript.
 #                   TLS handshake as server now (after "220 ..." to a
 #                   STARTTLS); fails if unread client bytes are pending
 #                   (the client must not pipeline STARTTLS).  NAME picks
@@ -404,10 +406,13 @@ class Conn:
 
 	def handshake(self, opts, what):
 		cert = "server"
+		clientca = None
 		expect_fail = stall = False
 		for o in opts:
 			if o.startswith("cert="):
 				cert = o[5:]
+			elif o.startswith("clientca="):
+				clientca = o[9:]
 			elif o == "fail":
 				expect_fail = True
 			elif o == "stall":
@@ -434,6 +439,11 @@ class Conn:
 		d = self.args.certdir
 		ctx.load_cert_chain(os.path.join(d, cert + ".pem"),
 		    os.path.join(d, cert + "-key.pem"))
+		if clientca:
+			# the client must present a certificate from this CA
+			ctx.verify_mode = ssl.CERT_REQUIRED
+			ctx.load_verify_locations(os.path.join(d,
+			    clientca + ".pem"))
 		self.sock.settimeout(self.timeout)
 		try:
 			s = ctx.wrap_socket(self.sock, server_side=True,
@@ -451,6 +461,10 @@ class Conn:
 		self.tls = True
 		self.rec.event("TLS %s %s" % (s.version(), s.cipher()[0]))
 		self.rec.mark("tls")
+		if clientca:
+			subj = dict(x[0] for x in s.getpeercert()["subject"])
+			self.rec.mark("tls client certificate: %s" %
+			    subj.get("commonName", "?"))
 		if expect_fail:
 			raise Mismatch("%s: the client completed the handshake "
 			    "with certificate %r, expected it to refuse" %

@@ -74,6 +74,38 @@ EOC
 run_outbox "$IN" -C "$T_DIR/c" -t
 expect "host name checked against the certificate (localhost)" 0
 
+# --- tls_priorities ---------------------------------------------------------------
+conf "tls_priorities NORMAL:-VERS-ALL:+VERS-TLS1.2"
+run_outbox /dev/null -C "$T_DIR/c" --serverinfo
+expect "tls_priorities limits the protocol" 0
+check "... to TLS 1.2" grep -q '^TLS: TLS1.2,' "$T_OUT"
+conf "tls_priorities NOT-A-PRIORITY"
+run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
+expect "an invalid tls_priorities is refused" 76 "tls_priorities"
+
+# --- IDN host names: A-labels for DNS (from a private /etc/hosts) ----------------
+if test $T_NS = yes; then
+	printf '127.0.0.1 localhost\n127.0.0.1 xn--bcher-kva.example\n' \
+	    >"$T_DIR/hosts"
+	printf 'hosts: files\n' >"$T_DIR/nsswitch.conf"
+	mkconf "$T_DIR/c" <<EOC
+host bücher.example
+port $SH_PORT
+tls_fingerprint $fp
+from sender@example.org
+timeout 5
+EOC
+	T_RC=0
+	t_ns 'mount --bind "$T_DIR/hosts" /etc/hosts &&
+	    mount --bind "$T_DIR/nsswitch.conf" /etc/nsswitch.conf' \
+	    "$OUTBOX" -C "$T_DIR/c" -t -v <"$IN" >"$T_OUT" 2>"$T_ERR" ||
+	    T_RC=$?
+	expect "a U-label host name is looked up as its A-label" 0
+	check "... and the connection went to it" grep -q 'connecting to 127.0.0.1' "$T_ERR"
+else
+	echo "skip - IDN host names (needs root and unshare)"
+fi
+
 # --- passwords in clear ---------------------------------------------------------------
 # The smarthost offers AUTH only after STARTTLS unless told otherwise.
 lib_stop_all

@@ -108,6 +108,9 @@ leaf expired ca 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'expiration_date = "2001-01-01 00:00:00 UTC"'
 leaf selfsigned self 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'expiration_days = 3650'
+# A client certificate (tls_cert_file / SASL EXTERNAL).
+leaf client ca 'cn = "outbox client"' 'email = "sender@example.org"' \
+    'tls_www_client' 'signing_key' 'expiration_days = 3650'
 leaf notyetvalid ca 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'activation_date = "2099-01-01 00:00:00 UTC"' \
     'expiration_date = "2100-01-01 00:00:00 UTC"'
