@@ -83,6 +83,31 @@ account xdgonly
 host x.example
 EOF
 
+# Queues: qa (from defaults, for "work" and "default") with complete
+# entries in queue/, failed/ and tmp/, an incomplete one in tmp/ (no
+# .env) and a stray file; qb (the account "other", quoted); a state
+# directory for the default location of a user other than root.
+for d in qa/queue qa/failed qa/tmp qb/queue state/outbox/queue/queue; do
+	mkdir -p "$tmp/$d"
+done
+for e in qa/queue/6b000001.1.aa qa/failed/6b000002.2.bb qa/tmp/6b000003.3.cc \
+    qb/queue/6b000005.5.ee state/outbox/queue/queue/6b00000a.1.ff; do
+	: >"$tmp/$e"
+	: >"$tmp/$e.env"
+done
+: >"$tmp/qa/tmp/6b000004.4.dd"
+: >"$tmp/qa/queue/notes.txt"
+cat >"$tmp/queue.conf" <<EOF
+defaults
+queue_dir $tmp/qa
+account work
+host w.example
+account other : work
+queue_dir "$tmp/qb"
+account default : work
+EOF
+QA_ALL="6b000001.1.aa 6b000002.2.bb 6b000003.3.cc"
+
 # ---------------------------------------------------------------- bash
 
 # bash_complete HOME XDG WORD...: print the completions of the last word.
@@ -170,6 +195,50 @@ if command -v bash >/dev/null 2>&1; then
 
 	out=$(bash_complete "$home" "" outbox -- --ac)
 	check_absent "bash: nothing is an option after --" "--account" "$out"
+
+	# Queue ids.
+	qc="-C $tmp/queue.conf"
+	out=$(bash_complete "$home" "" outbox $qc --drop "")
+	check "bash: --drop offers ids of queue/, failed/ and tmp/" "$QA_ALL" "$out"
+	check_absent "bash: --drop skips an entry without envelope" \
+		6b000004.4.dd "$out"
+	check_absent "bash: --drop skips other files" notes.txt "$out"
+	check_absent "bash: --drop offers no .env name" 6b000001.1.aa.env "$out"
+	out=$(bash_complete "$home" "" outbox $qc --drop=6b000002)
+	check "bash: --drop=ID (one word)" "--drop=6b000002.2.bb" "$out"
+	out=$(bash_complete "$home" "" outbox $qc --flush "")
+	check "bash: --flush offers ids of queue/ and tmp/" \
+		"6b000001.1.aa 6b000003.3.cc" "$out"
+	check_absent "bash: --flush does not offer failed/" 6b000002.2.bb "$out"
+	out=$(bash_complete "$home" "" outbox $qc --flush 6b000001.1.aa 6b)
+	check "bash: --flush takes several ids" "6b000003.3.cc" "$out"
+	out=$(bash_complete "$home" "" outbox $qc -A other --drop "")
+	check "bash: -A picks the account's queue_dir" "6b000005.5.ee" "$out"
+	check_absent "bash: -A other is not the default queue" \
+		6b000001.1.aa "$out"
+	out=$(bash_complete "$home" "" outbox $qc --account=other --flush "")
+	check "bash: --account=NAME picks the queue_dir" "6b000005.5.ee" "$out"
+	out=$(bash_complete "$home" "" outbox $qc -q "")
+	check_absent "bash: -q takes no argument" 6b000001.1.aa "$out"
+	out=$(bash_complete "$home" "" outbox $qc "")
+	check_absent "bash: recipients are not queue ids" 6b000001.1.aa "$out"
+	if [ "$(id -u)" = 0 ]; then
+		skip "bash: an unreadable queue is skipped (root reads anything)"
+		skip "bash: default queue of a user (root's is /var/spool/outbox)"
+	else
+		chmod 000 "$tmp/qb/queue"
+		out=$(bash_complete "$home" "" outbox $qc -A other --drop "" 2>&1)
+		chmod 700 "$tmp/qb/queue"
+		if [ -z "$out" ]; then
+			ok "bash: an unreadable queue is skipped quietly"
+		else
+			not_ok "bash: an unreadable queue is skipped quietly ($out)"
+		fi
+		out=$(XDG_STATE_HOME=$tmp/state bash_complete "$home" "" \
+			outbox --drop "")
+		check "bash: default queue under XDG_STATE_HOME" \
+			6b00000a.1.ff "$out"
+	fi
 else
 	skip "bash: not installed"
 fi
@@ -196,6 +265,43 @@ if command -v zsh >/dev/null 2>&1; then
 	check "zsh: -A offers the accounts" "home club work default" "$out"
 	out=$(zsh_accounts "$home" outbox -C "$tmp/other.conf" -A "")
 	check "zsh: -C FILE is read instead" "zulu" "$out"
+
+	# zsh_call HOME FUNCTION [ARG...] -- WORD...: call a helper of
+	# _outbox with the completion builtins stubbed.
+	zsh_call() {
+		HOME=$1 XDG_CONFIG_HOME= zsh -f -c '
+			_arguments() { : }
+			_wanted() { shift 3; "$@" }
+			_message() { print -r -- "message: $*" }
+			compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2} }
+			source "$1"
+			shift
+			fn=()
+			while [[ $1 != -- ]]; do fn+=("$1"); shift; done
+			shift
+			words=("$@")
+			CURRENT=$#words
+			"${fn[@]}"' zsh "$comp/_outbox" "$@"
+	}
+	out=$(zsh_call "$home" _outbox_queue_ids queue failed tmp -- \
+		outbox -C "$tmp/queue.conf" --drop "")
+	check "zsh: --drop offers the queue ids" "$QA_ALL" "$out"
+	check_absent "zsh: --drop skips an entry without envelope" \
+		6b000004.4.dd "$out"
+	out=$(zsh_call "$home" _outbox_queue_ids queue failed tmp -- \
+		outbox -C "$tmp/queue.conf" -A other --drop "")
+	check "zsh: -A picks the account's queue_dir" "6b000005.5.ee" "$out"
+	out=$(zsh_call "$home" _outbox_recipients -- \
+		outbox -C "$tmp/queue.conf" --flush "")
+	check "zsh: --flush offers ids of queue/ and tmp/" \
+		"6b000001.1.aa 6b000003.3.cc" "$out"
+	check_absent "zsh: --flush does not offer failed/" 6b000002.2.bb "$out"
+	out=$(zsh_call "$home" _outbox_recipients -- \
+		outbox -C "$tmp/queue.conf" "")
+	check_absent "zsh: recipients are not queue ids" 6b000001.1.aa "$out"
+	if grep -qF -- "--drop=[remove a queue entry]:queue id:_outbox_queue_ids" \
+	    "$comp/_outbox"; then ok "zsh: --drop completes queue ids"
+	else not_ok "zsh: --drop completes queue ids"; fi
 
 	missing=
 	for o in $LONGOPTS; do
@@ -227,6 +333,18 @@ if command -v fish >/dev/null 2>&1; then
 	check "fish: -C FILE is read instead" "zulu" "$out"
 	out=$(fish_complete "$home" "outbox --tls ")
 	check "fish: --tls values" "on off starttls implicit" "$out"
+	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf --drop ")
+	check "fish: --drop offers the queue ids" "$QA_ALL" "$out"
+	check_absent "fish: --drop skips an entry without envelope" \
+		6b000004.4.dd "$out"
+	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf -A other --drop ")
+	check "fish: -A picks the account's queue_dir" "6b000005.5.ee" "$out"
+	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf --flush ")
+	check "fish: --flush offers ids of queue/ and tmp/" \
+		"6b000001.1.aa 6b000003.3.cc" "$out"
+	check_absent "fish: --flush does not offer failed/" 6b000002.2.bb "$out"
+	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf -q ")
+	check_absent "fish: -q takes no argument" 6b000001.1.aa "$out"
 else
 	skip "fish: not installed"
 fi

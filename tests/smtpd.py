@@ -745,11 +745,21 @@ class Server:
 		    "bad-signature", "no-final", "error")
 		if fault is not None and fault not in faults:
 			raise ScriptError("scram: unknown fault %r" % fault)
-		algs = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256"}
+		algs = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256",
+		    "SCRAM-SHA-1-PLUS": "sha1", "SCRAM-SHA-256-PLUS": "sha256"}
 		if mech not in algs:
-			raise ScriptError("scram: MECH is SCRAM-SHA-1 or "
-			    "SCRAM-SHA-256")
+			raise ScriptError("scram: MECH is SCRAM-SHA-1, "
+			    "SCRAM-SHA-256 or their -PLUS forms")
 		alg = algs[mech]
+		plus = mech.endswith("-PLUS")
+		cbdata = b""
+		if plus:
+			# Python offers tls-unique (TLS 1.2) only: the scenario
+			# must hold the client to TLS 1.2.
+			cbdata = c.sock.get_channel_binding("tls-unique") \
+			    if c.tls else None
+			if not cbdata:
+				raise ScriptError("scram: -PLUS needs TLS 1.2")
 
 		def h(b):
 			return hashlib.new(alg, b).digest()
@@ -792,12 +802,18 @@ class Server:
 			raise Mismatch("expected AUTH %s, got %r" %
 			    (mech, render_line(raw)))
 		first = unb64(first_b64.decode("latin-1"), "client-first")
-		m = re.fullmatch(rb"([ny]),(a=[^,]*)?,(n=([^,]*),r=([^,]+)"
-		    rb"(,.*)?)", first)
+		m = re.fullmatch(rb"([ny]|p=[a-z0-9.-]+),(a=[^,]*)?,"
+		    rb"(n=([^,]*),r=([^,]+)(,.*)?)", first)
 		if not m:
 			raise Mismatch("scram: bad client-first %r (GS2 header "
-			    "n,, or y,, and n=USER,r=NONCE expected)" %
+			    "n,, y,, or p=TYPE,, and n=USER,r=NONCE expected)" %
 			    render_line(first))
+		if plus != m.group(1).startswith(b"p="):
+			raise Mismatch("scram: GS2 header %r with %s" %
+			    (render_line(m.group(1)), mech))
+		if plus and m.group(1) != b"p=tls-unique":
+			raise Mismatch("scram: channel binding %r, expected "
+			    "tls-unique on TLS 1.2" % render_line(m.group(1)))
 		gs2 = first[:m.start(3)]
 		bare = m.group(3)
 		got_user = m.group(4).replace(b"=2C", b",").replace(b"=3D",
@@ -851,10 +867,14 @@ class Server:
 		    "<cnonce><snonce>", 1)
 		shown = shown.replace("p=" + render_line(m.group(5)),
 		    "p=<proof>")
+		if plus:
+			shown = shown.replace("c=" + render_line(m.group(2)),
+			    "c=<gs2+tls-unique>", 1)
 		self.rec.subst[raw] = "\\{%s}" % shown
-		if unb64(m.group(2).decode("latin-1"), "c=") != gs2:
+		if unb64(m.group(2).decode("latin-1"), "c=") != gs2 + cbdata:
 			raise Mismatch("scram: c= is not base64 of the GS2 "
-			    "header %r" % render_line(gs2))
+			    "header %r%s" % (render_line(gs2), " and the "
+			    "tls-unique channel binding" if plus else ""))
 		if m.group(3) != nonce:
 			raise Mismatch("scram: client-final nonce %r is not "
 			    "the server's %r" % (render_line(m.group(3)),
