@@ -78,6 +78,98 @@ function __outbox_accounts
     }' $files 2>/dev/null
 end
 
+# The queue directory that mailq, -q, --flush and --drop use: the
+# queue_dir that the account given with -A (else "default") gets from the
+# configuration files (defaults, then parents, then its own lines), else
+# outbox's default for this user.
+function __outbox_queue_dir
+    set -l tokens (commandline -opc)
+    set -l n (count $tokens)
+    set -l acct default
+    for i in (seq 2 $n)
+        set -l w $tokens[$i]
+        switch $w
+            case --
+                break
+            case -A --account
+                if test $i -lt $n
+                    set acct $tokens[(math $i + 1)]
+                end
+            case '--account=?*'
+                set acct (string sub -s 11 -- $w)
+            case -Am -Ac
+            case '-A?*'
+                set acct (string sub -s 3 -- $w)
+        end
+    end
+    set -l files (__outbox_config_files)
+    set -l dir
+    if test (count $files) -gt 0
+        set dir (awk -v want="$acct" '
+        FNR == 1 { state = 0; dset = 0 }
+        /^[ \t]*(#|$)/ { next }
+        {
+            line = $0
+            sub(/^[ \t]+/, "", line)
+            sub(/[ \t\r]+$/, "", line)
+            kw = line
+            sub(/[ \t].*$/, "", kw)
+            if (kw == "defaults") { state = 1; next }
+            if (kw == "account") {
+                state = 2
+                rest = substr(line, 8)
+                sub(/^[ \t]+/, "", rest)
+                cur = rest
+                sub(/[ \t]*:.*$/, "", cur)
+                gsub(/"/, "", cur)
+                if (cur in q) delete q[cur]
+                if (dset) q[cur] = dq
+                if (rest ~ /:/) {
+                    sub(/^[^:]*:/, "", rest)
+                    n = split(rest, ps, ",")
+                    for (i = 1; i <= n; i++) {
+                        p = ps[i]
+                        gsub(/[" \t]/, "", p)
+                        if (p in q) q[cur] = q[p]
+                    }
+                }
+                next
+            }
+            if (kw != "queue_dir") next
+            val = substr(line, 10)
+            sub(/^[ \t]+/, "", val)
+            if (val ~ /^".*"$/) val = substr(val, 2, length(val) - 2)
+            if (state == 1) { dq = val; dset = 1 }
+            else if (state == 0) q["default"] = val
+            else q[cur] = val
+        }
+        END { if (want in q) print q[want] }' $files 2>/dev/null)
+    end
+    if test -n "$dir"
+        string replace -r '^~/' -- $HOME/ $dir
+    else if test (id -u) -eq 0
+        echo /var/spool/outbox
+    else if set -q XDG_STATE_HOME; and string match -q -- '/*' $XDG_STATE_HOME
+        echo $XDG_STATE_HOME/outbox/queue
+    else
+        echo $HOME/.local/state/outbox/queue
+    end
+end
+
+# Queue ids: the complete entries (with an ID.env) of the folders given
+# as arguments; folders that cannot be read are skipped.
+function __outbox_queue_ids
+    set -l base (__outbox_queue_dir)
+    for sub in $argv
+        set -l d $base/$sub
+        test -d $d -a -r $d -a -x $d; or continue
+        for f in $d/*.env
+            string replace -r '^.*/' '' -- $f | string replace -r '\.env$' '' |
+                string match -r -- '^[0-9a-f][0-9a-f.]*$'
+        end
+    end
+end
+
 # -N: "never", or a comma-separated list of success, failure, delay.
 function __outbox_dsn
     set -l tok (commandline -ct)
@@ -109,7 +201,7 @@ complete -c outbox -s B -x -a '7BIT 8BITMIME' -d 'Body type'
 complete -c outbox -o bm -d 'Read a message and send it (default)'
 complete -c outbox -o bp -d 'List the queue'
 complete -c outbox -o bi -d 'Initialise aliases (no-op)'
-complete -c outbox -s q -d 'Deliver queued messages now'
+complete -c outbox -s q -d 'Deliver queued messages that are due'
 complete -c outbox -s v -l debug -d 'Print the SMTP dialogue on stderr'
 complete -c outbox -s C -r -F -d 'Read only this configuration file'
 complete -c outbox -s X -r -F -d 'Append log lines to this file'
@@ -135,8 +227,10 @@ complete -c outbox -l dry-run -d 'Print envelope and message; send nothing'
 complete -c outbox -l no-queue -d 'Exit 75 instead of queueing'
 complete -c outbox -l serverinfo -d 'Print server capabilities and certificate'
 complete -c outbox -l list -d 'List the queue'
-complete -c outbox -l flush -d 'Deliver queued messages now'
-complete -c outbox -l drop -x -d 'Remove a queued message'
+complete -c outbox -l flush -d 'Deliver queued messages now (ids, or all due)'
+complete -c outbox -l drop -x -a '(__outbox_queue_ids queue failed tmp)' -d 'Remove a queue entry'
+# After --flush the arguments are queue ids.
+complete -c outbox -n '__fish_seen_argument -l flush' -a '(__outbox_queue_ids queue tmp)' -d 'Queue entry'
 complete -c outbox -l print-config -d 'Print the settings in use'
 complete -c outbox -l version -d 'Print the version'
 complete -c outbox -l help -d 'Print a summary of the options'

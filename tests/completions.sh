@@ -269,7 +269,9 @@ if command -v zsh >/dev/null 2>&1; then
 	# zsh_call HOME FUNCTION [ARG...] -- WORD...: call a helper of
 	# _outbox with the completion builtins stubbed.
 	zsh_call() {
-		HOME=$1 XDG_CONFIG_HOME= zsh -f -c '
+		zh=$1
+		shift
+		HOME=$zh XDG_CONFIG_HOME= zsh -f -c '
 			_arguments() { : }
 			_wanted() { shift 3; "$@" }
 			_message() { print -r -- "message: $*" }

@@ -89,6 +89,16 @@ check "refused: invalid bytes become U+FFFD, quotes and the euro sign kept" json
 check "refused: per-recipient reply" json_is recipients.0.code 550
 check "refused: kept in failed/" test -n "$(ls "$T_DIR/q/failed")"
 
+# the log file: msmtp's fields, then outbox's, one line per message
+conf "$SH_PORT"
+run_outbox "$IN" -C "$T_DIR/c" -X "$T_DIR/log" -t
+conf "$DOWN" "logfile $T_DIR/log"
+run_outbox "$IN" -C "$T_DIR/c" --no-queue -t
+check "log: one line per message" test "$(wc -l <"$T_DIR/log")" = 2
+check "log: msmtp's fields on success" grep -Eq '^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} host=127\.0\.0\.1 tls=off auth=off from=sender@example\.org recipients=bob@example\.org mailsize=[0-9]+ smtpstatus=250 smtpmsg=.250 2\.0\.0 .* exitcode=EX_OK ' "$T_DIR/log"
+check "log: outbox's fields" grep -Eq ' account=default msgid=<j1@example\.org> tls_version=none duration=[0-9.]+ queue_id=none$' "$T_DIR/log"
+check "log: a failure says why and the exit code" grep -Eq "errormsg='Connection refused' exitcode=EX_TEMPFAIL" "$T_DIR/log"
+
 # bad input
 printf 'Subject: nul\n\na\0b\n' >"$T_DIR/nul"
 conf "$SH_PORT"
