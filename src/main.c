@@ -4,6 +4,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -63,18 +64,33 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The job, for the early exits below (--json must still answer). */
+static struct job *current;
+static void print_json(struct job *, int);
+
+static void
+die(int code, enum result_err err, const char *msg)
+{
+	log_error("%s%s", msg, code == EXIT_USAGE ?
+	    " (see outbox --help)" : "");
+	if (current && current->cli.json) {
+		result_local(&current->r, RES_PERM, STAGE_NONE, err, NULL,
+		    "%s", msg);
+		print_json(current, code);
+	}
+	exit(code);
+}
+
 static void
 die_usage(const char *msg)
 {
-	log_error("%s (see outbox --help)", msg);
-	exit(EXIT_USAGE);
+	die(EXIT_USAGE, ERR_USAGE, msg);
 }
 
 static void
 die_config(const char *msg)
 {
-	log_error("%s", msg);
-	exit(EXIT_CONFIG);
+	die(EXIT_CONFIG, ERR_CONFIG, msg);
 }
 
 /* "user@host" for this process, xmalloc'd. */
@@ -200,9 +216,10 @@ add_recipients(struct job *j, struct addr_list *l, const char *what)
 
 	for (i = 0; i < l->n; i++) {
 		if (strchr(l->v[i].spec, '@') == NULL) {
-			log_error("recipient '%s' (%s): local name with no "
-			    "alias to resolve it", l->v[i].spec, what);
-			exit(67);
+			char *m = xasprintf("recipient '%s' (%s): local name "
+			    "with no alias to resolve it", l->v[i].spec, what);
+
+			die(67, ERR_NOUSER, m);
 		}
 		envelope_add_rcpt(&j->env, l->v[i].spec);
 	}
@@ -226,9 +243,10 @@ collect_recipients(struct job *j)
 	}
 	if (j->cli.read_rcpts) {
 		if (msg_recipients(&j->msg, &l, &why, &field) == -1) {
-			log_error("invalid address in the %s header: %s",
-			    field, why);
-			exit(65);
+			char *m = xasprintf("invalid address in the %s "
+			    "header: %s", field, why);
+
+			die(65, ERR_DATA, m);
 		}
 		add_recipients(j, &l, "from the message header");
 		addr_list_free(&l);
@@ -264,8 +282,13 @@ make_envelope(struct job *j)
 	}
 	if (j->cli.dsn_notify)
 		j->env.dsn_notify = xstrdup(j->cli.dsn_notify);
-	else if (a->dsn_notify && strcmp(a->dsn_notify, "off") != 0)
+	else if (a->dsn_notify && strcasecmp(a->dsn_notify, "off") != 0) {
+		char *p;
+
 		j->env.dsn_notify = xstrdup(a->dsn_notify);
+		for (p = j->env.dsn_notify; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+	}
 	if (j->cli.dsn_ret)
 		j->env.dsn_ret = xstrdup(j->cli.dsn_ret);
 	else if (a->dsn_return && strcmp(a->dsn_return, "off") != 0)
@@ -689,8 +712,14 @@ main(int argc, char **argv)
 	result_init(&j.r);
 	msg_init(&j.msg);
 	envelope_init(&j.env);
-	if (cli_parse(&j.cli, argc, argv, err, sizeof(err)) == -1)
+	current = &j;
+	if (cli_parse(&j.cli, argc, argv, err, sizeof(err)) == -1) {
+		/* the command line is unknown: look for --json in it */
+		for (code = 1; code < argc; code++)
+			if (strcmp(argv[code], "--json") == 0)
+				j.cli.json = 1;
 		die_usage(err);
+	}
 	log_set_verbose(j.cli.verbose);
 	switch (j.cli.mode) {
 	case MODE_HELP:

@@ -3,11 +3,13 @@
  */
 #include "autoconf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -196,7 +198,7 @@ bounce(struct run *x, const struct item *it, int fd,
 	int nfd;
 
 	if (e->from[0] == '\0' || (e->dsn_notify &&
-	    strcmp(e->dsn_notify, "NEVER") == 0))
+	    strcasecmp(e->dsn_notify, "NEVER") == 0))
 		return;
 	result_init(&wr);
 	envelope_init(&ne);
@@ -342,6 +344,52 @@ handle(struct run *x, const struct item *it)
 	close(fd);
 }
 
+#define INCOMPLETE_MAX_AGE	86400L
+
+/*
+ * Remove what an interrupted spooling left in tmp/ more than a day ago:
+ * a message that never got its envelope (input not fully read, never to
+ * be sent), and half-written envelope files.  Locked files are in use.
+ */
+static void
+sweep_tmp(struct queue *q, time_t now)
+{
+	DIR *dir;
+	struct dirent *de;
+	struct stat st;
+	char *env;
+	int dfd = queue_dirfd(q, QD_TMP), fd;
+
+	if ((fd = dup(dfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		size_t n = strlen(de->d_name);
+		int half = n > 8 && strcmp(de->d_name + n - 8, ".env.tmp") == 0;
+
+		if (!half && !queue_id_valid(de->d_name))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime <
+		    INCOMPLETE_MAX_AGE)
+			continue;
+		if (half) {
+			(void)unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		env = xasprintf("%s.env", de->d_name);
+		if (fstatat(dfd, env, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+		    (fd = queue_lock(q, QD_TMP, de->d_name)) != -1) {
+			(void)unlinkat(dfd, de->d_name, 0);
+			close(fd);
+		}
+		free(env);
+	}
+	closedir(dir);
+}
+
 int
 runq_flush(struct queue *q, struct config *cfg, struct account *fallback,
     char *const *ids, size_t nids, struct runq_stats *st)
@@ -359,6 +407,7 @@ runq_flush(struct queue *q, struct config *cfg, struct account *fallback,
 	x.forced = nids > 0;
 	x.now = time(NULL);
 	result_init(&x.connr);
+	sweep_tmp(q, x.now);
 	v = collect(q, ids, nids, &n);
 	for (i = 0; i < n; i++) {
 		if (x.name == NULL || strcmp(x.name, v[i].account) != 0) {

@@ -99,6 +99,17 @@ check "log: msmtp's fields on success" grep -Eq '^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]
 check "log: outbox's fields" grep -Eq ' account=default msgid=<j1@example\.org> tls_version=none duration=[0-9.]+ queue_id=none$' "$T_DIR/log"
 check "log: a failure says why and the exit code" grep -Eq "errormsg='Connection refused' exitcode=EX_TEMPFAIL" "$T_DIR/log"
 
+# exits before any message: still one object
+run_outbox /dev/null --json --no-such-option
+check "usage error: one object" one_object
+check "usage error: exit 64" json_is exit 64
+run_outbox /dev/null --json -C "$T_DIR/missing" bob@example.org
+check "config error: one object" one_object
+check "config error: exit 78" json_is exit 78
+conf "$SH_PORT"
+run_outbox "$IN" --json -C "$T_DIR/c" root
+check "local name without alias: one object, exit 67" sh -c "$(declare -f one_object json_is); PY=$PY T_OUT=$T_OUT one_object && PY=$PY T_OUT=$T_OUT json_is exit 67"
+
 # bad input
 printf 'Subject: nul\n\na\0b\n' >"$T_DIR/nul"
 conf "$SH_PORT"

@@ -170,6 +170,17 @@ for how in "-f <>" "-N never"; do
 	check "no notice with $how" test "$(eml up)" = "$before" -a "$(count failed)" = 1
 done
 
+# dsn_notify never in the configuration too (any case)
+rm -rf "$Q"
+conf "$DOWN" "queue_max_age 1s
+dsn_notify never"
+run_outbox "$IN" -C "$T_DIR/c" bob@example.org
+sleep 2
+conf "$SH_PORT" "queue_max_age 1s"
+before=$(eml up)
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "no notice with dsn_notify never in the config" test "$(eml up)" = "$before" -a "$(count failed)" = 1
+
 # A notice that cannot be sent is queued like any message.
 rm -rf "$Q"
 conf "$DOWN" "queue_max_age 1s"
@@ -211,6 +222,20 @@ conf "$SH_PORT"
 before=$(eml up)
 run_outbox /dev/null -C "$T_DIR/c" -q
 check "the next -q sends it" test $(( $(eml up) - before )) = 1 -a "$(count tmp)" = 0
+
+# --- what an interrupted spooling left behind goes after a day ------------------
+rm -rf "$Q"
+conf "$DOWN"
+run_outbox /dev/null -C "$T_DIR/c" --list
+printf 'partial' >"$Q/tmp/6b000000.1.aaaaaaaaaaaa"
+printf 'partial' >"$Q/tmp/6b000000.2.bbbbbbbbbbbb"
+printf 'half' >"$Q/tmp/6b000000.3.cccccccccccc.env.tmp"
+touch -d '2 days ago' "$Q/tmp/6b000000.1.aaaaaaaaaaaa" \
+    "$Q/tmp/6b000000.3.cccccccccccc.env.tmp"
+run_outbox /dev/null -C "$T_DIR/c" -q
+check "an incomplete entry older than a day is removed" test ! -e "$Q/tmp/6b000000.1.aaaaaaaaaaaa"
+check "a half-written envelope older than a day is removed" test ! -e "$Q/tmp/6b000000.3.cccccccccccc.env.tmp"
+check "a recent incomplete entry is left alone" test -e "$Q/tmp/6b000000.2.bbbbbbbbbbbb"
 
 # --- a planted symlink is not followed -------------------------------------------
 rm -rf "$Q"
