@@ -401,7 +401,7 @@ exec 7>"$T_DIR/fifo"
 	yes 'partial body line, the rest never comes' | head -c 100000
 } >&7
 for i in $(seq 100); do
-	test "$(find "$Q/tmp" -type f -size +90k 2>/dev/null | wc -l)" = 1 && break
+	test "$(find "$Q/tmp" -type f -size +60k 2>/dev/null | wc -l)" = 1 && break
 	sleep 0.05
 done
 check_state "kill-a: while input is read, tmp/ has the message, no envelope" "tmp 1/0 queue 0/0 failed 0/0"
