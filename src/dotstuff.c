@@ -30,9 +30,17 @@ dotstuff_filter(struct dotstuff *d, const char *in, size_t n, char *out)
 		}
 		if (d->state == DS_BOL && *in == '.' && d->stuff)
 			*o++ = '.';
-		/* Copy the run of ordinary bytes in one go. */
-		for (p = in; p < end && *p != '\r' && *p != '\n'; p++)
-			;
+		/* Copy the run of ordinary bytes in one go (memchr scans
+		   a word at a time). */
+		p = memchr(in, '\n', (size_t)(end - in));
+		if (p == NULL)
+			p = end;
+		{
+			const char *cr = memchr(in, '\r', (size_t)(p - in));
+
+			if (cr)
+				p = cr;
+		}
 		if (p > in) {
 			memcpy(o, in, (size_t)(p - in));
 			o += p - in;

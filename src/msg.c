@@ -58,15 +58,19 @@ copy_run(struct msg_input *in, char *out, size_t room)
 	size_t n = in->len - in->pos, i;
 	unsigned char or = 0;
 
+	const unsigned char *stop;
+
 	if (n > room)
 		n = room;
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		if (c == '\r' || c == '\n' || c == '\0')
-			break;
-		or |= c;
-	}
+	/* The run ends at the first LF, CR or NUL: memchr for each. */
+	if ((stop = memchr(p, '\n', n)) != NULL)
+		n = (size_t)(stop - p);
+	if ((stop = memchr(p, '\r', n)) != NULL)
+		n = (size_t)(stop - p);
+	if ((stop = memchr(p, '\0', n)) != NULL)
+		n = (size_t)(stop - p);
+	for (i = 0; i < n; i++)
+		or |= p[i];
 	memcpy(out, p, i);
 	if (or & 0x80)
 		in->eightbit = 1;
