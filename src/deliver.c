@@ -228,6 +228,8 @@ deliver(const struct deliver_params *p, struct result *r)
 	if (c == NULL)
 		return -1;
 	rc = p->probe_only ? 0 : deliver_send(c, p->env, p->fd, r);
+	if (rc == 0 && !p->probe_only && p->accepted)
+		p->accepted(p->accepted_ctx);
 	deliver_close(c);
 	return rc;
 }

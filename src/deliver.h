@@ -21,6 +21,9 @@ struct deliver_params {
 	int			 probe_only;	/* --serverinfo */
 	struct session_info	*info;		/* filled if not NULL */
 	struct tls_peer		*peer;		/* filled if not NULL */
+	/* called right after the 250 to the final dot, before QUIT */
+	void			(*accepted)(void *);
+	void			*accepted_ctx;
 };
 
 /* Returns 0 when accepted; -1 with r describing the failure. */

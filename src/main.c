@@ -485,6 +485,16 @@ dry_run(struct job *j)
 	return fflush(stdout) == 0 && n == 0 ? 0 : 74;
 }
 
+/* The server has the message: the entry goes before anything else. */
+static void
+accepted(void *ctx)
+{
+	struct job *j = ctx;
+
+	if (j->spool_id)
+		queue_remove(&j->q, QD_TMP, j->spool_id);
+}
+
 static int
 send_message(struct job *j)
 {
@@ -509,6 +519,8 @@ send_message(struct job *j)
 	p.password = password;
 	p.env = &j->env;
 	p.fd = j->spool_fd;
+	p.accepted = accepted;
+	p.accepted_ctx = j;
 	rc = deliver(&p, &j->r);
 	xfree_secret(password);
 	return rc;
@@ -610,8 +622,7 @@ send_core(struct job *j)
 	if (j->cli.dry_run)
 		return dry_run(j);
 	if (send_message(j) == 0) {
-		/* Accepted: the entry goes before anything else happens. */
-		queue_remove(&j->q, QD_TMP, j->spool_id);
+		/* accepted() removed the entry already */
 		write_log(j, 0);
 		flush_after_send(j);
 		return 0;

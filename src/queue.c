@@ -351,3 +351,91 @@ queue_ids_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+static int
+exists(int dfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* d/ID.env has no message beside it: find it, or drop the envelope. */
+static void
+repair_env(struct queue *q, enum queue_dir d, const char *id)
+{
+	enum queue_dir all[3] = { QD_TMP, QD_QUEUE, QD_FAILED };
+	char *env = xasprintf("%s.env", id);
+	size_t k;
+	int fd, found = 0;
+
+	for (k = 0; k < 3; k++) {
+		if (all[k] == d || !exists(queue_dirfd(q, all[k]), id))
+			continue;
+		found = 1;
+		if ((fd = queue_lock(q, all[k], id)) == -1)
+			break;		/* a live process is moving it */
+		if (exists(queue_dirfd(q, all[k]), env))
+			(void)unlinkat(queue_dirfd(q, d), env, 0);
+		else if (renameat(queue_dirfd(q, d), env,
+		    queue_dirfd(q, all[k]), env) == 0)
+			(void)fsync(queue_dirfd(q, all[k]));
+		close(fd);
+		break;
+	}
+	if (!found && !exists(queue_dirfd(q, d), id))
+		(void)unlinkat(queue_dirfd(q, d), env, 0);
+	free(env);
+}
+
+/* A half-written envelope whose message is not locked: drop it. */
+static void
+repair_tmpfile(struct queue *q, enum queue_dir d, const char *name)
+{
+	enum queue_dir all[3] = { QD_TMP, QD_QUEUE, QD_FAILED };
+	char *id = xstrndup(name, strlen(name) - 8);
+	size_t k;
+	int fd;
+
+	for (k = 0; k < 3; k++) {
+		if (!exists(queue_dirfd(q, all[k]), id))
+			continue;
+		if ((fd = queue_lock(q, all[k], id)) == -1)
+			goto done;	/* being written right now */
+		close(fd);
+	}
+	(void)unlinkat(queue_dirfd(q, d), name, 0);
+done:
+	free(id);
+}
+
+void
+queue_repair(struct queue *q)
+{
+	enum queue_dir all[3] = { QD_TMP, QD_QUEUE, QD_FAILED };
+	struct dirent *de;
+	char **ids;
+	size_t k, i, n;
+	DIR *dir;
+	int fd;
+
+	for (k = 0; k < 3; k++) {
+		ids = queue_ids(q, all[k]);
+		for (i = 0; ids[i]; i++)
+			if (!exists(queue_dirfd(q, all[k]), ids[i]))
+				repair_env(q, all[k], ids[i]);
+		queue_ids_free(ids);
+		if ((fd = dup(queue_dirfd(q, all[k]))) == -1)
+			continue;
+		if ((dir = fdopendir(fd)) == NULL) {
+			close(fd);
+			continue;
+		}
+		while ((de = readdir(dir)) != NULL) {
+			n = strlen(de->d_name);
+			if (n > 8 && strcmp(de->d_name + n - 8, ".env.tmp") == 0)
+				repair_tmpfile(q, all[k], de->d_name);
+		}
+		closedir(dir);
+	}
+}

@@ -80,6 +80,14 @@ int	queue_lock(struct queue *, enum queue_dir, const char *id);
 char	**queue_ids(struct queue *, enum queue_dir);
 void	queue_ids_free(char **);
 
+/*
+ * Mend what a crash in the middle of queue_move() or queue_remove() can
+ * leave: an envelope whose message sits in another folder (moved to it),
+ * an envelope whose message is gone (removed), a half-written ID.env.tmp.
+ * Entries whose message is locked belong to a live process: untouched.
+ */
+void	queue_repair(struct queue *);
+
 /* An id must be a plain file name made by queue_spool_create(). */
 int	queue_id_valid(const char *);
 

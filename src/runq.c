@@ -407,6 +407,7 @@ runq_flush(struct queue *q, struct config *cfg, struct account *fallback,
 	x.forced = nids > 0;
 	x.now = time(NULL);
 	result_init(&x.connr);
+	queue_repair(q);
 	sweep_tmp(q, x.now);
 	v = collect(q, ids, nids, &n);
 	for (i = 0; i < n; i++) {
