@@ -431,9 +431,11 @@ queue_repair(struct queue *q)
 			close(fd);
 			continue;
 		}
+		rewinddir(dir);		/* dup()s share the offset */
 		while ((de = readdir(dir)) != NULL) {
 			n = strlen(de->d_name);
-			if (n > 8 && strcmp(de->d_name + n - 8, ".env.tmp") == 0)
+			if (n > 8 &&
+			    strcmp(de->d_name + n - 8, ".env.tmp") == 0)
 				repair_tmpfile(q, all[k], de->d_name);
 		}
 		closedir(dir);

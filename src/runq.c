@@ -365,6 +365,7 @@ sweep_tmp(struct queue *q, time_t now)
 			close(fd);
 		return;
 	}
+	rewinddir(dir);		/* dup()s share the offset */
 	while ((de = readdir(dir)) != NULL) {
 		size_t n = strlen(de->d_name);
 		int half = n > 8 && strcmp(de->d_name + n - 8, ".env.tmp") == 0;
