@@ -24,7 +24,8 @@ BUILD_PKGS="build-essential gcc make autoconf automake libtool pkg-config
 libgnutls28-dev libidn2-dev libcmocka-dev"
 # What the tests, the demo and CI need.
 TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
-time ca-certificates git gzip tar diffutils procps bash-completion zsh fish"
+time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
+strace util-linux"
 # Programs that come with a service; installed separately, see above.
 DAEMON_PKGS="postfix dovecot-core"
 DAEMON_SERVICES="postfix dovecot"
