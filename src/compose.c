@@ -3,15 +3,22 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "codec.h"
+#include "compat.h"
 #include "compose.h"
+#include "limits.h"
+#include "mimetype.h"
 #include "xmalloc.h"
 
 char *
@@ -32,22 +39,14 @@ compose_date(time_t t)
 	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
 
+static void random_hex(char *, size_t);
+
 char *
 compose_msgid(const char *domain)
 {
-	unsigned char rnd[12];
-	char hex[sizeof(rnd) * 2 + 1];
-	size_t i;
-	struct timespec ts;
+	char hex[12 * 2 + 1];
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		for (i = 0; i < sizeof(rnd); i++)
-			rnd[i] = (unsigned char)((ts.tv_nsec >> (i % 4 * 8)) ^
-			    (getpid() >> (i % 3 * 8)) ^ i);
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	random_hex(hex, 12);
 	return xasprintf("<%lld.%s@%s>", (long long)time(NULL), hex,
 	    domain && *domain ? domain : "localhost");
 }
@@ -88,4 +87,554 @@ compose_fix_headers(struct msg *m, const struct compose_opts *o,
 		*msgid = compose_msgid(o->domain);
 		msg_add(m, "Message-ID", *msgid);
 	}
+}
+
+/* ---- composer mode ---------------------------------------------------- */
+
+/* Buffered output to the spool file, counting what it writes. */
+struct out {
+	int		 fd;
+	char		*buf;
+	size_t		 len;
+	unsigned long long total;
+	int		 err;		/* a write failed (errno saved) */
+	int		 saved_errno;
+};
+
+#define OUT_SIZE	IO_CHUNK
+
+static void
+out_flush(struct out *o)
+{
+	if (!o->err && o->len && compat_write_all(o->fd, o->buf, o->len) ==
+	    -1) {
+		o->err = 1;
+		o->saved_errno = errno;
+	}
+	o->len = 0;
+}
+
+static void
+out_add(struct out *o, const void *p, size_t n)
+{
+	const char *s = p;
+	size_t k;
+
+	o->total += n;
+	while (n > 0) {
+		if (o->len == OUT_SIZE)
+			out_flush(o);
+		k = OUT_SIZE - o->len < n ? OUT_SIZE - o->len : n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void
+out_str(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+void
+compose_init(struct compose *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->text.fd = c->html.fd = -1;
+}
+
+static void
+text_free(struct compose_text *t)
+{
+	if (t->fd != -1)
+		close(t->fd);
+	t->fd = -1;
+}
+
+void
+compose_free(struct compose *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nf; i++) {
+		free(c->f[i].name);
+		free(c->f[i].value);
+	}
+	free(c->f);
+	for (i = 0; i < c->natt; i++) {
+		if (c->att[i].fd != -1)
+			close(c->att[i].fd);
+		free(c->att[i].path);
+		free(c->att[i].type);
+		free(c->att[i].name);
+	}
+	free(c->att);
+	text_free(&c->text);
+	text_free(&c->html);
+	compose_init(c);
+}
+
+void
+compose_field(struct compose *c, const char *name, const char *value,
+    enum compose_kind kind)
+{
+	c->f = xrealloc(c->f, (c->nf + 1) * sizeof(*c->f));
+	c->f[c->nf].name = xstrdup(name);
+	c->f[c->nf].value = xstrdup(value);
+	c->f[c->nf].kind = kind;
+	c->nf++;
+}
+
+char *
+compose_addrs(const struct addr_list *l)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, HEADER_BLOCK_MAX);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0)
+			(void)buf_addstr(&b, ", ");
+		if (l->v[i].name && *l->v[i].name) {
+			char *phrase = codec_phrase(l->v[i].name);
+
+			(void)buf_addf(&b, "%s <%s>", phrase, l->v[i].spec);
+			free(phrase);
+		} else
+			(void)buf_addstr(&b, l->v[i].spec);
+	}
+	return buf_take(&b);
+}
+
+/* An unlinked temporary file next to nothing: the text is private. */
+static int
+temp_fd(struct result *r)
+{
+	FILE *fp = tmpfile();
+	int fd;
+
+	if (fp == NULL || (fd = dup(fileno(fp))) == -1) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "temporary file", "%s", strerror(errno));
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	return fd;
+}
+
+/* Note lines that start with "--=_" (a boundary's first octets). */
+static void
+scan_dash(const char *p, size_t n, int *bolpos, int *dash)
+{
+	static const char pre[] = "--=_";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			*bolpos = 0;
+		else if (*bolpos >= 0 && *bolpos < 4) {
+			if (p[i] == pre[*bolpos]) {
+				if (++*bolpos == 4)
+					*dash = 1;
+			} else
+				*bolpos = -1;
+		}
+	}
+}
+
+int
+compose_text_load(struct compose_text *t, int fd, struct result *r)
+{
+	struct msg_input *in = xcalloc(1, sizeof(*in));
+	char *chunk = xmalloc(IO_CHUNK);
+	long n;
+	int bolpos = 0, rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if ((t->fd = temp_fd(r)) == -1)
+		goto done;
+	in->fd = fd;
+	in->ignore_dots = 1;
+	while ((n = msg_input_read(in, chunk, IO_CHUNK)) > 0) {
+		scan_dash(chunk, (size_t)n, &bolpos, &t->dashline);
+		if (compat_write_all(t->fd, chunk, (size_t)n) == -1) {
+			result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+			    "temporary file", "%s", strerror(errno));
+			goto done;
+		}
+		t->size += (unsigned long long)n;
+	}
+	if (n < 0) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading the "
+		    "message body", "%s", strerror(errno));
+		goto done;
+	}
+	t->eightbit = in->eightbit;
+	t->nul = in->nul;
+	t->maxline = in->maxline > in->linelen ? in->maxline : in->linelen;
+	rc = lseek(t->fd, 0, SEEK_SET) == -1 ? -1 : 0;
+done:
+	if (rc == -1)
+		text_free(t);
+	free(chunk);
+	free(in);
+	return rc;
+}
+
+int
+compose_attach(struct compose *c, const char *path, const char *mimetypes,
+    struct result *r)
+{
+	struct compose_attach *a;
+	struct stat st;
+	const char *base;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
+		    "cannot read attachment '%s': %s", path, fd == -1 ||
+		    S_ISREG(st.st_mode) ? strerror(errno) :
+		    "not a regular file");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	c->att = xrealloc(c->att, (c->natt + 1) * sizeof(*c->att));
+	a = &c->att[c->natt++];
+	a->path = xstrdup(path);
+	a->fd = fd;
+	base = strrchr(path, '/');
+	a->name = xstrdup(base ? base + 1 : path);
+	a->type = mimetype_lookup(mimetypes, a->name);
+	return 0;
+}
+
+enum cte { CTE_7BIT, CTE_8BIT, CTE_QP };
+
+static const char *cte_names[] = { "7bit", "8bit", "quoted-printable" };
+
+/* QP for what 8bit cannot carry; a "--=_" line too, so that neither a
+   boundary nor the send-time downgrade can mistake it for one. */
+static enum cte
+text_cte(const struct compose_text *t)
+{
+	if (t->nul || t->maxline > 998 || t->dashline)
+		return CTE_QP;
+	return t->eightbit ? CTE_8BIT : CTE_7BIT;
+}
+
+/* Copy fd to o, quoted-printable encoded when qp is set. */
+static int
+copy_fd(struct out *o, int fd, int qp, struct result *r)
+{
+	struct codec_qp st;
+	char *in = xmalloc(IO_CHUNK), *enc = NULL;
+	ssize_t n;
+	size_t m;
+
+	if (qp) {
+		enc = xmalloc(CODEC_QP_MAX_OUT(IO_CHUNK));
+		codec_qp_init(&st);
+	}
+	while ((n = read(fd, in, IO_CHUNK)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (qp) {
+			m = codec_qp_feed(&st, in, (size_t)n, enc);
+			out_add(o, enc, m);
+		} else
+			out_add(o, in, (size_t)n);
+	}
+	if (n == 0 && qp)
+		out_add(o, enc, codec_qp_finish(&st, enc));
+	free(in);
+	free(enc);
+	if (n < 0) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading a "
+		    "message part", "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_text(struct out *o, struct compose_text *t, const char *subtype,
+    int *eightbit, struct result *r)
+{
+	enum cte cte = t->fd == -1 ? CTE_7BIT : text_cte(t);
+	char *s;
+
+	s = xasprintf("Content-Type: text/%s; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: %s\r\n\r\n", subtype, cte_names[cte]);
+	out_str(o, s);
+	free(s);
+	if (cte == CTE_8BIT)
+		*eightbit = 1;
+	if (t->fd == -1)
+		return 0;
+	if (lseek(t->fd, 0, SEEK_SET) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading a "
+		    "message part", "%s", strerror(errno));
+		return -1;
+	}
+	return copy_fd(o, t->fd, cte == CTE_QP, r);
+}
+
+/* Base64 in 76-column lines, streamed: 57 input octets a line. */
+#define B64_LINE_IN	57
+#define B64_CHUNK	(B64_LINE_IN * 1024)
+
+static int
+write_base64(struct out *o, int fd, struct result *r)
+{
+	unsigned char *in = xmalloc(B64_CHUNK);
+	char line[80];
+	size_t have, i, k;
+	ssize_t n = 1;
+	int first = 1;
+
+	while (n > 0) {
+		for (have = 0; have < B64_CHUNK; have += (size_t)n)
+			if ((n = read(fd, in + have, B64_CHUNK - have)) <= 0 &&
+			    !(n == -1 && errno == EINTR))
+				break;
+			else if (n == -1)
+				n = 0;
+		if (n < 0)
+			break;
+		for (i = 0; i < have; i += k) {
+			k = have - i < B64_LINE_IN ? have - i : B64_LINE_IN;
+			if (!first)
+				out_add(o, "\r\n", 2);
+			first = 0;
+			out_add(o, line, codec_b64_encode_to(in + i, k, line));
+		}
+	}
+	free(in);
+	if (n < 0) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading an "
+		    "attachment", "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_attach(struct out *o, struct compose_attach *a, struct result *r)
+{
+	char *name = codec_param_2047("name", a->name);
+	char *file = codec_param("filename", a->name);
+	char *s;
+
+	s = xasprintf("Content-Type: %s;\r\n %s\r\nContent-Disposition: "
+	    "attachment;\r\n %s\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+	    a->type, name, file);
+	out_str(o, s);
+	free(s);
+	free(name);
+	free(file);
+	if (lseek(a->fd, 0, SEEK_SET) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading "
+		    "attachment", "%s: %s", a->path, strerror(errno));
+		return -1;
+	}
+	return write_base64(o, a->fd, r);
+}
+
+static void
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char rnd[32];
+	struct timespec ts;
+	size_t i;
+
+	if (nbytes > sizeof(rnd))
+		nbytes = sizeof(rnd);
+	if (getrandom(rnd, nbytes, 0) != (ssize_t)nbytes) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (i = 0; i < nbytes; i++)
+			rnd[i] = (unsigned char)((ts.tv_nsec >> (i % 4 * 8)) ^
+			    (getpid() >> (i % 3 * 8)) ^ i);
+	}
+	for (i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+}
+
+/* "=_" + random: '=' followed by '_' is neither base64 nor QP. */
+static void
+new_boundary(char *b, size_t len, char level)
+{
+	char hex[33];
+
+	random_hex(hex, 12);
+	snprintf(b, len, "=_outbox_%s_%c", hex, level);
+}
+
+/* text and/or html: one part, or multipart/alternative. */
+static int
+write_main(struct compose *c, struct out *o, int with_text, int nested,
+    struct result *r)
+{
+	char b[64], *s;
+
+	if (c->html.fd == -1)
+		return write_text(o, &c->text, "plain", &c->eightbit, r);
+	if (!with_text)
+		return write_text(o, &c->html, "html", &c->eightbit, r);
+	new_boundary(b, sizeof(b), 'a');
+	s = xasprintf("Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"%s\"\r\n\r\n%s--%s\r\n", b, nested ? "" :
+	    "This is a multi-part message in MIME format.\r\n", b);
+	out_str(o, s);
+	free(s);
+	if (write_text(o, &c->text, "plain", &c->eightbit, r) == -1)
+		return -1;
+	s = xasprintf("\r\n--%s\r\n", b);
+	out_str(o, s);
+	free(s);
+	if (write_text(o, &c->html, "html", &c->eightbit, r) == -1)
+		return -1;
+	s = xasprintf("\r\n--%s--%s", b, nested ? "" : "\r\n");
+	out_str(o, s);
+	free(s);
+	return 0;
+}
+
+static int
+write_mixed(struct compose *c, struct out *o, int with_main, int with_text,
+    struct result *r)
+{
+	char b[64], *s;
+	size_t i;
+
+	new_boundary(b, sizeof(b), 'm');
+	s = xasprintf("Content-Type: multipart/mixed;\r\n boundary=\"%s\""
+	    "\r\n\r\nThis is a multi-part message in MIME format.\r\n", b);
+	out_str(o, s);
+	free(s);
+	for (i = 0; i < c->natt + (with_main != 0); i++) {
+		s = xasprintf("--%s\r\n", b);
+		out_str(o, s);
+		free(s);
+		if ((with_main && i == 0 ? write_main(c, o, with_text, 1, r) :
+		    write_attach(o, &c->att[i - (with_main != 0)], r)) == -1)
+			return -1;
+		out_add(o, "\r\n", 2);
+	}
+	s = xasprintf("--%s--\r\n", b);
+	out_str(o, s);
+	free(s);
+	return 0;
+}
+
+static void
+write_fields(struct compose *c, struct out *o)
+{
+	char *line;
+	size_t i;
+
+	for (i = 0; i < c->nf; i++) {
+		if (c->f[i].kind == CF_TEXT)
+			line = codec_header(c->f[i].name, c->f[i].value);
+		else
+			line = codec_fold(c->f[i].name, c->f[i].value);
+		out_str(o, line);
+		out_add(o, "\r\n", 2);
+		free(line);
+	}
+	out_str(o, "MIME-Version: 1.0\r\n");
+}
+
+int
+compose_write(struct compose *c, int fd, unsigned long long *size,
+    struct result *r)
+{
+	struct out o;
+	int with_text, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.fd = fd;
+	o.buf = xmalloc(OUT_SIZE);
+	c->eightbit = 0;
+	/* An empty body is left out when something else carries the
+	   message; alone it is an empty text/plain part. */
+	with_text = c->text.fd != -1 && (c->text.size > 0 ||
+	    (c->html.fd == -1 && c->natt == 0));
+	write_fields(c, &o);
+	if (c->natt > 0)
+		rc = write_mixed(c, &o, with_text || c->html.fd != -1,
+		    with_text, r);
+	else
+		rc = write_main(c, &o, with_text, 0, r);
+	out_flush(&o);
+	free(o.buf);
+	*size = o.total;
+	if (rc == 0 && o.err) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "writing the spool file", "%s", strerror(o.saved_errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+compose_requote(struct msg *m, int fd, off_t head_len,
+    unsigned long long *size, struct result *r)
+{
+	struct out o;
+	struct buf head;
+	int tmp, rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	if ((tmp = temp_fd(r)) == -1)
+		return -1;
+	o.fd = tmp;
+	o.buf = xmalloc(OUT_SIZE);
+	/* The body aside, then the new header block and the body as QP. */
+	if (lseek(fd, head_len, SEEK_SET) == -1 ||
+	    copy_fd(&o, fd, 0, r) == -1)
+		goto done;
+	out_flush(&o);
+	if (o.err)
+		goto werr;
+	msg_delete(m, "Content-Transfer-Encoding");
+	if (msg_find(m, "Content-Type", 0) < 0)
+		msg_add(m, "Content-Type", m->in.eightbit ?
+		    "text/plain; charset=utf-8" :
+		    "text/plain; charset=us-ascii");
+	msg_add(m, "Content-Transfer-Encoding", "quoted-printable");
+	msg_add(m, "MIME-Version", "1.0");
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
+	    lseek(tmp, 0, SEEK_SET) == -1) {
+		o.saved_errno = errno;
+		goto werr;
+	}
+	o.fd = fd;
+	o.total = 0;
+	buf_init(&head, HEADER_BLOCK_MAX * 2);
+	msg_head(m, &head);
+	out_add(&o, buf_cstr(&head), head.len);
+	buf_free(&head);
+	if (copy_fd(&o, tmp, 1, r) == -1)
+		goto done;
+	out_flush(&o);
+	if (o.err)
+		goto werr;
+	*size = o.total;
+	rc = 0;
+	goto done;
+werr:
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+	    "writing the spool file", "%s", strerror(o.saved_errno));
+done:
+	close(tmp);
+	free(o.buf);
+	return rc;
 }

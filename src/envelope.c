@@ -94,6 +94,8 @@ envelope_format(const struct envelope *e, const struct envelope_meta *m,
 	field(&b, "envid", e->envid);
 	(void)buf_addf(&b, "eightbit: %d\nsmtputf8: %d\nsize: %llu\n",
 	    e->eightbit, e->smtputf8, e->size);
+	if (e->composed)
+		(void)buf_addstr(&b, "composed: 1\n");
 	field(&b, "message-id", m->message_id);
 	(void)buf_addf(&b, "created: %lld\nattempts: %u\nnext-attempt: %lld\n",
 	    m->created, m->attempts, m->next_attempt);
@@ -123,7 +125,7 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	static const char *const once[] = { "outbox-envelope", "account",
 	    "from", "dsn-notify", "dsn-ret", "envid", "eightbit", "smtputf8",
 	    "size", "message-id", "created", "attempts", "next-attempt",
-	    "last-error", "end", NULL };
+	    "last-error", "end", "composed", NULL };
 	char **str = NULL;
 	long long n = 0;
 	size_t i;
@@ -160,12 +162,13 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	switch (i) {
 	case 0: return n == ENVELOPE_VERSION ? 0 : -1;
 	case 6: e->eightbit = n != 0; break;
-	case 7: e->smtputf8 = n != 0; break;
+	case 7: e->smtputf8 = n < 0 || n > 2 ? 1 : (int)n; break;
 	case 8: e->size = (unsigned long long)n; break;
 	case 10: m->created = n; break;
 	case 11: m->attempts = (unsigned)n; break;
 	case 12: m->next_attempt = n; break;
 	case 14: return n == 1 ? 0 : -1;
+	case 15: e->composed = n != 0; break;
 	}
 	return 0;
 }

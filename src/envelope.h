@@ -14,7 +14,10 @@ struct envelope {
 	char		*dsn_ret;	/* "FULL" or "HDRS" */
 	char		*envid;
 	int		 eightbit;	/* body has 8-bit bytes */
-	int		 smtputf8;	/* addresses or headers need SMTPUTF8 */
+	/* 1: UTF-8 addresses or headers (A-labels do without SMTPUTF8);
+	   2: a UTF-8 local part in a header: SMTPUTF8 required */
+	int		 smtputf8;
+	int		 composed;	/* built by outbox: see downgrade.h */
 	unsigned long long size;	/* message bytes, CRLF form */
 };
 

@@ -13,19 +13,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "aliases.h"
 #include "cli.h"
 #include "codec.h"
 #include "compat.h"
 #include "compose.h"
+#include "composer.h"
 #include "config.h"
 #include "deliver.h"
 #include "envelope.h"
 #include "json.h"
+#include "limits.h"
 #include "log.h"
+#include "mimetype.h"
 #include "msg.h"
 #include "queue.h"
 #include "result.h"
@@ -43,6 +48,11 @@ struct job {
 	struct account	*acct;		/* chosen, owned by cfg or by us */
 	int		 own_acct;
 	struct msg	 msg;
+	struct compose	 comp;		/* composer mode */
+	struct addr_list to_hdr;	/* ... its To and Cc */
+	struct addr_list cc_hdr;
+	struct aliases	*aliases;	/* loaded when a local name needs it */
+	char		*from_arg;	/* --from's address */
 	struct envelope	 env;
 	struct queue	 q;
 	int		 spool_fd;
@@ -208,21 +218,94 @@ choose_account(struct job *j, const char *sender)
 		die_config(err.msg);
 }
 
-/* Turn an argument or header into recipients; exit on bad ones. */
-static void
-add_recipients(struct job *j, struct addr_list *l, const char *what)
+/* The account's aliases file, loaded once; NULL when none is set. */
+static struct aliases *
+job_aliases(struct job *j)
 {
-	size_t i;
+	char err[512];
+
+	if (j->aliases == NULL && j->acct->aliases &&
+	    aliases_load(&j->aliases, j->acct->aliases, err, sizeof(err)) ==
+	    -1)
+		die_config(err);
+	return j->aliases;
+}
+
+/* A bare local name's addresses, or -1 with *why. */
+static int
+resolve_local(struct job *j, const char *name, struct aliases_out *out,
+    const char **why)
+{
+	struct aliases *al = job_aliases(j);
+
+	*why = "no aliases file is configured";
+	return al ? aliases_resolve(al, name, out, why) : -1;
+}
+
+static void
+hdr_add(struct addr_list *l, const char *spec, const char *name)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].spec = xstrdup(spec);
+	l->v[l->n].name = name ? xstrdup(name) : NULL;
+	l->n++;
+}
+
+/*
+ * Recipients from an argument or header (what says which, for messages):
+ * into the envelope, and into hdr (when not NULL) as the header shows
+ * them.  Local names go through the aliases; exit 67 when none does.
+ */
+static void
+take_list(struct job *j, struct addr_list *l, const char *what,
+    struct addr_list *hdr)
+{
+	struct aliases_out out = { NULL, 0 };
+	const char *why;
+	size_t i, k;
 
 	for (i = 0; i < l->n; i++) {
-		if (strchr(l->v[i].spec, '@') == NULL) {
+		const struct addr *a = &l->v[i];
+
+		if (strchr(a->spec, '@')) {
+			envelope_add_rcpt(&j->env, a->spec);
+			if (hdr)
+				hdr_add(hdr, a->spec, a->name);
+			continue;
+		}
+		if (resolve_local(j, a->spec, &out, &why) == -1) {
 			char *m = xasprintf("recipient '%s' (%s): local name "
-			    "with no alias to resolve it", l->v[i].spec, what);
+			    "that no alias resolves: %s", a->spec, what, why);
 
 			die(67, ERR_NOUSER, m);
 		}
-		envelope_add_rcpt(&j->env, l->v[i].spec);
+		for (k = 0; k < out.n; k++)
+			envelope_add_rcpt(&j->env, out.v[k]);
+		for (k = 0; hdr && k < out.n && j->acct->rewrite_local_names;
+		    k++)
+			hdr_add(hdr, out.v[k], out.n == 1 ? a->name : NULL);
+		if (hdr && !j->acct->rewrite_local_names)
+			hdr_add(hdr, a->spec, a->name);
+		aliases_out_free(&out);
 	}
+}
+
+/* Parse a command-line address list (exit 64 naming it) and take it. */
+static void
+take_arg(struct job *j, const char *arg, const char *opt,
+    struct addr_list *hdr)
+{
+	struct addr_list l = { NULL, 0 };
+	const char *why;
+	char *m;
+
+	if (addr_parse_list(arg, &l, &why) == -1 || l.n == 0) {
+		m = xasprintf("invalid %s '%s': %s", opt, arg, l.n ? why :
+		    "no address");
+		die_usage(m);
+	}
+	take_list(j, &l, arg, hdr);
+	addr_list_free(&l);
 }
 
 static void
@@ -230,25 +313,24 @@ collect_recipients(struct job *j)
 {
 	struct addr_list l = { NULL, 0 };
 	const char *why, *field;
+	int compose = j->cli.mode == MODE_COMPOSE;
 	size_t i;
 
-	for (i = 0; i < j->cli.args.n; i++) {
-		if (addr_parse_list(j->cli.args.v[i], &l, &why) == -1) {
-			char *m = xasprintf("invalid recipient '%s': %s",
-			    j->cli.args.v[i], why);
-			die_usage(m);
-		}
-		add_recipients(j, &l, j->cli.args.v[i]);
-		addr_list_free(&l);
-	}
-	if (j->cli.read_rcpts) {
+	for (i = 0; i < j->cli.args.n; i++)
+		take_arg(j, j->cli.args.v[i], "recipient",
+		    compose ? &j->to_hdr : NULL);
+	for (i = 0; i < j->cli.cc.n; i++)
+		take_arg(j, j->cli.cc.v[i], "--cc address", &j->cc_hdr);
+	for (i = 0; i < j->cli.bcc.n; i++)
+		take_arg(j, j->cli.bcc.v[i], "--bcc address", NULL);
+	if (j->cli.read_rcpts && !compose) {
 		if (msg_recipients(&j->msg, &l, &why, &field) == -1) {
 			char *m = xasprintf("invalid address in the %s "
 			    "header: %s", field, why);
 
 			die(65, ERR_DATA, m);
 		}
-		add_recipients(j, &l, "from the message header");
+		take_list(j, &l, "from the message header", NULL);
 		addr_list_free(&l);
 	}
 	if (j->env.nrcpt > RCPT_MAX) {
@@ -271,6 +353,8 @@ make_envelope(struct job *j)
 
 	if (j->cli.from && a->allow_from_override)
 		j->env.from = sender_arg(j->cli.from);
+	else if (j->from_arg && a->allow_from_override)
+		j->env.from = xstrdup(j->from_arg);
 	else if (a->from)
 		j->env.from = xstrdup(a->from);
 	else
@@ -299,6 +383,68 @@ make_envelope(struct job *j)
 	collect_recipients(j);
 }
 
+/*
+ * rewrite_local_names: bare local names in one field become the addresses
+ * the aliases give (From: the account's address).  Names nothing
+ * resolves stay as they are.
+ */
+static void
+rewrite_field(struct job *j, size_t fi, int is_from)
+{
+	struct addr_list l = { NULL, 0 }, out = { NULL, 0 };
+	struct aliases_out al = { NULL, 0 };
+	const char *why, *self = j->acct->from ? j->acct->from : j->env.from;
+	char *v = msg_value(&j->msg, fi), *list, *field, *name;
+	size_t i, k, bare = 0;
+
+	if (addr_parse_list(v, &l, &why) == 0 && (!is_from || *self))
+		for (i = 0; i < l.n; i++)
+			bare += strchr(l.v[i].spec, '@') == NULL;
+	for (i = 0; bare && i < l.n; i++) {
+		const struct addr *a = &l.v[i];
+
+		if (strchr(a->spec, '@'))
+			hdr_add(&out, a->spec, a->name);
+		else if (is_from)
+			hdr_add(&out, self, a->name);
+		else if (resolve_local(j, a->spec, &al, &why) == 0) {
+			for (k = 0; k < al.n; k++)
+				hdr_add(&out, al.v[k], al.n == 1 ? a->name :
+				    NULL);
+			aliases_out_free(&al);
+		} else
+			hdr_add(&out, a->spec, a->name);
+	}
+	if (bare && out.n) {
+		list = compose_addrs(&out);
+		name = xstrndup(j->msg.head.data + j->msg.f[fi].off,
+		    j->msg.f[fi].namelen);
+		field = codec_fold(name, list);
+		msg_replace(&j->msg, fi, field);
+		free(name);
+		free(field);
+		free(list);
+	}
+	addr_list_free(&out);
+	addr_list_free(&l);
+	free(v);
+}
+
+static void
+rewrite_local_names(struct job *j)
+{
+	static const char *const fields[] = { "From", "To", "Cc", NULL };
+	size_t k, n = j->msg.nf;
+	long i;
+
+	if (!j->acct->rewrite_local_names)
+		return;
+	for (k = 0; fields[k]; k++)
+		for (i = 0; (i = msg_find(&j->msg, fields[k],
+		    (size_t)i)) >= 0 && (size_t)i < n; i++)
+			rewrite_field(j, (size_t)i, k == 0);
+}
+
 static void
 fix_headers(struct job *j)
 {
@@ -325,6 +471,7 @@ fix_headers(struct job *j)
 	else
 		o.from_name = gecos = gecos_name();
 	o.domain = dom ? dom : "localhost";
+	rewrite_local_names(j);
 	compose_fix_headers(&j->msg, &o, &j->msgid);
 	free(gecos);
 	free(local);
@@ -357,6 +504,31 @@ open_queue(struct job *j, const struct account *a)
 	return rc;
 }
 
+/*
+ * Sendmail mode's spool file: the message as read, except that one which
+ * is not MIME and has overlong lines gets a quoted-printable body.
+ */
+static int
+spool_message(struct job *j)
+{
+	struct buf head;
+	off_t head_len;
+
+	buf_init(&head, HEADER_BLOCK_MAX * 2 + 2);
+	msg_head(&j->msg, &head);
+	head_len = (off_t)head.len;
+	buf_free(&head);
+	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1)
+		return -1;
+	j->env.size = j->msg.size;
+	if (j->msg.in.maxline <= 998 && j->msg.in.linelen <= 998)
+		return 0;
+	if (j->msg.in.nul || msg_find(&j->msg, "MIME-Version", 0) >= 0)
+		return 0;
+	return compose_requote(&j->msg, j->spool_fd, head_len, &j->env.size,
+	    &j->r);
+}
+
 static int
 spool(struct job *j)
 {
@@ -377,7 +549,8 @@ spool(struct job *j)
 		if (j->spool_fd == -1 || flock(j->spool_fd, LOCK_EX) == -1)
 			return -1;
 	}
-	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1) {
+	if ((j->cli.mode == MODE_COMPOSE ? compose_write(&j->comp,
+	    j->spool_fd, &j->env.size, &j->r) : spool_message(j)) == -1) {
 		/* No partial entry is ever left behind. */
 		if (j->spool_id)
 			queue_spool_remove(&j->q, j->spool_id);
@@ -385,9 +558,12 @@ spool(struct job *j)
 		j->spool_id = NULL;
 		return -1;
 	}
-	j->env.size = j->msg.size;
-	j->env.eightbit = j->msg.in.eightbit || (j->cli.body_type &&
-	    strcasecmp(j->cli.body_type, "8BITMIME") == 0);
+	if (j->cli.mode == MODE_COMPOSE) {
+		j->env.eightbit = j->comp.eightbit;
+		j->env.composed = 1;
+	} else
+		j->env.eightbit = j->msg.in.eightbit || (j->cli.body_type &&
+		    strcasecmp(j->cli.body_type, "8BITMIME") == 0);
 	j->meta.account = xstrdup(j->acct->name);
 	j->meta.message_id = j->msgid ? xstrdup(j->msgid) : NULL;
 	j->meta.created = (long long)time(NULL);
@@ -604,19 +780,170 @@ run_send(struct job *j)
 	return code;
 }
 
+/* 0 ASCII, 1 a UTF-8 domain (A-labels will do), 2 a UTF-8 local part. */
+static int
+utf8_level(const char *spec)
+{
+	const char *dom = addr_domain(spec);
+	size_t n = dom ? (size_t)(dom - 1 - spec) : strlen(spec);
+
+	if (codec_has_8bit(spec, n))
+		return 2;
+	return dom && codec_has_8bit(dom, strlen(dom)) ? 1 : 0;
+}
+
+/* Does the message need SMTPUTF8 (envelope.h's levels)? */
+static void
+set_smtputf8(struct job *j)
+{
+	struct addr_list l = { NULL, 0 };
+	const char *why;
+	size_t i, k;
+	int u = *j->env.from && utf8_level(j->env.from) > 0;
+
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (utf8_level(j->env.rcpt[i]) > 0)
+			u = 1;
+	if (j->cli.mode != MODE_COMPOSE && codec_has_8bit(j->msg.head.data,
+	    j->msg.body_off))
+		u = 1;
+	for (i = 0; i < j->comp.nf; i++) {
+		if (j->comp.f[i].kind != CF_ADDR ||
+		    addr_parse_list(j->comp.f[i].value, &l, &why) == -1)
+			continue;
+		for (k = 0; k < l.n; k++)
+			if (utf8_level(l.v[k].spec) > u)
+				u = utf8_level(l.v[k].spec);
+		addr_list_free(&l);
+	}
+	j->env.smtputf8 = u;
+}
+
+/* --from, else a -H From: the From mailbox, and the envelope sender. */
+static void
+composer_from(struct job *j, struct addr_list *from)
+{
+	const char *v = j->cli.compose_from, *why = "no address", *h;
+	size_t i;
+	char *m;
+
+	for (i = 0; v == NULL && i < j->cli.headers.n; i++) {
+		h = j->cli.headers.v[i];
+		if (strncasecmp(h, "From:", 5) == 0)
+			for (v = h + 5; *v == ' ' || *v == '\t'; v++)
+				;
+	}
+	if (v == NULL)
+		return;
+	if (addr_parse_list(v, from, &why) == -1 || from->n != 1 ||
+	    strchr(from->v[0].spec, '@') == NULL) {
+		m = xasprintf("invalid --from address '%s': %s", v,
+		    from->n > 1 ? "more than one address" : from->n == 1 ?
+		    "no domain" : why);
+		die_usage(m);
+	}
+	j->from_arg = xstrdup(from->v[0].spec);
+}
+
+/* Open a file named by an option; -1 with r set (66). */
+static int
+open_input(struct job *j, const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
+		    "cannot read %s '%s': %s", what, path, strerror(errno));
+	return fd;
+}
+
+static int
+load_text(struct job *j, struct compose_text *t, const char *path,
+    const char *what)
+{
+	int fd = 0, rc;
+
+	if (path && (fd = open_input(j, path, what)) == -1)
+		return -1;
+	rc = compose_text_load(t, fd, &j->r);
+	if (fd != 0)
+		close(fd);
+	return rc;
+}
+
+/* Composer mode up to the spool: files, body, header fields. */
+static int
+compose_message(struct job *j)
+{
+	struct addr_list from = { NULL, 0 };
+	struct composer_hdrs h;
+	struct addr self;
+	char err[1024], *sender, *gecos = NULL, *local = NULL;
+	const char *dom;
+	size_t i;
+
+	composer_from(j, &from);
+	sender = j->cli.from ? sender_arg(j->cli.from) : NULL;
+	choose_account(j, sender ? sender : j->from_arg);
+	free(sender);
+	make_envelope(j);
+	for (i = 0; i < j->cli.attach.n; i++)
+		if (compose_attach(&j->comp, j->cli.attach.v[i],
+		    MIMETYPE_SYSTEM_FILE, &j->r) == -1)
+			goto fail;
+	if ((j->cli.html && load_text(j, &j->comp.html, j->cli.html,
+	    "--html file") == -1) || ((j->cli.body || !isatty(0)) &&
+	    load_text(j, &j->comp.text, j->cli.body, "--body file") == -1))
+		goto fail;
+	memset(&self, 0, sizeof(self));
+	if (from.n) {
+		self = from.v[0];
+	} else {
+		self.spec = *j->env.from ? j->env.from : j->acct->from ?
+		    j->acct->from : (local = local_sender(j->acct));
+		self.name = (char *)(j->cli.fullname ? j->cli.fullname :
+		    j->acct->from_full_name ? j->acct->from_full_name :
+		    (gecos = gecos_name()));
+	}
+	memset(&h, 0, sizeof(h));
+	h.from = &self;
+	h.to = &j->to_hdr;
+	h.cc = &j->cc_hdr;
+	h.domain = (dom = addr_domain(self.spec)) ? dom : "localhost";
+	if (composer_fields(&j->comp, &j->cli, &h, err, sizeof(err)) == -1) {
+		free(h.msgid);
+		die_usage(err);
+	}
+	j->msgid = h.msgid;
+	set_smtputf8(j);
+	free(gecos);
+	free(local);
+	addr_list_free(&from);
+	return 0;
+fail:
+	addr_list_free(&from);
+	return -1;
+}
+
 static int
 send_core(struct job *j)
 {
 	char *sender;
 	int code;
 
-	if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
-		return report(j);
-	sender = selector_address(j);
-	choose_account(j, sender);
-	free(sender);
-	make_envelope(j);
-	fix_headers(j);
+	if (j->cli.mode == MODE_COMPOSE) {
+		if (compose_message(j) == -1)
+			return report(j);
+	} else {
+		if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
+			return report(j);
+		sender = selector_address(j);
+		choose_account(j, sender);
+		free(sender);
+		make_envelope(j);
+		fix_headers(j);
+		set_smtputf8(j);
+	}
 	if (spool(j) == -1)
 		return j->spool_id ? keep(j) : report(j);
 	if (j->cli.dry_run)
@@ -699,13 +1026,6 @@ run_queue(struct job *j)
 	}
 }
 
-static int
-unimplemented(const char *what)
-{
-	log_error("%s is not implemented in this version", what);
-	return 69;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -722,6 +1042,7 @@ main(int argc, char **argv)
 	compat_nodump(1);
 	result_init(&j.r);
 	msg_init(&j.msg);
+	compose_init(&j.comp);
 	envelope_init(&j.env);
 	current = &j;
 	if (cli_parse(&j.cli, argc, argv, err, sizeof(err)) == -1) {
@@ -750,10 +1071,8 @@ main(int argc, char **argv)
 		code = print_config(&j);
 		break;
 	case MODE_SEND:
-		code = run_send(&j);
-		break;
 	case MODE_COMPOSE:
-		code = unimplemented("composer mode (-s, -a, --cc, ...)");
+		code = run_send(&j);
 		break;
 	case MODE_SERVERINFO:
 		code = serverinfo(&j);
@@ -766,6 +1085,11 @@ main(int argc, char **argv)
 		close(j.spool_fd);
 	queue_close(&j.q);
 	msg_free(&j.msg);
+	compose_free(&j.comp);
+	addr_list_free(&j.to_hdr);
+	addr_list_free(&j.cc_hdr);
+	aliases_free(j.aliases);
+	free(j.from_arg);
 	envelope_free(&j.env);
 	result_free(&j.r);
 	free(j.msgid);

@@ -367,23 +367,41 @@ spool_write(struct msg *m, int fd, const char *p, size_t n)
 	return 0;
 }
 
+void
+msg_replace(struct msg *m, size_t i, const char *field)
+{
+	m->f[i].deleted = 1;
+	(void)buf_addf(&m->added, "%s\r\n", field);
+}
+
+void
+msg_head(const struct msg *m, struct buf *out)
+{
+	size_t i;
+
+	(void)buf_add(out, buf_cstr(&m->added), m->added.len);
+	for (i = 0; i < m->nf; i++)
+		if (!m->f[i].deleted)
+			(void)buf_add(out, m->head.data + m->f[i].off,
+			    m->f[i].len);
+	if (m->separator || m->body_off < m->head.len || !m->in.done)
+		(void)buf_add(out, "\r\n", 2);
+}
+
 int
 msg_spool(struct msg *m, int fd, struct result *r)
 {
+	struct buf head;
 	char *chunk = NULL;
-	size_t i;
 	long n;
 	int rc = -1;
 
 	m->size = 0;
-	if (spool_write(m, fd, buf_cstr(&m->added), m->added.len) == -1)
-		goto werr;
-	for (i = 0; i < m->nf; i++)
-		if (!m->f[i].deleted && spool_write(m, fd, m->head.data +
-		    m->f[i].off, m->f[i].len) == -1)
-			goto werr;
-	if ((m->separator || m->body_off < m->head.len || !m->in.done) &&
-	    spool_write(m, fd, "\r\n", 2) == -1)
+	buf_init(&head, HEADER_BLOCK_MAX * 2 + 2);
+	msg_head(m, &head);
+	n = spool_write(m, fd, buf_cstr(&head), head.len);
+	buf_free(&head);
+	if (n == -1)
 		goto werr;
 	if (spool_write(m, fd, buf_cstr(&m->head) + m->body_off,
 	    m->head.len - m->body_off) == -1)

@@ -74,12 +74,24 @@ int	msg_has_prefix(const struct msg *, const char *prefix);
 void	msg_add(struct msg *, const char *name, const char *value);
 
 /*
+ * Replace field i with field ("Name: value", folded, no final CRLF); the
+ * new field goes with the added ones, before the others.
+ */
+void	msg_replace(struct msg *, size_t i, const char *field);
+
+/*
  * -t: append the addresses of To, Cc and Bcc (or of Resent-To, -Cc and
  * -Bcc when any Resent- field exists) to out.  -1 with *why and *field
  * (static name) on an unparsable field.
  */
 int	msg_recipients(const struct msg *, struct addr_list *out,
 	    const char **why, const char **field);
+
+/*
+ * The header block as msg_spool() writes it (added fields, live fields,
+ * the empty line when there is one), appended to out.
+ */
+void	msg_head(const struct msg *, struct buf *out);
 
 /*
  * Write the message to fd: added fields, live fields, the separator, the

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "dotstuff.h"
+#include "downgrade.h"
 #include "limits.h"
 #include "session.h"
 #include "xmalloc.h"
@@ -489,6 +490,13 @@ envelope_phase(struct session *s)
 		free_wire(from, rcpt);
 		return -1;
 	}
+	if (e->smtputf8 == 2 && !(s->caps.flags & CAP_SMTPUTF8)) {
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, NULL,
+		    "the message has an address with a non-ASCII local part "
+		    "in its header and the server does not offer SMTPUTF8");
+		free_wire(from, rcpt);
+		return -1;
+	}
 	mail = mail_command(s, from);
 	what = xasprintf("MAIL FROM:<%s>", from);
 	if (send_line(s, mail, NULL) == -1)
@@ -559,24 +567,58 @@ fail:
 	return -1;
 }
 
+/* Write one filtered piece of the message; -1 with the failure set. */
+static int
+body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
+    char *out)
+{
+	size_t m = dotstuff_filter(ds, p, n, out);
+
+	if (transport_write(s->t, out, m) == -1) {
+		io_fail(s, "end of data");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 send_body(struct session *s)
 {
+	const struct envelope *e = s->env;
 	struct dotstuff ds;
+	struct downgrade dg;
+	struct buf dgout;
 	char *in = xmalloc(IO_CHUNK);
-	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
+	char *out = xmalloc(DOTSTUFF_MAX_OUT(DOWNGRADE_MAX_OUT(IO_CHUNK)));
 	ssize_t n;
 	size_t m;
-	int rc = -1;
+	int rc = -1, dgrade;
 
 	set_state(s, SMTP_BODY);
 	dotstuff_init(&ds, 1);
+	/* A composed message meets what this server lacks (downgrade.h). */
+	dgrade = e->composed &&
+	    ((e->eightbit && !(s->caps.flags & CAP_8BITMIME)) ||
+	    (e->smtputf8 && !(s->caps.flags & CAP_SMTPUTF8)));
+	downgrade_init(&dg, e->eightbit && !(s->caps.flags & CAP_8BITMIME),
+	    e->smtputf8 && !(s->caps.flags & CAP_SMTPUTF8));
+	buf_init(&dgout, DOWNGRADE_MAX_OUT(IO_CHUNK));
 	while ((n = s->body_read(s->body_ctx, in, IO_CHUNK)) > 0) {
-		m = dotstuff_filter(&ds, in, (size_t)n, out);
-		if (transport_write(s->t, out, m) == -1) {
-			io_fail(s, "end of data");
-			goto done;
+		if (!dgrade) {
+			if (body_write(s, &ds, in, (size_t)n, out) == -1)
+				goto done;
+			continue;
 		}
+		buf_reset(&dgout);
+		downgrade_filter(&dg, in, (size_t)n, &dgout);
+		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
+			goto done;
+	}
+	if (n == 0 && dgrade) {
+		buf_reset(&dgout);
+		downgrade_finish(&dg, &dgout);
+		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
+			goto done;
 	}
 	if (n < 0) {
 		result_local(s->r, RES_TEMP, STAGE_BODY, ERR_IO, "end of data",
@@ -607,6 +649,7 @@ send_body(struct session *s)
 	}
 	rc = 0;
 done:
+	buf_free(&dgout);
 	free(in);
 	free(out);
 	return rc;

@@ -43,7 +43,8 @@ test_roundtrip(void **state)
 	e.dsn_ret = xstrdup("HDRS");
 	e.envid = xstrdup("abc+2B");
 	e.eightbit = 1;
-	e.smtputf8 = 1;
+	e.smtputf8 = 2;
+	e.composed = 1;
 	e.size = 12345678901ULL;
 	m.account = xstrdup("work");
 	m.message_id = xstrdup("<x@y>");
@@ -63,7 +64,8 @@ test_roundtrip(void **state)
 	assert_string_equal(got.dsn_ret, e.dsn_ret);
 	assert_string_equal(got.envid, e.envid);
 	assert_int_equal(got.eightbit, 1);
-	assert_int_equal(got.smtputf8, 1);
+	assert_int_equal(got.smtputf8, 2);
+	assert_int_equal(got.composed, 1);
 	assert_true(got.size == e.size);
 	assert_string_equal(gm.account, "work");
 	assert_string_equal(gm.message_id, "<x@y>");

@@ -1,0 +1,148 @@
+/*
+ * composer.c -- composer mode's header fields from the command line.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "composer.h"
+#include "xmalloc.h"
+
+/* Fields the composer writes and -H may not. */
+static const char *const reserved[] = { "To", "Cc", "Bcc", "MIME-Version",
+    NULL };
+/* Fields -H replaces (From is taken as --from by main). */
+static const char *const replaceable[] = { "Subject", "Reply-To", "Date",
+    "Message-ID", NULL };
+
+static int
+listed(const char *const *list, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && strncasecmp(list[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+composer_header_arg(const char *arg, const char **why)
+{
+	const char *colon = strchr(arg, ':'), *p;
+
+	if (colon == NULL || colon == arg) {
+		*why = "expected 'Name: value'";
+		return -1;
+	}
+	for (p = arg; p < colon; p++)
+		if (*p <= 0x20 || *p >= 0x7f) {
+			*why = "a field name is printable ASCII without "
+			    "spaces";
+			return -1;
+		}
+	if (colon - arg > 76) {
+		*why = "field name too long";
+		return -1;
+	}
+	if (listed(reserved, arg, (size_t)(colon - arg)) ||
+	    strncasecmp(arg, "Content-", 8) == 0) {
+		*why = "the composer writes this field (use the recipients, "
+		    "--cc, --bcc, --html or -a)";
+		return -1;
+	}
+	return (int)(colon - arg);
+}
+
+/* The value of the last -H name, or NULL. */
+static const char *
+header_value(const struct cli *cli, const char *name)
+{
+	const char *v = NULL, *a;
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < cli->headers.n; i++) {
+		a = cli->headers.v[i];
+		if (strncasecmp(a, name, n) == 0 && a[n] == ':')
+			for (v = a + n + 1; *v == ' ' || *v == '\t'; v++)
+				;
+	}
+	return v;
+}
+
+static void
+addr_field(struct compose *c, const char *name, const struct addr_list *l)
+{
+	char *v = compose_addrs(l);
+
+	compose_field(c, name, v, CF_ADDR);
+	free(v);
+}
+
+int
+composer_fields(struct compose *c, const struct cli *cli,
+    struct composer_hdrs *h, char *err, size_t errlen)
+{
+	struct addr_list one = { (struct addr *)h->from, 1 }, rt = { NULL, 0 };
+	const char *v, *why;
+	char *date;
+	size_t i;
+	int n;
+
+	addr_field(c, "From", &one);
+	if (h->to->n)
+		addr_field(c, "To", h->to);
+	else
+		compose_field(c, "To", "undisclosed-recipients:;", CF_RAW);
+	if (h->cc->n)
+		addr_field(c, "Cc", h->cc);
+	if ((v = header_value(cli, "Reply-To")) == NULL)
+		v = cli->reply_to;
+	if (v) {
+		if (addr_parse_list(v, &rt, &why) == -1 || rt.n == 0) {
+			snprintf(err, errlen, "invalid --reply-to address "
+			    "'%s': %s", v, rt.n ? why : "no address");
+			addr_list_free(&rt);
+			return -1;
+		}
+		addr_field(c, "Reply-To", &rt);
+		addr_list_free(&rt);
+	}
+	if ((v = header_value(cli, "Subject")) != NULL || (v = cli->subject))
+		compose_field(c, "Subject", v, CF_TEXT);
+	if ((v = header_value(cli, "Date")) != NULL)
+		compose_field(c, "Date", v, CF_TEXT);
+	else {
+		date = compose_date(time(NULL));
+		compose_field(c, "Date", date, CF_RAW);
+		free(date);
+	}
+	if ((v = header_value(cli, "Message-ID")) != NULL)
+		h->msgid = xstrdup(v);
+	else
+		h->msgid = compose_msgid(h->domain);
+	compose_field(c, "Message-ID", h->msgid, CF_RAW);
+	for (i = 0; i < cli->headers.n; i++) {
+		v = cli->headers.v[i];
+		if ((n = composer_header_arg(v, &why)) == -1) {
+			snprintf(err, errlen, "-H '%s': %s", v, why);
+			return -1;
+		}
+		if (listed(replaceable, v, (size_t)n) ||
+		    (n == 4 && strncasecmp(v, "From", 4) == 0))
+			continue;
+		{
+			char *name = xstrndup(v, (size_t)n);
+
+			for (v += n + 1; *v == ' ' || *v == '\t'; v++)
+				;
+			compose_field(c, name, v, CF_TEXT);
+			free(name);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,239 @@
+/*
+ * downgrade.c -- fitting a composed message to a server's capabilities.
+ */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "downgrade.h"
+#include "xmalloc.h"
+
+static const char dash[] = "--=_";
+
+void
+downgrade_init(struct downgrade *d, int qp, int alabel)
+{
+	memset(d, 0, sizeof(*d));
+	d->qp = qp;
+	d->alabel = alabel;
+	d->state = DG_HEAD;
+	d->top = 1;
+	codec_qp_init(&d->qpst);
+}
+
+/* Body bytes: as they are, or through the QP encoder. */
+static void
+body_out(struct downgrade *d, const char *p, size_t n, struct buf *out)
+{
+	char *enc;
+	size_t m;
+
+	if (d->state != DG_QP) {
+		(void)buf_add(out, p, n);
+		return;
+	}
+	enc = xmalloc(CODEC_QP_MAX_OUT(n));
+	m = codec_qp_feed(&d->qpst, p, n, enc);
+	(void)buf_add(out, enc, m);
+	free(enc);
+}
+
+/* A header line with 8-bit domains: each becomes A-labels. */
+static void
+alabel_line(struct downgrade *d, const char *p, size_t n, struct buf *out)
+{
+	const char *at, *end = p + n, *why;
+	char *dom, *ascii;
+	size_t k;
+
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		(void)buf_add(out, p, (size_t)(at + 1 - p));
+		p = at + 1;
+		for (k = 0; p + k < end && !strchr(">,; \t\r\n()\"",
+		    p[k]); k++)
+			;
+		dom = xstrndup(p, k);
+		if (codec_has_8bit(dom, k) &&
+		    (ascii = addr_domain_ascii(dom, &why)) != NULL) {
+			(void)buf_addstr(out, ascii);
+			free(ascii);
+		} else {
+			if (codec_has_8bit(dom, k))
+				d->bad = 1;
+			(void)buf_add(out, p, k);
+		}
+		free(dom);
+		p += k;
+	}
+	(void)buf_add(out, p, (size_t)(end - p));
+}
+
+static int
+is_cte_8bit(const char *p, size_t n)
+{
+	static const char name[] = "Content-Transfer-Encoding:";
+	size_t k = sizeof(name) - 1;
+
+	if (n < k || strncasecmp(p, name, k) != 0)
+		return 0;
+	for (p += k, n -= k; n && (*p == ' ' || *p == '\t'); p++, n--)
+		;
+	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n == 4 && strncasecmp(p, "8bit", 4) == 0;
+}
+
+/* A whole header line (CRLF included) is in d->line. */
+static void
+head_line(struct downgrade *d, struct buf *out)
+{
+	const char *p = d->line;
+	size_t n = d->len;
+
+	d->len = 0;
+	if (n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n')) {
+		(void)buf_add(out, p, n);
+		d->state = d->enc_next ? DG_QP : DG_RAW;
+		d->enc_next = 0;
+		d->top = 0;
+		d->bol = 1;
+		codec_qp_init(&d->qpst);
+		return;
+	}
+	if (d->qp && is_cte_8bit(p, n)) {
+		(void)buf_addstr(out,
+		    "Content-Transfer-Encoding: quoted-printable\r\n");
+		d->enc_next = 1;
+	} else if (d->alabel && d->top && codec_has_8bit(p, n))
+		alabel_line(d, p, n, out);
+	else
+		(void)buf_add(out, p, n);
+}
+
+/* A boundary line is complete in d->line. */
+static void
+boundary_line(struct downgrade *d, struct buf *out)
+{
+	size_t n = d->len;
+
+	(void)buf_add(out, d->line, n);
+	while (n && (d->line[n - 1] == '\r' || d->line[n - 1] == '\n'))
+		n--;
+	d->len = 0;
+	if (n >= 6 && d->line[n - 1] == '-' && d->line[n - 2] == '-') {
+		d->state = DG_RAW;	/* the close: the parent's body */
+		d->bol = 1;
+	} else {
+		d->state = DG_HEAD;	/* a part's header block */
+		d->enc_next = 0;
+	}
+}
+
+/* Take octets into d->line up to a LF; returns how many were used. */
+static size_t
+take_line(struct downgrade *d, const char *in, size_t n, int *complete)
+{
+	const char *lf = memchr(in, '\n', n);
+	size_t k = lf ? (size_t)(lf - in) + 1 : n;
+
+	*complete = 0;
+	if (d->len + k > sizeof(d->line))
+		k = sizeof(d->line) - d->len;
+	memcpy(d->line + d->len, in, k);
+	d->len += k;
+	if (d->len > 0 && d->line[d->len - 1] == '\n')
+		*complete = 1;
+	return k;
+}
+
+/* In a body at a line start: is this line a boundary? */
+static size_t
+body_bol(struct downgrade *d, const char *in, size_t n, struct buf *out)
+{
+	size_t used = 0;
+
+	while (used < n && d->len < 4 && in[used] == dash[d->len])
+		d->line[d->len++] = in[used++];
+	if (d->len == 4) {
+		char tail[8];
+
+		d->bol = 0;
+		/* The part ends: what the encoder holds goes first. */
+		if (d->state == DG_QP)
+			(void)buf_add(out, tail, codec_qp_finish(&d->qpst,
+			    tail));
+		d->state = DG_BOUNDARY;
+		return used;
+	}
+	if (used < n) {
+		/* Not a boundary: what was held is ordinary content. */
+		size_t held = d->len;
+
+		d->len = 0;
+		d->bol = 0;
+		body_out(d, d->line, held, out);
+	}
+	return used;
+}
+
+void
+downgrade_filter(struct downgrade *d, const char *in, size_t n,
+    struct buf *out)
+{
+	const char *lf;
+	size_t k;
+	int complete;
+
+	while (n > 0) {
+		if (d->passthru || d->state == DG_RAW || d->state == DG_QP) {
+			if (!d->passthru && d->bol) {
+				k = body_bol(d, in, n, out);
+				in += k;
+				n -= k;
+				continue;
+			}
+			lf = memchr(in, '\n', n);
+			k = lf ? (size_t)(lf - in) + 1 : n;
+			if (d->passthru)
+				(void)buf_add(out, in, k);
+			else
+				body_out(d, in, k, out);
+			if (lf) {
+				d->passthru = 0;
+				d->bol = 1;
+			}
+		} else {
+			k = take_line(d, in, n, &complete);
+			if (complete && d->state == DG_HEAD)
+				head_line(d, out);
+			else if (complete)
+				boundary_line(d, out);
+			else if (d->len == sizeof(d->line)) {
+				/* Longer than any line outbox writes. */
+				(void)buf_add(out, d->line, d->len);
+				d->len = 0;
+				d->passthru = 1;
+			}
+		}
+		in += k;
+		n -= k;
+	}
+}
+
+void
+downgrade_finish(struct downgrade *d, struct buf *out)
+{
+	char tail[8];
+
+	if (d->bol && d->len > 0)
+		body_out(d, d->line, d->len, out);
+	else if (d->len > 0)
+		(void)buf_add(out, d->line, d->len);
+	d->len = 0;
+	if (d->state == DG_QP)
+		(void)buf_add(out, tail, codec_qp_finish(&d->qpst, tail));
+}

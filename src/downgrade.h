@@ -1,0 +1,58 @@
+/*
+ * downgrade.h -- fitting a composed message to a server's capabilities.
+ *
+ * outbox composes text parts as 8bit and header addresses in UTF-8; the
+ * server is known only when the message is sent (perhaps much later, from
+ * the queue).  For a server without 8BITMIME, this stream filter re-encodes
+ * every 8bit part as quoted-printable; for one without SMTPUTF8, it turns
+ * the domains in the message's own header fields into A-labels.
+ *
+ * It relies on the composer's shapes (compose.h): boundaries start with
+ * "--=_" and no content line does, a part's encoding is a single
+ * "Content-Transfer-Encoding: 8bit" line, header lines are under
+ * DOWNGRADE_LINE_MAX, and 8-bit octets in header fields occur only in
+ * domains (display names are RFC 2047 encoded; a UTF-8 local part makes
+ * SMTPUTF8 a requirement, checked before sending).  Pure: no I/O.
+ */
+#ifndef OUTBOX_DOWNGRADE_H
+#define OUTBOX_DOWNGRADE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "codec.h"
+
+#define DOWNGRADE_LINE_MAX	1024
+
+enum downgrade_state {
+	DG_HEAD = 0,	/* in a header block */
+	DG_RAW,		/* in a body, copied as is */
+	DG_QP,		/* in a body, re-encoded */
+	DG_BOUNDARY	/* in a boundary line */
+};
+
+struct downgrade {
+	int		 qp;		/* 8bit parts to quoted-printable */
+	int		 alabel;	/* header domains to A-labels */
+	enum downgrade_state state;
+	int		 top;		/* the message's own header block */
+	int		 enc_next;	/* the part being described goes QP */
+	int		 bol;		/* collecting a body line's start */
+	int		 passthru;	/* rest of an overlong line: as is */
+	char		 line[DOWNGRADE_LINE_MAX];
+	size_t		 len;
+	struct codec_qp	 qpst;
+	int		 bad;		/* a domain could not be converted */
+};
+
+/* Output room for n input octets (to size the out buffer's maximum). */
+#define DOWNGRADE_MAX_OUT(n)	(CODEC_QP_MAX_OUT(n) + 4 * DOWNGRADE_LINE_MAX)
+
+void	downgrade_init(struct downgrade *, int qp, int alabel);
+/* Filter n octets, appending the result to out. */
+void	downgrade_filter(struct downgrade *, const char *in, size_t n,
+	    struct buf *out);
+/* End of the message: what is held goes out. */
+void	downgrade_finish(struct downgrade *, struct buf *out);
+
+#endif
