@@ -64,7 +64,7 @@ compose_fix_headers(struct msg *m, const struct compose_opts *o,
 	}
 	if (o->set_from == 2 /* HDR_ON */)
 		msg_delete(m, "From");
-	if (o->set_from && msg_find(m, "From", 0) < 0 && o->from_addr) {
+	if (o->set_from && !msg_has(m, "From") && o->from_addr) {
 		if (o->from_name && *o->from_name) {
 			char *phrase = codec_phrase(o->from_name);
 
@@ -75,15 +75,14 @@ compose_fix_headers(struct msg *m, const struct compose_opts *o,
 		msg_add(m, "From", v);
 		free(v);
 	}
-	if (o->set_date && msg_find(m, "Date", 0) < 0) {
+	if (o->set_date && !msg_has(m, "Date")) {
 		v = compose_date(time(NULL));
 		msg_add(m, "Date", v);
 		free(v);
 	}
-	*msgid = NULL;
-	if ((i = msg_find(m, "Message-ID", 0)) >= 0)
+	if (*msgid == NULL && (i = msg_find(m, "Message-ID", 0)) >= 0)
 		*msgid = msg_value(m, (size_t)i);
-	else if (o->set_msgid) {
+	else if (o->set_msgid && !msg_has(m, "Message-ID")) {
 		*msgid = compose_msgid(o->domain);
 		msg_add(m, "Message-ID", *msgid);
 	}

@@ -23,8 +23,10 @@ struct compose_opts {
 
 /*
  * Sendmail mode: add From, Date and Message-ID where missing (or always,
- * per the options) and remove Bcc.  *msgid gets the message's Message-ID
- * (added or found), xmalloc'd, or NULL.
+ * per the options) and remove Bcc.  Fields added before (msg_add_field)
+ * count as present.  Unless *msgid is set already (NULL on entry is the
+ * rule), it gets the message's Message-ID (added or found), xmalloc'd,
+ * or stays NULL.
  */
 void	compose_fix_headers(struct msg *, const struct compose_opts *,
 	    char **msgid);

@@ -154,6 +154,8 @@ selector_address(struct job *j)
 
 	if (j->cli.from)
 		return sender_arg(j->cli.from);
+	if (j->from_arg)
+		return xstrdup(j->from_arg);
 	if (!j->cli.read_rcpts || (i = msg_find(&j->msg, "From", 0)) < 0)
 		return NULL;
 	v = msg_value(&j->msg, (size_t)i);
@@ -274,8 +276,10 @@ take_list(struct job *j, struct addr_list *l, const char *what,
 			continue;
 		}
 		if (resolve_local(j, a->spec, &out, &why) == -1) {
-			char *m = xasprintf("recipient '%s' (%s): local name "
-			    "that no alias resolves: %s", a->spec, what, why);
+			char *m = xasprintf("recipient '%s'%s%s%s: cannot "
+			    "resolve the local name: %s", a->spec,
+			    what ? " (" : "", what ? what : "", what ? ")" :
+			    "", why);
 
 			die(67, ERR_NOUSER, m);
 		}
@@ -299,12 +303,12 @@ take_arg(struct job *j, const char *arg, const char *opt,
 	const char *why;
 	char *m;
 
-	if (addr_parse_list(arg, &l, &why) == -1 || l.n == 0) {
-		m = xasprintf("invalid %s '%s': %s", opt, arg, l.n ? why :
-		    "no address");
+	if (addr_parse_list(arg, &l, &why) == -1 || (l.n == 0 &&
+	    (why = "no address") != NULL)) {
+		m = xasprintf("invalid %s '%s': %s", opt, arg, why);
 		die_usage(m);
 	}
-	take_list(j, &l, arg, hdr);
+	take_list(j, &l, NULL, hdr);
 	addr_list_free(&l);
 }
 
@@ -445,6 +449,46 @@ rewrite_local_names(struct job *j)
 			rewrite_field(j, (size_t)i, k == 0);
 }
 
+/* Sendmail mode: --from and -H set fields of the message as given. */
+static void
+cli_fields(struct job *j, const struct addr_list *from)
+{
+	const char *why, *v;
+	char *name, *field, *m;
+	size_t i;
+	int n;
+
+	if (from->n) {
+		v = compose_addrs(from);
+		field = codec_fold("From", v);
+		msg_delete(&j->msg, "From");
+		msg_add_field(&j->msg, field);
+		free(field);
+		free((char *)v);
+	}
+	for (i = 0; i < j->cli.headers.n; i++) {
+		v = j->cli.headers.v[i];
+		if ((n = composer_header_arg(v, &why)) == -1) {
+			m = xasprintf("-H '%s': %s", v, why);
+			die_usage(m);
+		}
+		name = xstrndup(v, (size_t)n);
+		for (v += n + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strcasecmp(name, "Message-ID") == 0) {
+			free(j->msgid);
+			j->msgid = xstrdup(v);
+		}
+		if (strcasecmp(name, "From") != 0) {
+			field = codec_header(name, v);
+			msg_delete(&j->msg, name);
+			msg_add_field(&j->msg, field);
+			free(field);
+		}
+		free(name);
+	}
+}
+
 static void
 fix_headers(struct job *j)
 {
@@ -471,8 +515,10 @@ fix_headers(struct job *j)
 	else
 		o.from_name = gecos = gecos_name();
 	o.domain = dom ? dom : "localhost";
-	rewrite_local_names(j);
 	compose_fix_headers(&j->msg, &o, &j->msgid);
+	/* After: the fields it adds are never bare names, and a replaced
+	   From must not look missing to it. */
+	rewrite_local_names(j);
 	free(gecos);
 	free(local);
 }
@@ -935,12 +981,17 @@ send_core(struct job *j)
 		if (compose_message(j) == -1)
 			return report(j);
 	} else {
+		struct addr_list from = { NULL, 0 };
+
 		if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
 			return report(j);
+		composer_from(j, &from);
 		sender = selector_address(j);
 		choose_account(j, sender);
 		free(sender);
 		make_envelope(j);
+		cli_fields(j, &from);
+		addr_list_free(&from);
 		fix_headers(j);
 		set_smtputf8(j);
 	}

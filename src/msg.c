@@ -297,6 +297,21 @@ msg_has_prefix(const struct msg *m, const char *prefix)
 	return 0;
 }
 
+int
+msg_has(const struct msg *m, const char *name)
+{
+	const char *p = buf_cstr(&m->added);
+	size_t n = strlen(name);
+
+	if (msg_find(m, name, 0) >= 0)
+		return 1;
+	/* Added fields: one per line, continuation lines start with WSP. */
+	for (; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+			return 1;
+	return 0;
+}
+
 char *
 msg_value(const struct msg *m, size_t i)
 {
@@ -368,10 +383,16 @@ spool_write(struct msg *m, int fd, const char *p, size_t n)
 }
 
 void
+msg_add_field(struct msg *m, const char *field)
+{
+	(void)buf_addf(&m->added, "%s\r\n", field);
+}
+
+void
 msg_replace(struct msg *m, size_t i, const char *field)
 {
 	m->f[i].deleted = 1;
-	(void)buf_addf(&m->added, "%s\r\n", field);
+	msg_add_field(m, field);
 }
 
 void

@@ -64,6 +64,8 @@ int	msg_read_head(struct msg *, int fd, int ignore_dots, struct result *);
 
 /* Index of the first live field named name at or after from, or -1. */
 long	msg_find(const struct msg *, const char *name, size_t from);
+/* Is there a live or added field named name? */
+int	msg_has(const struct msg *, const char *name);
 /* A field's value, unfolded and trimmed (xmalloc'd). */
 char	*msg_value(const struct msg *, size_t i);
 /* Delete every field named name. */
@@ -78,6 +80,8 @@ void	msg_add(struct msg *, const char *name, const char *value);
  * new field goes with the added ones, before the others.
  */
 void	msg_replace(struct msg *, size_t i, const char *field);
+/* Add a whole field ("Name: value", folded, no final CRLF). */
+void	msg_add_field(struct msg *, const char *field);
 
 /*
  * -t: append the addresses of To, Cc and Bcc (or of Resent-To, -Cc and
