@@ -213,7 +213,7 @@ complete -c outbox -s a -l attach -r -F -d 'Attach a file (composer mode)'
 complete -c outbox -l cc -x -d 'Copy recipient (composer mode)'
 complete -c outbox -l bcc -x -d 'Blind copy recipient (composer mode)'
 complete -c outbox -l reply-to -x -d 'Reply-To address (composer mode)'
-complete -c outbox -l from -x -d 'Sender address'
+complete -c outbox -l from -x -d 'From header and sender address'
 complete -c outbox -s H -l header -x -d "Add a header field 'Name: value'"
 complete -c outbox -l html -r -F -d 'HTML version of the body (composer mode)'
 complete -c outbox -l body -r -F -d 'Read the body text from a file'
