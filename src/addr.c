@@ -23,6 +23,8 @@ enum tok_type {
 struct lexer {
 	const char	*p;
 	const char	*why;
+	const char	*comment;	/* the last comment's text, or NULL */
+	size_t		 clen;
 };
 
 struct tok {
@@ -52,6 +54,7 @@ skip_cfws(struct lexer *lx)
 			lx->p++;
 		if (*lx->p != '(')
 			return 0;
+		lx->comment = lx->p + 1;
 		for (depth = 0; *lx->p; lx->p++) {
 			if (*lx->p == '\\' && lx->p[1])
 				lx->p++;
@@ -64,6 +67,7 @@ skip_cfws(struct lexer *lx)
 			lx->why = "unterminated comment";
 			return -1;
 		}
+		lx->clen = (size_t)(lx->p - lx->comment);
 		lx->p++;
 	}
 }
@@ -202,6 +206,33 @@ angle_addr(struct lexer *lx, struct buf *spec)
 	}
 }
 
+/* "root (Cron Daemon)": the old form's comment as a display name. */
+static char *
+comment_name(const struct lexer *lx)
+{
+	char *name, *o;
+	size_t i;
+
+	const char *e;
+
+	if (lx->comment == NULL || lx->clen == 0)
+		return NULL;
+	/* Only a comment that ends the address, as in that form. */
+	for (e = lx->comment + lx->clen + 1; *e == ' ' || *e == '\t' ||
+	    *e == '\r' || *e == '\n'; e++)
+		;
+	if (*e != '\0' && *e != ',' && *e != ';')
+		return NULL;
+	o = name = xmalloc(lx->clen + 1);
+	for (i = 0; i < lx->clen; i++) {
+		if (lx->comment[i] == '\\' && i + 1 < lx->clen)
+			i++;
+		*o++ = lx->comment[i];
+	}
+	*o = '\0';
+	return name;
+}
+
 static int
 parse_list(struct lexer *lx, struct addr_list *out)
 {
@@ -215,6 +246,7 @@ parse_list(struct lexer *lx, struct addr_list *out)
 		buf_reset(&spec);
 		buf_reset(&name);
 		angle = 0;
+		lx->comment = NULL;
 		if (collect(lx, &t, &spec, &name, &phrase) == -1)
 			goto done;
 		if (t.type == T_SPECIAL && t.c == ':') {
@@ -244,7 +276,7 @@ parse_list(struct lexer *lx, struct addr_list *out)
 			}
 			list_add(out, xstrdup(buf_cstr(&spec)),
 			    angle && name.len ? xstrdup(buf_cstr(&name)) :
-			    NULL);
+			    !angle ? comment_name(lx) : NULL);
 		} else if (angle) {
 			/* "<>" is the null address: not a recipient. */
 			lx->why = "empty address";
@@ -275,7 +307,7 @@ done:
 int
 addr_parse_list(const char *s, struct addr_list *out, const char **why)
 {
-	struct lexer lx = { s, NULL };
+	struct lexer lx = { s, NULL, NULL, 0 };
 	size_t before = out->n, i;
 
 	if (parse_list(&lx, out) == 0)

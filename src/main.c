@@ -294,6 +294,25 @@ take_list(struct job *j, struct addr_list *l, const char *what,
 	}
 }
 
+/* Can every non-ASCII domain in l become A-labels? */
+static int
+idna_ok(const struct addr_list *l, const char **why)
+{
+	const char *dom;
+	char *ascii;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		dom = addr_domain(l->v[i].spec);
+		if (dom == NULL || !codec_has_8bit(dom, strlen(dom)))
+			continue;
+		if ((ascii = addr_domain_ascii(dom, why)) == NULL)
+			return 0;
+		free(ascii);
+	}
+	return 1;
+}
+
 /* Parse a command-line address list (exit 64 naming it) and take it. */
 static void
 take_arg(struct job *j, const char *arg, const char *opt,
@@ -304,7 +323,7 @@ take_arg(struct job *j, const char *arg, const char *opt,
 	char *m;
 
 	if (addr_parse_list(arg, &l, &why) == -1 || (l.n == 0 &&
-	    (why = "no address") != NULL)) {
+	    (why = "no address") != NULL) || !idna_ok(&l, &why)) {
 		m = xasprintf("invalid %s '%s': %s", opt, arg, why);
 		die_usage(m);
 	}

@@ -10,6 +10,7 @@
 #                [--user NAME --password SECRET] [--auth-required]
 #                [--auth-allow-plaintext] [--size-limit BYTES] [--discard]
 #                [--log FILE] [--host 127.0.0.1]
+#                [--smtputf8] [--no-8bitmime] [--timeout SECONDS]
 #
 # Listeners (each on a port chosen by the kernel, port 0):
 #   --port-file FILE      plain SMTP; offers STARTTLS when --cert/--key are
@@ -33,6 +34,17 @@
 # N.json is written first and N.eml last, each atomically, both before the
 # 250 reply goes out: when the client has its 250, both files exist.
 # --discard stores nothing (for the benchmark).
+#
+# Extensions (both optional; by default 8BITMIME is offered and SMTPUTF8
+# is not, as aiosmtpd does):
+#   --smtputf8     offer SMTPUTF8 (aiosmtpd enable_SMTPUTF8=True): UTF-8
+#                  addresses in MAIL/RCPT, the SMTPUTF8 MAIL parameter
+#   --no-8bitmime  do not offer 8BITMIME, and refuse MAIL with
+#                  BODY=8BITMIME (555 5.5.4) as a server without it would
+#
+# --timeout SECONDS (default 60) is aiosmtpd's session timeout: the time
+# allowed for each command, the whole of DATA included (raise it for very
+# large messages, and leave out --log then: it logs every line of DATA).
 #
 # The server runs until it gets SIGTERM or SIGINT (stop it by its PID).
 # The password can also come from the environment variable
@@ -117,6 +129,24 @@ class Handler:
         return "250 2.0.0 OK %d" % n
 
 
+class No8BitHandler(Handler):
+    """Handler for --no-8bitmime: drops 8BITMIME from the EHLO reply and
+    refuses BODY=8BITMIME (aiosmtpd itself would accept it)."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        session.host_name = hostname
+        return [r for r in responses if r[4:].upper() != "8BITMIME"]
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if any(o.upper() == "BODY=8BITMIME" for o in mail_options):
+            return "555 5.5.4 BODY=8BITMIME not offered"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
 class Authenticator:
     """Accepts one user and password; remembers the mechanism used."""
 
@@ -152,6 +182,13 @@ def parse_args(argv):
     p.add_argument("--size-limit", type=int, default=64 * 1024 * 1024,
                    help="SIZE to announce and enforce; 0: no limit")
     p.add_argument("--discard", action="store_true")
+    p.add_argument("--timeout", type=float, default=60,
+                   help="session timeout (seconds per command, DATA "
+                   "included)")
+    p.add_argument("--smtputf8", action="store_true",
+                   help="offer SMTPUTF8")
+    p.add_argument("--no-8bitmime", action="store_true",
+                   help="do not offer 8BITMIME; refuse BODY=8BITMIME")
     p.add_argument("--log")
     a = p.parse_args(argv)
     if not a.port_file and not a.tls_port_file:
@@ -179,7 +216,9 @@ def make_factory(a, handler, kind, tls_context):
     def factory():
         kw = dict(hostname=HOSTNAME,
                   data_size_limit=a.size_limit,
-                  timeout=60)
+                  timeout=a.timeout)
+        if a.smtputf8:
+            kw["enable_SMTPUTF8"] = True
         if kind == "starttls":
             kw["tls_context"] = tls_context
             kw["require_starttls"] = a.require_starttls
@@ -200,7 +239,8 @@ def make_factory(a, handler, kind, tls_context):
 
 async def serve(a):
     loop = asyncio.get_running_loop()
-    handler = Handler(a.maildir, a.discard)
+    handler = (No8BitHandler if a.no_8bitmime else Handler)(a.maildir,
+                                                           a.discard)
     ctx = None
     if a.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
