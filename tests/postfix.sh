@@ -432,6 +432,42 @@ check "$cn: no AUTH sent" ! grep -q '^C: AUTH' "$T_ERR"
 check "$cn: no MAIL sent" ! grep -q '^C: MAIL' "$T_ERR"
 no_secret "$cn" "$PW"
 
+# --- a composed message through Postfix ---------------------------------------
+# Composer mode end to end through a real MTA: UTF-8 subject and display
+# name, 8-bit text with an HTML alternative, a binary attachment with a
+# non-ASCII name; Python's email package reads the delivered file back.
+cn="composer"
+conf "$T_DIR/conf.composer" "$SUBMIT_PORT" on on "$PW"
+printf 'Gr\303\274\303\237e aus K\303\266ln.\n.\nlast line\n' \
+    >"$T_DIR/composer.txt"
+printf '<p>Gr\303\274\303\237e</p>\n' >"$T_DIR/composer.html"
+head -c 50000 /dev/urandom >"$T_DIR/bin.dat"
+att="$T_DIR/r$(printf '\303\251')sum$(printf '\303\251') 2026.pdf"
+cp "$T_DIR/bin.dat" "$att"
+run_outbox "$T_DIR/composer.txt" -C "$T_DIR/conf.composer" \
+    -s "Gr$(printf '\303\274\303\237')e aus K$(printf '\303\266')ln" \
+    --from "J$(printf '\303\266')rg <sender@example.org>" \
+    --html "$T_DIR/composer.html" -a "$att" \
+    -H "X-Outbox-Test: composer" "Bob <bob@example.org>"
+expect "$cn: exit 0" 0
+if f=$(delivered composer); then
+	pass "$cn: delivered"
+	# virtual(8) stores LF line ends; the wire had CRLF.
+	sed 's/$/\r/' "$f" >"$T_DIR/composer.eml"
+	check "$cn: every part, name and header decodes to the original" \
+	    "$PY" "$srcdir/tests/lib/mimecheck.py" check \
+	    "$T_DIR/composer.eml" --header-max 0 --mime \
+	    --subject "Gr$(printf '\303\274\303\237')e aus K$(printf '\303\266')ln" \
+	    --from "J$(printf '\303\266')rg" sender@example.org \
+	    --to Bob bob@example.org \
+	    --tree "multipart/mixed(multipart/alternative(text/plain,text/html),application/pdf)" \
+	    --text "$T_DIR/composer.txt" --html "$T_DIR/composer.html" \
+	    --att application/pdf "$att"
+else
+	fail "$cn: delivered" "no message tagged composer in $MAILDIR" \
+	    "$(tail -n 15 "$PF/maillog")"
+fi
+
 # --- the instance stops cleanly ----------------------------------------------
 postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
 PF_STARTED=no
