@@ -285,6 +285,23 @@ done:
 }
 
 int
+compose_text_file(struct compose_text *t, const char *path,
+    const char *what, struct result *r)
+{
+	int fd = 0, rc;
+
+	if (path && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
+		    "cannot read %s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	rc = compose_text_load(t, fd, r);
+	if (fd != 0)
+		close(fd);
+	return rc;
+}
+
+int
 compose_attach(struct compose *c, const char *path, const char *mimetypes,
     struct result *r)
 {

@@ -99,6 +99,13 @@ char	*compose_addrs(const struct addr_list *);
  */
 int	compose_text_load(struct compose_text *, int fd, struct result *r);
 /*
+ * compose_text_load() from the file path, or from standard input when
+ * path is NULL.  -1 with r set; ERR_NOINPUT (66) naming what and path
+ * when the file cannot be opened.
+ */
+int	compose_text_file(struct compose_text *, const char *path,
+	    const char *what, struct result *r);
+/*
  * Open an attachment; its type comes from mimetypes (a mime.types path)
  * or the built-in table.  -1 with r set (ERR_NOINPUT) when it cannot be
  * read or is not a regular file.

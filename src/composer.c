@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "codec.h"
 #include "composer.h"
 #include "xmalloc.h"
 
@@ -143,6 +144,73 @@ composer_fields(struct compose *c, const struct cli *cli,
 			compose_field(c, name, v, CF_TEXT);
 			free(name);
 		}
+	}
+	return 0;
+}
+
+int
+composer_from(const struct cli *cli, struct addr_list *from, char *err,
+    size_t errlen)
+{
+	const char *v = cli->compose_from, *why = "no address", *h;
+	size_t i;
+
+	for (i = 0; v == NULL && i < cli->headers.n; i++) {
+		h = cli->headers.v[i];
+		if (strncasecmp(h, "From:", 5) == 0)
+			for (v = h + 5; *v == ' ' || *v == '\t'; v++)
+				;
+	}
+	if (v == NULL)
+		return 0;
+	if (addr_parse_list(v, from, &why) == -1 || from->n != 1 ||
+	    strchr(from->v[0].spec, '@') == NULL) {
+		snprintf(err, errlen, "invalid --from address '%s': %s", v,
+		    from->n > 1 ? "more than one address" : from->n == 1 ?
+		    "no domain" : why);
+		addr_list_free(from);
+		return -1;
+	}
+	return 0;
+}
+
+int
+composer_msg_fields(struct msg *m, const struct cli *cli,
+    const struct addr_list *from, char **msgid, char *err, size_t errlen)
+{
+	const char *why, *v;
+	char *name, *field, *list;
+	size_t i;
+	int n;
+
+	if (from->n) {
+		list = compose_addrs(from);
+		field = codec_fold("From", list);
+		msg_delete(m, "From");
+		msg_add_field(m, field);
+		free(field);
+		free(list);
+	}
+	for (i = 0; i < cli->headers.n; i++) {
+		v = cli->headers.v[i];
+		if ((n = composer_header_arg(v, &why)) == -1) {
+			snprintf(err, errlen, "-H '%s': %s", v, why);
+			return -1;
+		}
+		name = xstrndup(v, (size_t)n);
+		for (v += n + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strcasecmp(name, "Message-ID") == 0) {
+			free(*msgid);
+			*msgid = xstrdup(v);
+		}
+		if (strcasecmp(name, "From") != 0) {
+			field = codec_header(name, v);
+			msg_delete(m, name);
+			msg_add_field(m, field);
+			free(field);
+		}
+		free(name);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "cli.h"
 #include "compose.h"
+#include "msg.h"
 
 struct composer_hdrs {
 	const struct addr *from;	/* From: one mailbox */
@@ -34,5 +35,21 @@ int	composer_header_arg(const char *arg, const char **why);
  */
 int	composer_fields(struct compose *, const struct cli *,
 	    struct composer_hdrs *, char *err, size_t errlen);
+
+/*
+ * --from, else a -H From: exactly one mailbox with a domain, appended to
+ * from (left empty when neither is given).  -1 with err (exit 64).
+ */
+int	composer_from(const struct cli *, struct addr_list *from, char *err,
+	    size_t errlen);
+
+/*
+ * Sendmail mode: --from (from, when not empty) replaces the message's From
+ * and each -H replaces the fields of its name (a -H Message-ID also goes
+ * to *msgid).  -1 with err (exit 64) on a -H composer_header_arg refuses.
+ */
+int	composer_msg_fields(struct msg *, const struct cli *,
+	    const struct addr_list *from, char **msgid, char *err,
+	    size_t errlen);
 
 #endif

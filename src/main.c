@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "aliases.h"
 #include "cli.h"
 #include "codec.h"
 #include "compat.h"
@@ -33,6 +32,7 @@
 #include "mimetype.h"
 #include "msg.h"
 #include "queue.h"
+#include "rcpt.h"
 #include "result.h"
 #include "runq.h"
 #include "serverinfo.h"
@@ -51,7 +51,7 @@ struct job {
 	struct compose	 comp;		/* composer mode */
 	struct addr_list to_hdr;	/* ... its To and Cc */
 	struct addr_list cc_hdr;
-	struct aliases	*aliases;	/* loaded when a local name needs it */
+	struct rcpt	 rc;		/* recipients, aliases */
 	char		*from_arg;	/* --from's address */
 	struct envelope	 env;
 	struct queue	 q;
@@ -220,115 +220,13 @@ choose_account(struct job *j, const char *sender)
 		die_config(err.msg);
 }
 
-/* The account's aliases file, loaded once; NULL when none is set. */
-static struct aliases *
-job_aliases(struct job *j)
-{
-	char err[512];
-
-	if (j->aliases == NULL && j->acct->aliases &&
-	    aliases_load(&j->aliases, j->acct->aliases, err, sizeof(err)) ==
-	    -1)
-		die_config(err);
-	return j->aliases;
-}
-
-/* A bare local name's addresses, or -1 with *why. */
-static int
-resolve_local(struct job *j, const char *name, struct aliases_out *out,
-    const char **why)
-{
-	struct aliases *al = job_aliases(j);
-
-	*why = "no aliases file is configured";
-	return al ? aliases_resolve(al, name, out, why) : -1;
-}
-
+/* Exit with the failure in j->r (its exit code, one line). */
 static void
-hdr_add(struct addr_list *l, const char *spec, const char *name)
+die_result(struct job *j)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n].spec = xstrdup(spec);
-	l->v[l->n].name = name ? xstrdup(name) : NULL;
-	l->n++;
-}
+	char *line = result_line(&j->r);
 
-/*
- * Recipients from an argument or header (what says which, for messages):
- * into the envelope, and into hdr (when not NULL) as the header shows
- * them.  Local names go through the aliases; exit 67 when none does.
- */
-static void
-take_list(struct job *j, struct addr_list *l, const char *what,
-    struct addr_list *hdr)
-{
-	struct aliases_out out = { NULL, 0 };
-	const char *why;
-	size_t i, k;
-
-	for (i = 0; i < l->n; i++) {
-		const struct addr *a = &l->v[i];
-
-		if (strchr(a->spec, '@')) {
-			envelope_add_rcpt(&j->env, a->spec);
-			if (hdr)
-				hdr_add(hdr, a->spec, a->name);
-			continue;
-		}
-		if (resolve_local(j, a->spec, &out, &why) == -1) {
-			char *m = xasprintf("recipient '%s'%s%s%s: cannot "
-			    "resolve the local name: %s", a->spec,
-			    what ? " (" : "", what ? what : "", what ? ")" :
-			    "", why);
-
-			die(67, ERR_NOUSER, m);
-		}
-		for (k = 0; k < out.n; k++)
-			envelope_add_rcpt(&j->env, out.v[k]);
-		for (k = 0; hdr && k < out.n && j->acct->rewrite_local_names;
-		    k++)
-			hdr_add(hdr, out.v[k], out.n == 1 ? a->name : NULL);
-		if (hdr && !j->acct->rewrite_local_names)
-			hdr_add(hdr, a->spec, a->name);
-		aliases_out_free(&out);
-	}
-}
-
-/* Can every non-ASCII domain in l become A-labels? */
-static int
-idna_ok(const struct addr_list *l, const char **why)
-{
-	const char *dom;
-	char *ascii;
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		dom = addr_domain(l->v[i].spec);
-		if (dom == NULL || !codec_has_8bit(dom, strlen(dom)))
-			continue;
-		if ((ascii = addr_domain_ascii(dom, why)) == NULL)
-			return 0;
-		free(ascii);
-	}
-	return 1;
-}
-
-/* Parse a command-line address list (exit 64 naming it) and take it. */
-static void
-take_arg(struct job *j, const char *arg, const char *opt,
-    struct addr_list *hdr)
-{
-	struct addr_list l = { NULL, 0 };
-	const char *why;
-	char *m;
-
-	if (addr_parse_list(arg, &l, &why) == -1 || (l.n == 0 &&
-	    (why = "no address") != NULL) || !idna_ok(&l, &why)) {
-		m = xasprintf("invalid %s '%s': %s", opt, arg, why);
-		die_usage(m);
-	}
-	take_list(j, &l, NULL, hdr);
-	addr_list_free(&l);
+	die(result_exit(&j->r), j->r.err, line);
 }
 
 static void
@@ -339,13 +237,20 @@ collect_recipients(struct job *j)
 	int compose = j->cli.mode == MODE_COMPOSE;
 	size_t i;
 
+	rcpt_init(&j->rc, &j->env, j->acct->aliases,
+	    j->acct->rewrite_local_names);
 	for (i = 0; i < j->cli.args.n; i++)
-		take_arg(j, j->cli.args.v[i], "recipient",
-		    compose ? &j->to_hdr : NULL);
+		if (rcpt_arg(&j->rc, j->cli.args.v[i], "recipient",
+		    compose ? &j->to_hdr : NULL, &j->r) == -1)
+			die_result(j);
 	for (i = 0; i < j->cli.cc.n; i++)
-		take_arg(j, j->cli.cc.v[i], "--cc address", &j->cc_hdr);
+		if (rcpt_arg(&j->rc, j->cli.cc.v[i], "--cc address",
+		    &j->cc_hdr, &j->r) == -1)
+			die_result(j);
 	for (i = 0; i < j->cli.bcc.n; i++)
-		take_arg(j, j->cli.bcc.v[i], "--bcc address", NULL);
+		if (rcpt_arg(&j->rc, j->cli.bcc.v[i], "--bcc address", NULL,
+		    &j->r) == -1)
+			die_result(j);
 	if (j->cli.read_rcpts && !compose) {
 		if (msg_recipients(&j->msg, &l, &why, &field) == -1) {
 			char *m = xasprintf("invalid address in the %s "
@@ -353,7 +258,9 @@ collect_recipients(struct job *j)
 
 			die(65, ERR_DATA, m);
 		}
-		take_list(j, &l, "from the message header", NULL);
+		if (rcpt_list(&j->rc, &l, "from the message header", NULL,
+		    &j->r) == -1)
+			die_result(j);
 		addr_list_free(&l);
 	}
 	if (j->env.nrcpt > RCPT_MAX) {
@@ -406,108 +313,6 @@ make_envelope(struct job *j)
 	collect_recipients(j);
 }
 
-/*
- * rewrite_local_names: bare local names in one field become the addresses
- * the aliases give (From: the account's address).  Names nothing
- * resolves stay as they are.
- */
-static void
-rewrite_field(struct job *j, size_t fi, int is_from)
-{
-	struct addr_list l = { NULL, 0 }, out = { NULL, 0 };
-	struct aliases_out al = { NULL, 0 };
-	const char *why, *self = j->acct->from ? j->acct->from : j->env.from;
-	char *v = msg_value(&j->msg, fi), *list, *field, *name;
-	size_t i, k, bare = 0;
-
-	if (addr_parse_list(v, &l, &why) == 0 && (!is_from || *self))
-		for (i = 0; i < l.n; i++)
-			bare += strchr(l.v[i].spec, '@') == NULL;
-	for (i = 0; bare && i < l.n; i++) {
-		const struct addr *a = &l.v[i];
-
-		if (strchr(a->spec, '@'))
-			hdr_add(&out, a->spec, a->name);
-		else if (is_from)
-			hdr_add(&out, self, a->name);
-		else if (resolve_local(j, a->spec, &al, &why) == 0) {
-			for (k = 0; k < al.n; k++)
-				hdr_add(&out, al.v[k], al.n == 1 ? a->name :
-				    NULL);
-			aliases_out_free(&al);
-		} else
-			hdr_add(&out, a->spec, a->name);
-	}
-	if (bare && out.n) {
-		list = compose_addrs(&out);
-		name = xstrndup(j->msg.head.data + j->msg.f[fi].off,
-		    j->msg.f[fi].namelen);
-		field = codec_fold(name, list);
-		msg_replace(&j->msg, fi, field);
-		free(name);
-		free(field);
-		free(list);
-	}
-	addr_list_free(&out);
-	addr_list_free(&l);
-	free(v);
-}
-
-static void
-rewrite_local_names(struct job *j)
-{
-	static const char *const fields[] = { "From", "To", "Cc", NULL };
-	size_t k, n = j->msg.nf;
-	long i;
-
-	if (!j->acct->rewrite_local_names)
-		return;
-	for (k = 0; fields[k]; k++)
-		for (i = 0; (i = msg_find(&j->msg, fields[k],
-		    (size_t)i)) >= 0 && (size_t)i < n; i++)
-			rewrite_field(j, (size_t)i, k == 0);
-}
-
-/* Sendmail mode: --from and -H set fields of the message as given. */
-static void
-cli_fields(struct job *j, const struct addr_list *from)
-{
-	const char *why, *v;
-	char *name, *field, *m;
-	size_t i;
-	int n;
-
-	if (from->n) {
-		v = compose_addrs(from);
-		field = codec_fold("From", v);
-		msg_delete(&j->msg, "From");
-		msg_add_field(&j->msg, field);
-		free(field);
-		free((char *)v);
-	}
-	for (i = 0; i < j->cli.headers.n; i++) {
-		v = j->cli.headers.v[i];
-		if ((n = composer_header_arg(v, &why)) == -1) {
-			m = xasprintf("-H '%s': %s", v, why);
-			die_usage(m);
-		}
-		name = xstrndup(v, (size_t)n);
-		for (v += n + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		if (strcasecmp(name, "Message-ID") == 0) {
-			free(j->msgid);
-			j->msgid = xstrdup(v);
-		}
-		if (strcasecmp(name, "From") != 0) {
-			field = codec_header(name, v);
-			msg_delete(&j->msg, name);
-			msg_add_field(&j->msg, field);
-			free(field);
-		}
-		free(name);
-	}
-}
-
 static void
 fix_headers(struct job *j)
 {
@@ -537,7 +342,9 @@ fix_headers(struct job *j)
 	compose_fix_headers(&j->msg, &o, &j->msgid);
 	/* After: the fields it adds are never bare names, and a replaced
 	   From must not look missing to it. */
-	rewrite_local_names(j);
+	if (rcpt_rewrite(&j->rc, &j->msg, a->from ? a->from : j->env.from,
+	    &j->r) == -1)
+		die_result(j);
 	free(gecos);
 	free(local);
 }
@@ -845,95 +652,16 @@ run_send(struct job *j)
 	return code;
 }
 
-/* 0 ASCII, 1 a UTF-8 domain (A-labels will do), 2 a UTF-8 local part. */
-static int
-utf8_level(const char *spec)
-{
-	const char *dom = addr_domain(spec);
-	size_t n = dom ? (size_t)(dom - 1 - spec) : strlen(spec);
-
-	if (codec_has_8bit(spec, n))
-		return 2;
-	return dom && codec_has_8bit(dom, strlen(dom)) ? 1 : 0;
-}
-
-/* Does the message need SMTPUTF8 (envelope.h's levels)? */
-static void
-set_smtputf8(struct job *j)
-{
-	struct addr_list l = { NULL, 0 };
-	const char *why;
-	size_t i, k;
-	int u = *j->env.from && utf8_level(j->env.from) > 0;
-
-	for (i = 0; i < j->env.nrcpt; i++)
-		if (utf8_level(j->env.rcpt[i]) > 0)
-			u = 1;
-	if (j->cli.mode != MODE_COMPOSE && codec_has_8bit(j->msg.head.data,
-	    j->msg.body_off))
-		u = 1;
-	for (i = 0; i < j->comp.nf; i++) {
-		if (j->comp.f[i].kind != CF_ADDR ||
-		    addr_parse_list(j->comp.f[i].value, &l, &why) == -1)
-			continue;
-		for (k = 0; k < l.n; k++)
-			if (utf8_level(l.v[k].spec) > u)
-				u = utf8_level(l.v[k].spec);
-		addr_list_free(&l);
-	}
-	j->env.smtputf8 = u;
-}
-
 /* --from, else a -H From: the From mailbox, and the envelope sender. */
 static void
-composer_from(struct job *j, struct addr_list *from)
+take_from(struct job *j, struct addr_list *from)
 {
-	const char *v = j->cli.compose_from, *why = "no address", *h;
-	size_t i;
-	char *m;
+	char err[1024];
 
-	for (i = 0; v == NULL && i < j->cli.headers.n; i++) {
-		h = j->cli.headers.v[i];
-		if (strncasecmp(h, "From:", 5) == 0)
-			for (v = h + 5; *v == ' ' || *v == '\t'; v++)
-				;
-	}
-	if (v == NULL)
-		return;
-	if (addr_parse_list(v, from, &why) == -1 || from->n != 1 ||
-	    strchr(from->v[0].spec, '@') == NULL) {
-		m = xasprintf("invalid --from address '%s': %s", v,
-		    from->n > 1 ? "more than one address" : from->n == 1 ?
-		    "no domain" : why);
-		die_usage(m);
-	}
-	j->from_arg = xstrdup(from->v[0].spec);
-}
-
-/* Open a file named by an option; -1 with r set (66). */
-static int
-open_input(struct job *j, const char *path, const char *what)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
-		    "cannot read %s '%s': %s", what, path, strerror(errno));
-	return fd;
-}
-
-static int
-load_text(struct job *j, struct compose_text *t, const char *path,
-    const char *what)
-{
-	int fd = 0, rc;
-
-	if (path && (fd = open_input(j, path, what)) == -1)
-		return -1;
-	rc = compose_text_load(t, fd, &j->r);
-	if (fd != 0)
-		close(fd);
-	return rc;
+	if (composer_from(&j->cli, from, err, sizeof(err)) == -1)
+		die_usage(err);
+	if (from->n)
+		j->from_arg = xstrdup(from->v[0].spec);
 }
 
 /* Composer mode up to the spool: files, body, header fields. */
@@ -947,7 +675,7 @@ compose_message(struct job *j)
 	const char *dom;
 	size_t i;
 
-	composer_from(j, &from);
+	take_from(j, &from);
 	sender = j->cli.from ? sender_arg(j->cli.from) : NULL;
 	choose_account(j, sender ? sender : j->from_arg);
 	free(sender);
@@ -956,9 +684,10 @@ compose_message(struct job *j)
 		if (compose_attach(&j->comp, j->cli.attach.v[i],
 		    MIMETYPE_SYSTEM_FILE, &j->r) == -1)
 			goto fail;
-	if ((j->cli.html && load_text(j, &j->comp.html, j->cli.html,
-	    "--html file") == -1) || ((j->cli.body || !isatty(0)) &&
-	    load_text(j, &j->comp.text, j->cli.body, "--body file") == -1))
+	if ((j->cli.html && compose_text_file(&j->comp.html, j->cli.html,
+	    "--html file", &j->r) == -1) || ((j->cli.body || !isatty(0)) &&
+	    compose_text_file(&j->comp.text, j->cli.body, "--body file",
+	    &j->r) == -1))
 		goto fail;
 	memset(&self, 0, sizeof(self));
 	if (from.n) {
@@ -980,7 +709,7 @@ compose_message(struct job *j)
 		die_usage(err);
 	}
 	j->msgid = h.msgid;
-	set_smtputf8(j);
+	j->env.smtputf8 = rcpt_smtputf8(&j->env, &j->comp, NULL);
 	free(gecos);
 	free(local);
 	addr_list_free(&from);
@@ -993,7 +722,7 @@ fail:
 static int
 send_core(struct job *j)
 {
-	char *sender;
+	char *sender, err[1024];
 	int code;
 
 	if (j->cli.mode == MODE_COMPOSE) {
@@ -1004,15 +733,17 @@ send_core(struct job *j)
 
 		if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
 			return report(j);
-		composer_from(j, &from);
+		take_from(j, &from);
 		sender = selector_address(j);
 		choose_account(j, sender);
 		free(sender);
 		make_envelope(j);
-		cli_fields(j, &from);
+		if (composer_msg_fields(&j->msg, &j->cli, &from, &j->msgid,
+		    err, sizeof(err)) == -1)
+			die_usage(err);
 		addr_list_free(&from);
 		fix_headers(j);
-		set_smtputf8(j);
+		j->env.smtputf8 = rcpt_smtputf8(&j->env, NULL, &j->msg);
 	}
 	if (spool(j) == -1)
 		return j->spool_id ? keep(j) : report(j);
@@ -1158,7 +889,7 @@ main(int argc, char **argv)
 	compose_free(&j.comp);
 	addr_list_free(&j.to_hdr);
 	addr_list_free(&j.cc_hdr);
-	aliases_free(j.aliases);
+	rcpt_free(&j.rc);
 	free(j.from_arg);
 	envelope_free(&j.env);
 	result_free(&j.r);
