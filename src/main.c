@@ -685,7 +685,8 @@ compose_message(struct job *j)
 		    MIMETYPE_SYSTEM_FILE, &j->r) == -1)
 			goto fail;
 	if ((j->cli.html && compose_text_file(&j->comp.html, j->cli.html,
-	    "--html file", &j->r) == -1) || ((j->cli.body || !isatty(0)) &&
+	    "--html file", &j->r) == -1) || ((j->cli.body || (!isatty(0) &&
+	    fcntl(0, F_GETFD) != -1)) &&
 	    compose_text_file(&j->comp.text, j->cli.body, "--body file",
 	    &j->r) == -1))
 		goto fail;
