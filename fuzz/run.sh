@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-targets=${*:-reply config addr msg dotstuff auth}
+targets=${*:-reply config addr msg dotstuff auth aliases downgrade codec}
 bdir=$top/build-fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 mkdir -p "$bdir/obj"
@@ -50,7 +50,7 @@ for t in $targets; do
 		    while read -r f; do echo "input $f:"; od -c "$f" | head -20; done
 		status=1
 	else
-		grep -E '^(#[0-9]+ *DONE|Done)' "$work/$t.log" | tail -2
+		grep -E '^(#[0-9]+[[:space:]]+DONE|Done)' "$work/$t.log" | tail -2
 	fi
 done
 exit $status

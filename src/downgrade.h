@@ -45,8 +45,16 @@ struct downgrade {
 	int		 bad;		/* a domain could not be converted */
 };
 
-/* Output room for n input octets (to size the out buffer's maximum). */
-#define DOWNGRADE_MAX_OUT(n)	(CODEC_QP_MAX_OUT(n) + 4 * DOWNGRADE_LINE_MAX)
+/*
+ * The most one downgrade_filter() call writes for n input octets (to set
+ * the out buffer's maximum: it grows only as far as it is used).  Bodies
+ * grow as quoted-printable does; a header line (held until it ends, so up
+ * to DOWNGRADE_LINE_MAX octets come out at once) grows with its domains,
+ * and an A-label label can be 63 octets for a 2-octet U-label: 64 times
+ * its input, bounded here by 256.
+ */
+#define DOWNGRADE_MAX_OUT(n)	(CODEC_QP_MAX_OUT(n) + \
+	    256 * ((size_t)(n) + DOWNGRADE_LINE_MAX))
 
 void	downgrade_init(struct downgrade *, int qp, int alabel);
 /* Filter n octets, appending the result to out. */

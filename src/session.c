@@ -567,16 +567,21 @@ fail:
 	return -1;
 }
 
-/* Write one filtered piece of the message; -1 with the failure set. */
+/* Write a filtered piece of the message, IO_CHUNK octets at a time
+   (out has room for one); -1 with the failure set. */
 static int
 body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
     char *out)
 {
-	size_t m = dotstuff_filter(ds, p, n, out);
+	size_t k, m;
 
-	if (transport_write(s->t, out, m) == -1) {
-		io_fail(s, "end of data");
-		return -1;
+	for (; n > 0; p += k, n -= k) {
+		k = n < IO_CHUNK ? n : IO_CHUNK;
+		m = dotstuff_filter(ds, p, k, out);
+		if (transport_write(s->t, out, m) == -1) {
+			io_fail(s, "end of data");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -589,7 +594,7 @@ send_body(struct session *s)
 	struct downgrade dg;
 	struct buf dgout;
 	char *in = xmalloc(IO_CHUNK);
-	char *out = xmalloc(DOTSTUFF_MAX_OUT(DOWNGRADE_MAX_OUT(IO_CHUNK)));
+	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
 	ssize_t n;
 	size_t m;
 	int rc = -1, dgrade;
