@@ -158,6 +158,21 @@ utf8_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
+/* The longest run of octets without a space. */
+static size_t
+longest_word(const char *s)
+{
+	size_t n, max = 0;
+
+	for (; *s; s += n) {
+		s += strspn(s, " ");
+		n = strcspn(s, " ");
+		if (n > max)
+			max = n;
+	}
+	return max;
+}
+
 char *
 codec_phrase(const char *name)
 {
@@ -174,6 +189,11 @@ codec_phrase(const char *name)
 		else if (!is_atext(c) && c != ' ')
 			atoms = 0;
 	}
+	/* Too long to stay on a folded line: a word of over 70 octets, or
+	   a quoted string (never folded) of over 70: encoded-words, which
+	   fold between them. */
+	if (printable && (longest_word(name) > 70 || (!atoms && len > 68)))
+		printable = 0;
 	/* A word that looks like an encoded-word is quoted, so no reader
 	   decodes it into something else. */
 	if (printable && atoms && len && name[0] != ' ' &&

@@ -26,7 +26,8 @@ int	 codec_has_8bit(const char *s, size_t n);
 /*
  * A header phrase (display name): as is if it is an RFC 5322 atom
  * sequence, quoted if it needs quoting, RFC 2047 encoded-words (UTF-8,
- * base64) if it is not ASCII.
+ * base64) if it is not ASCII, or when a quoted string of over 68 octets
+ * or a word of over 70 could not be folded to fit a line.
  */
 char	*codec_phrase(const char *name);
 

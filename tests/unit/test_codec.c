@@ -406,6 +406,42 @@ test_phrase_encoded_specials(void **state)
 	}
 }
 
+/* Long ASCII names that could not be folded become encoded-words: no word
+   of the result is over 75 octets, and it decodes to the name. */
+static void
+test_phrase_long(void **state)
+{
+	char word[301], quoted[120], words[400];
+	const char *const names[] = { word, quoted };
+	size_t i, words_n, k;
+	char *s, *back, *p;
+
+	(void)state;
+	memset(word, 'a', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	snprintf(quoted, sizeof(quoted), "%s", "Smith, John (the elder) of the "
+	    "Very Long Department of Things That Need Quoting");
+	for (i = 0; i < 2; i++) {
+		s = codec_phrase(names[i]);
+		for (p = s; *p; p += k) {
+			p += strspn(p, " ");
+			k = strcspn(p, " ");
+			assert_true(k <= 75);
+		}
+		back = decode_words(s, &words_n, 1);
+		assert_string_equal(back, names[i]);
+		free(back);
+		free(s);
+	}
+	/* spaces between short atoms still fold: they stay as they are */
+	for (i = 0, p = words; i < 40; i++)
+		p += snprintf(p, sizeof(words) - (size_t)(p - words), "%sword",
+		    i ? " " : "");
+	s = codec_phrase(words);
+	assert_string_equal(s, words);
+	free(s);
+}
+
 /* ---- quoted-printable (RFC 2045 §6.7) ---------------------------------- */
 
 static int
@@ -1466,6 +1502,7 @@ main(void)
 		cmocka_unit_test(test_phrase_ascii),
 		cmocka_unit_test(test_phrase_encoded_exact),
 		cmocka_unit_test(test_phrase_encoded_roundtrip),
+		cmocka_unit_test(test_phrase_long),
 		cmocka_unit_test(test_phrase_encoded_specials),
 		cmocka_unit_test(test_qp_exact),
 		cmocka_unit_test(test_qp_lines),
