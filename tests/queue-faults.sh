@@ -156,7 +156,10 @@ stop_server() {
 # a_q NAME BEFORE N: "-q" against the smarthost delivers N (since BEFORE)
 # and the queue ends up empty.
 a_q() {
-	conf "$SH_PORT"
+	# The smarthost logs every line of DATA (--log): a 6 MB message can
+	# keep its reply to the final dot waiting for seconds on a busy
+	# machine, so the delivery run gets a long timeout.
+	conf "$SH_PORT" "timeout 60"
 	run_outbox /dev/null -C "$T_DIR/c" -q
 	check_delivered "$1: the next -q delivers it ${3}x" "$2" "$3"
 }
