@@ -601,8 +601,8 @@ compose_write(struct compose *c, int fd, unsigned long long *size,
 }
 
 int
-compose_requote(struct msg *m, int fd, off_t head_len,
-    unsigned long long *size, struct result *r)
+compose_requote(struct msg *m, int fd, unsigned long long *size,
+    struct result *r)
 {
 	struct out o;
 	struct buf head;
@@ -614,7 +614,7 @@ compose_requote(struct msg *m, int fd, off_t head_len,
 	o.fd = tmp;
 	o.buf = xmalloc(OUT_SIZE);
 	/* The body aside, then the new header block and the body as QP. */
-	if (lseek(fd, head_len, SEEK_SET) == -1 ||
+	if (lseek(fd, (off_t)m->head_size, SEEK_SET) == -1 ||
 	    copy_fd(&o, fd, 0, r) == -1)
 		goto done;
 	out_flush(&o);

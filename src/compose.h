@@ -122,12 +122,12 @@ int	compose_write(struct compose *, int fd, unsigned long long *size,
 
 /*
  * Sendmail mode: a message that is not MIME and has a line over 998
- * octets.  The spool file fd holds the message as msg_spool() wrote it,
- * its header block (separator included) head_len octets long; rewrite it
- * with m's header fields plus MIME headers and a quoted-printable body.
- * *size gets the new length.  -1 with r set.
+ * octets.  The spool file fd holds the message as msg_spool() wrote it
+ * (its header block m->head_size octets); rewrite it with m's header
+ * fields plus MIME headers and a quoted-printable body.  *size gets the
+ * new length.  -1 with r set.
  */
-int	compose_requote(struct msg *, int fd, off_t head_len,
+int	compose_requote(struct msg *, int fd,
 	    unsigned long long *size, struct result *r);
 
 #endif

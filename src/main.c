@@ -383,13 +383,6 @@ open_queue(struct job *j, const struct account *a)
 static int
 spool_message(struct job *j)
 {
-	struct buf head;
-	off_t head_len;
-
-	buf_init(&head, HEADER_BLOCK_MAX * 2 + 2);
-	msg_head(&j->msg, &head);
-	head_len = (off_t)head.len;
-	buf_free(&head);
 	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1)
 		return -1;
 	j->env.size = j->msg.size;
@@ -397,8 +390,7 @@ spool_message(struct job *j)
 		return 0;
 	if (j->msg.in.nul || msg_find(&j->msg, "MIME-Version", 0) >= 0)
 		return 0;
-	return compose_requote(&j->msg, j->spool_fd, head_len, &j->env.size,
-	    &j->r);
+	return compose_requote(&j->msg, j->spool_fd, &j->env.size, &j->r);
 }
 
 static int

@@ -421,6 +421,7 @@ msg_spool(struct msg *m, int fd, struct result *r)
 	buf_init(&head, HEADER_BLOCK_MAX * 2 + 2);
 	msg_head(m, &head);
 	n = spool_write(m, fd, buf_cstr(&head), head.len);
+	m->head_size = head.len;
 	buf_free(&head);
 	if (n == -1)
 		goto werr;

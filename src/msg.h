@@ -48,6 +48,7 @@ struct msg {
 	int		 separator;	/* an empty line ended the headers */
 	struct buf	 added;		/* fields written before the others */
 	unsigned long long size;	/* bytes spooled */
+	size_t		 head_size;	/* ... of them the header block */
 };
 
 void	msg_init(struct msg *);
