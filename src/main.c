@@ -313,6 +313,27 @@ make_envelope(struct job *j)
 	collect_recipients(j);
 }
 
+/*
+ * The From an added header gets: the envelope sender, or for the null
+ * sender (-f '<>') the account's address or user@host; the name from -F,
+ * from_full_name or GECOS.  *local and *gecos own what was made for it.
+ */
+static const char *
+default_from(struct job *j, const char **name, char **local, char **gecos)
+{
+	const struct account *a = j->acct;
+
+	if (j->cli.fullname)
+		*name = j->cli.fullname;
+	else if (a->from_full_name)
+		*name = a->from_full_name;
+	else
+		*name = *gecos = gecos_name();
+	if (*j->env.from)
+		return j->env.from;
+	return a->from ? a->from : (*local = local_sender(a));
+}
+
 static void
 fix_headers(struct job *j)
 {
@@ -326,18 +347,7 @@ fix_headers(struct job *j)
 	o.set_date = a->set_date_header;
 	o.set_msgid = a->set_msgid_header;
 	o.remove_bcc = a->remove_bcc_headers;
-	/* The null sender (-f '<>') still gets a From: the account's
-	   address or user@host. */
-	if (*j->env.from)
-		o.from_addr = j->env.from;
-	else
-		o.from_addr = a->from ? a->from : (local = local_sender(a));
-	if (j->cli.fullname)
-		o.from_name = j->cli.fullname;
-	else if (a->from_full_name)
-		o.from_name = a->from_full_name;
-	else
-		o.from_name = gecos = gecos_name();
+	o.from_addr = default_from(j, &o.from_name, &local, &gecos);
 	o.domain = dom ? dom : "localhost";
 	compose_fix_headers(&j->msg, &o, &j->msgid);
 	/* After: the fields it adds are never bare names, and a replaced
@@ -668,8 +678,8 @@ compose_message(struct job *j)
 	size_t i;
 
 	take_from(j, &from);
-	sender = j->cli.from ? sender_arg(j->cli.from) : NULL;
-	choose_account(j, sender ? sender : j->from_arg);
+	sender = selector_address(j);
+	choose_account(j, sender);
 	free(sender);
 	make_envelope(j);
 	for (i = 0; i < j->cli.attach.n; i++)
@@ -682,15 +692,13 @@ compose_message(struct job *j)
 	    compose_text_file(&j->comp.text, j->cli.body, "--body file",
 	    &j->r) == -1))
 		goto fail;
-	memset(&self, 0, sizeof(self));
 	if (from.n) {
 		self = from.v[0];
 	} else {
-		self.spec = *j->env.from ? j->env.from : j->acct->from ?
-		    j->acct->from : (local = local_sender(j->acct));
-		self.name = (char *)(j->cli.fullname ? j->cli.fullname :
-		    j->acct->from_full_name ? j->acct->from_full_name :
-		    (gecos = gecos_name()));
+		const char *name;
+
+		self.spec = (char *)default_from(j, &name, &local, &gecos);
+		self.name = (char *)name;
 	}
 	memset(&h, 0, sizeof(h));
 	h.from = &self;
