@@ -344,6 +344,38 @@ text_cte(const struct compose_text *t)
 	return t->eightbit ? CTE_8BIT : CTE_7BIT;
 }
 
+/* Back to the start of a part's source (an attachment may be a file
+   the caller had read from). */
+static int
+rewind_part(int fd, struct result *r)
+{
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading a "
+		    "message part", "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read up to n octets, fewer only at the end: the count, or -1. */
+static ssize_t
+read_full(int fd, void *buf, size_t n)
+{
+	size_t have = 0;
+	ssize_t k;
+
+	while (have < n) {
+		if ((k = read(fd, (char *)buf + have, n - have)) == 0)
+			break;
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			return -1;
+		have += (size_t)k;
+	}
+	return (ssize_t)have;
+}
+
 /* Copy fd to o, quoted-printable encoded when qp is set. */
 static int
 copy_fd(struct out *o, int fd, int qp, struct result *r)
@@ -395,12 +427,8 @@ write_text(struct out *o, struct compose_text *t, const char *subtype,
 		*eightbit = 1;
 	if (t->fd == -1)
 		return 0;
-	if (lseek(t->fd, 0, SEEK_SET) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading a "
-		    "message part", "%s", strerror(errno));
-		return -1;
-	}
-	return copy_fd(o, t->fd, cte == CTE_QP, r);
+	return rewind_part(t->fd, r) == -1 ? -1 :
+	    copy_fd(o, t->fd, cte == CTE_QP, r);
 }
 
 /* Base64 in 76-column lines, streamed: 57 input octets a line. */
@@ -412,26 +440,22 @@ write_base64(struct out *o, int fd, struct result *r)
 {
 	unsigned char *in = xmalloc(B64_CHUNK);
 	char line[80];
-	size_t have, i, k;
-	ssize_t n = 1;
+	size_t i, k;
+	ssize_t n;
 	int first = 1;
 
-	while (n > 0) {
-		for (have = 0; have < B64_CHUNK; have += (size_t)n)
-			if ((n = read(fd, in + have, B64_CHUNK - have)) <= 0 &&
-			    !(n == -1 && errno == EINTR))
-				break;
-			else if (n == -1)
-				n = 0;
-		if (n < 0)
-			break;
-		for (i = 0; i < have; i += k) {
-			k = have - i < B64_LINE_IN ? have - i : B64_LINE_IN;
+	/* Whole chunks (a multiple of 57) until the last: full lines. */
+	while ((n = read_full(fd, in, B64_CHUNK)) > 0) {
+		for (i = 0; i < (size_t)n; i += k) {
+			k = (size_t)n - i < B64_LINE_IN ? (size_t)n - i :
+			    B64_LINE_IN;
 			if (!first)
 				out_add(o, "\r\n", 2);
 			first = 0;
 			out_add(o, line, codec_b64_encode_to(in + i, k, line));
 		}
+		if (n < B64_CHUNK)
+			break;
 	}
 	free(in);
 	if (n < 0) {
@@ -456,12 +480,7 @@ write_attach(struct out *o, struct compose_attach *a, struct result *r)
 	free(s);
 	free(name);
 	free(file);
-	if (lseek(a->fd, 0, SEEK_SET) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, "reading "
-		    "attachment", "%s: %s", a->path, strerror(errno));
-		return -1;
-	}
-	return write_base64(o, a->fd, r);
+	return rewind_part(a->fd, r) == -1 ? -1 : write_base64(o, a->fd, r);
 }
 
 static void

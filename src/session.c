@@ -602,11 +602,9 @@ send_body(struct session *s)
 	set_state(s, SMTP_BODY);
 	dotstuff_init(&ds, 1);
 	/* A composed message meets what this server lacks (downgrade.h). */
-	dgrade = e->composed &&
-	    ((e->eightbit && !(s->caps.flags & CAP_8BITMIME)) ||
-	    (e->smtputf8 && !(s->caps.flags & CAP_SMTPUTF8)));
 	downgrade_init(&dg, e->eightbit && !(s->caps.flags & CAP_8BITMIME),
 	    e->smtputf8 && !(s->caps.flags & CAP_SMTPUTF8));
+	dgrade = e->composed && (dg.qp || dg.alabel);
 	buf_init(&dgout, DOWNGRADE_MAX_OUT(IO_CHUNK));
 	while ((n = s->body_read(s->body_ctx, in, IO_CHUNK)) > 0) {
 		if (!dgrade) {
