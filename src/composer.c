@@ -59,6 +59,25 @@ composer_header_arg(const char *arg, const char **why)
 	return (int)(colon - arg);
 }
 
+/* A -H argument's name (xmalloc'd) and value; -1 with err (exit 64). */
+static int
+header_split(const char *arg, char **name, const char **value, char *err,
+    size_t errlen)
+{
+	const char *why, *v;
+	int n;
+
+	if ((n = composer_header_arg(arg, &why)) == -1) {
+		snprintf(err, errlen, "-H '%s': %s", arg, why);
+		return -1;
+	}
+	*name = xstrndup(arg, (size_t)n);
+	for (v = arg + n + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	*value = v;
+	return 0;
+}
+
 /* The value of the last -H name, or NULL. */
 static const char *
 header_value(const struct cli *cli, const char *name)
@@ -90,9 +109,8 @@ composer_fields(struct compose *c, const struct cli *cli,
 {
 	struct addr_list one = { (struct addr *)h->from, 1 }, rt = { NULL, 0 };
 	const char *v, *why;
-	char *date;
+	char *date, *name;
 	size_t i;
-	int n;
 
 	addr_field(c, "From", &one);
 	if (h->to->n)
@@ -128,22 +146,13 @@ composer_fields(struct compose *c, const struct cli *cli,
 		h->msgid = compose_msgid(h->domain);
 	compose_field(c, "Message-ID", h->msgid, CF_RAW);
 	for (i = 0; i < cli->headers.n; i++) {
-		v = cli->headers.v[i];
-		if ((n = composer_header_arg(v, &why)) == -1) {
-			snprintf(err, errlen, "-H '%s': %s", v, why);
+		if (header_split(cli->headers.v[i], &name, &v, err,
+		    errlen) == -1)
 			return -1;
-		}
-		if (listed(replaceable, v, (size_t)n) ||
-		    (n == 4 && strncasecmp(v, "From", 4) == 0))
-			continue;
-		{
-			char *name = xstrndup(v, (size_t)n);
-
-			for (v += n + 1; *v == ' ' || *v == '\t'; v++)
-				;
+		if (!listed(replaceable, name, strlen(name)) &&
+		    strcasecmp(name, "From") != 0)
 			compose_field(c, name, v, CF_TEXT);
-			free(name);
-		}
+		free(name);
 	}
 	return 0;
 }
@@ -152,15 +161,10 @@ int
 composer_from(const struct cli *cli, struct addr_list *from, char *err,
     size_t errlen)
 {
-	const char *v = cli->compose_from, *why = "no address", *h;
-	size_t i;
+	const char *v = cli->compose_from, *why = "no address";
 
-	for (i = 0; v == NULL && i < cli->headers.n; i++) {
-		h = cli->headers.v[i];
-		if (strncasecmp(h, "From:", 5) == 0)
-			for (v = h + 5; *v == ' ' || *v == '\t'; v++)
-				;
-	}
+	if (v == NULL)
+		v = header_value(cli, "From");
 	if (v == NULL)
 		return 0;
 	if (addr_parse_list(v, from, &why) == -1 || from->n != 1 ||
@@ -178,10 +182,9 @@ int
 composer_msg_fields(struct msg *m, const struct cli *cli,
     const struct addr_list *from, char **msgid, char *err, size_t errlen)
 {
-	const char *why, *v;
+	const char *v;
 	char *name, *field, *list;
 	size_t i;
-	int n;
 
 	if (from->n) {
 		list = compose_addrs(from);
@@ -192,14 +195,9 @@ composer_msg_fields(struct msg *m, const struct cli *cli,
 		free(list);
 	}
 	for (i = 0; i < cli->headers.n; i++) {
-		v = cli->headers.v[i];
-		if ((n = composer_header_arg(v, &why)) == -1) {
-			snprintf(err, errlen, "-H '%s': %s", v, why);
+		if (header_split(cli->headers.v[i], &name, &v, err,
+		    errlen) == -1)
 			return -1;
-		}
-		name = xstrndup(v, (size_t)n);
-		for (v += n + 1; *v == ' ' || *v == '\t'; v++)
-			;
 		if (strcasecmp(name, "Message-ID") == 0) {
 			free(*msgid);
 			*msgid = xstrdup(v);
