@@ -54,18 +54,6 @@ mkdir -p "$IN"
 
 # ---- helpers -----------------------------------------------------------------
 
-# chk NAME CMD...: pass if CMD succeeds; else its output, indented.
-chk() {
-	_name=$1
-	shift
-	if _out=$("$@" 2>&1); then
-		pass "$_name"
-	else
-		fail "$_name"
-		printf '%s\n' "$_out" | head -40 | sed 's/^/    /'
-	fi
-}
-
 # jm JSON PYEXPR: the envelope record N.json (as m) satisfies PYEXPR;
 # prints the record otherwise.
 jm() {
@@ -645,38 +633,35 @@ mode_case "$IN/ascii.txt" --subject 'long option'
 
 QDIR=$T_DIR/q2
 queued_ids() { ls "$QDIR/queue" 2>/dev/null | grep -v '\.env$'; }
-conf qd "$DOWN"
-run_outbox "$IN/utf8.txt" -C "$T_DIR/qd.conf" -s queued bob@example.org
-expect "8-bit composed message, server down: queued" 0 queued
-conf qd "$P7"
-_b=$(count s7)
-run_outbox /dev/null -C "$T_DIR/qd.conf" --flush $(queued_ids)
-GOT=$T_DIR/s7.mail/$((_b + 1))
-if test "$T_RC" = 0 && test "$(count s7)" = $((_b + 1)); then
-	pass "flushed to a server without 8BITMIME: arrives"
+# flushed_to SERVER PORT NAME: an 8-bit composed message is queued while
+# the server is down, then --flush sends it to SERVER (on PORT); pass if it
+# arrives (GOT is it), else fail (status 1).
+flushed_to() {
+	conf qd "$DOWN"
+	run_outbox "$IN/utf8.txt" -C "$T_DIR/qd.conf" -s queued bob@example.org
+	expect "$3: queued while the server is down" 0 queued
+	conf qd "$2"
+	_b=$(count "$1")
+	run_outbox /dev/null -C "$T_DIR/qd.conf" --flush $(queued_ids)
+	GOT=$T_DIR/$1.mail/$((_b + 1))
+	if test "$T_RC" = 0 && test "$(count "$1")" = $((_b + 1)); then
+		pass "$3: arrives"
+		return 0
+	fi
+	fail "$3: arrives" "exit $T_RC" "stderr: $(head -c 600 "$T_ERR")"
+	return 1
+}
+if flushed_to s7 "$P7" "flushed to a server without 8BITMIME"; then
 	mc "flushed to a server without 8BITMIME: quoted-printable" \
 	    --composed --text "$IN/utf8.txt" --cte quoted-printable --seven-bit
 	chk "flushed to a server without 8BITMIME: no BODY=8BITMIME" \
 	    jm "$GOT.json" 'not any(o.startswith("BODY=8") for o in m["mail_options"])'
-else
-	fail "flushed to a server without 8BITMIME: arrives" "exit $T_RC" \
-	    "stderr: $(head -c 600 "$T_ERR")"
 fi
-conf qd "$DOWN"
-run_outbox "$IN/utf8.txt" -C "$T_DIR/qd.conf" -s queued bob@example.org
-conf qd "$P8"
-_b=$(count s8)
-run_outbox /dev/null -C "$T_DIR/qd.conf" --flush $(queued_ids)
-GOT=$T_DIR/s8.mail/$((_b + 1))
-if test "$T_RC" = 0 && test "$(count s8)" = $((_b + 1)); then
-	pass "flushed to a server with 8BITMIME: arrives"
+if flushed_to s8 "$P8" "flushed to a server with 8BITMIME"; then
 	mc "flushed to a server with 8BITMIME: 8bit" --composed \
 	    --text "$IN/utf8.txt" --cte 8bit
 	chk "flushed to a server with 8BITMIME: BODY=8BITMIME" \
 	    jm "$GOT.json" '"BODY=8BITMIME" in m["mail_options"]'
-else
-	fail "flushed to a server with 8BITMIME: arrives" "exit $T_RC" \
-	    "stderr: $(head -c 600 "$T_ERR")"
 fi
 unset QDIR
 

@@ -93,15 +93,6 @@ run_example() {
 	return 1
 }
 
-chk() {
-	_name=$1
-	shift
-	if _out=$("$@" 2>&1); then
-		pass "$_name"
-	else
-		fail "$_name" "$_out"
-	fi
-}
 
 nex=$(ls "$T_DIR"/ex.* 2>/dev/null | grep -c '/ex\.[0-9]*$')
 check "the manual has three composer examples" test "$nex" = 3

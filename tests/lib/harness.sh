@@ -31,6 +31,18 @@ check() {
 	else fail "$name" "failed: $( test $neg = 1 && echo '! ')$*"; fi
 }
 
+# chk NAME CMD...: pass if CMD succeeds; else fail with CMD's output
+# (stdout and stderr, first 40 lines), for checkers that explain.
+chk() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		pass "$_name"
+	else
+		fail "$_name" "$(printf '%s\n' "$_out" | head -40)"
+	fi
+}
+
 # check_cmp NAME EXPECTED-FILE ACTUAL-FILE
 check_cmp() {
 	if cmp -s "$2" "$3"; then
