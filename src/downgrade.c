@@ -28,17 +28,17 @@ downgrade_init(struct downgrade *d, int qp, int alabel)
 static void
 body_out(struct downgrade *d, const char *p, size_t n, struct buf *out)
 {
-	char *enc;
-	size_t m;
+	char enc[CODEC_QP_MAX_OUT(1024)];
+	size_t k;
 
 	if (d->state != DG_QP) {
 		(void)buf_add(out, p, n);
 		return;
 	}
-	enc = xmalloc(CODEC_QP_MAX_OUT(n));
-	m = codec_qp_feed(&d->qpst, p, n, enc);
-	(void)buf_add(out, enc, m);
-	free(enc);
+	for (; n > 0; p += k, n -= k) {
+		k = n < 1024 ? n : 1024;
+		(void)buf_add(out, enc, codec_qp_feed(&d->qpst, p, k, enc));
+	}
 }
 
 /* A header line with 8-bit domains: each becomes A-labels. */
