@@ -23,8 +23,10 @@ set -eu
 BUILD_PKGS="build-essential gcc make autoconf automake libtool pkg-config
 libgnutls28-dev libidn2-dev libcmocka-dev"
 # What the tests, the demo and CI need.
+# libclang-rt-dev: clang's fuzzer and sanitizer runtimes (libclang_rt.*.a),
+# which fuzz/run.sh links; Debian 12 ships them apart from clang.
 TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
-time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
+libclang-rt-dev time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
 strace util-linux"
 # Programs that come with a service; installed separately, see above.
 DAEMON_PKGS="postfix dovecot-core"
