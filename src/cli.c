@@ -17,7 +17,7 @@ enum {
 	OPT_CC = 256, OPT_BCC, OPT_REPLY_TO, OPT_FROM, OPT_HTML, OPT_BODY,
 	OPT_HOST, OPT_PORT, OPT_TLS, OPT_USER, OPT_JSON, OPT_DRY_RUN,
 	OPT_NO_QUEUE, OPT_SERVERINFO, OPT_LIST, OPT_FLUSH, OPT_DROP,
-	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP
+	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP, OPT_DUE
 };
 
 static const char shortopts[] = ":tio:f:r:F:N:R:V:B:b:q::vC:X:L:O:UGh:A:ns:"
@@ -44,6 +44,7 @@ static const struct option longopts[] = {
 	{ "serverinfo", no_argument, NULL, OPT_SERVERINFO },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "flush", no_argument, NULL, OPT_FLUSH },
+	{ "due", no_argument, NULL, OPT_DUE },
 	{ "drop", required_argument, NULL, OPT_DROP },
 	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -222,6 +223,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case OPT_SERVERINFO: c->mode = MODE_SERVERINFO; break;
 	case OPT_LIST: c->mode = MODE_LIST; break;
 	case OPT_FLUSH: c->mode = MODE_FLUSH; break;
+	case OPT_DUE: c->due = 1; break;
 	case OPT_DROP: c->mode = MODE_DROP; c->drop_id = arg; break;
 	case OPT_PRINT_CONFIG: c->mode = MODE_PRINTCONFIG; break;
 	case OPT_VERSION: c->mode = MODE_VERSION; break;
@@ -321,7 +323,7 @@ cli_usage(void)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox -t [options] < message\n"
 "       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
-"       outbox --list | -q | --flush [ID...] | --drop ID\n"
+"       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
 "       outbox --serverinfo | --print-config | --version | --help\n"
 "\n"
 "sendmail options:\n"
@@ -334,7 +336,7 @@ cli_usage(void)
 "  -V ENVID        DSN envelope id\n"
 "  -B 7BIT|8BITMIME  body type\n"
 "  -bm             send (default); -bp list the queue; -bi no-op\n"
-"  -q[TIME]        deliver queued messages now\n"
+"  -q[TIME]        deliver every queued message now (TIME ignored)\n"
 "  -v              print the SMTP transcript on stderr\n"
 "  -C FILE         configuration file\n"
 "  -X FILE         log file\n"
@@ -356,7 +358,8 @@ cli_usage(void)
 "      --no-queue         do not queue on temporary failure (exit 75)\n"
 "      --serverinfo       show the server's capabilities and certificate\n"
 "      --list             list the queue\n"
-"      --flush [ID...]    deliver queued messages now\n"
+"      --flush [ID...]    deliver queued (or failed/) messages now\n"
+"      --due              with -q or --flush: only those due\n"
 "      --drop ID          remove a queued message\n"
 "      --print-config     show the settings in force (secrets masked)\n"
 "      --debug            same as -v\n"

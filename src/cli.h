@@ -32,6 +32,7 @@ struct cli {
 	int		 dry_run;
 	int		 json;
 	int		 no_queue;
+	int		 due;		/* --due: only entries due now */
 	const char	*from;		/* -f, -r */
 	const char	*fullname;	/* -F */
 	char		*dsn_notify;	/* -N, normalised: "NEVER", ... */

@@ -220,6 +220,22 @@ copy_value(struct account *dst, const struct account *src, size_t i)
 	dst->set |= 1ULL << i;
 }
 
+struct account *
+config_account_copy(const struct account *src)
+{
+	struct account *a = config_account_new(src->name);
+	size_t i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		copy_value(a, src, i);
+	a->set = src->set;
+	a->file = src->file ? xstrdup(src->file) : NULL;
+	a->line = src->line;
+	a->tls_mode = src->tls_mode;
+	a->auth_on = src->auth_on;
+	return a;
+}
+
 /* Take every setting src has set (inheritance). */
 static void
 inherit(struct account *dst, const struct account *src)

@@ -111,6 +111,8 @@ struct account *config_account(struct config *, const char *name);
 struct account *config_account_by_from(struct config *, const char *addr);
 /* A fresh account with the built-in defaults (for config-less use). */
 struct account *config_account_new(const char *name);
+/* A deep copy (settings, derived values, origin). */
+struct account *config_account_copy(const struct account *);
 void	config_account_free(struct account *);
 
 /*

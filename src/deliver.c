@@ -34,16 +34,10 @@ static void describe_tls(struct deliver_conn *, struct result *);
 static void
 tls_failure(struct transport *t, struct result *r, const char *what)
 {
-	enum result_err err = ERR_PROTOCOL;
-	enum result_class cls = RES_PERM;
+	enum result_class cls;
+	enum result_err err;
 
-	if (t->err == TE_VERIFY)
-		err = ERR_NOPERM;
-	else if (t->err == TE_TIMEOUT || t->err == TE_EOF ||
-	    t->err == TE_IO) {
-		err = ERR_TEMP;
-		cls = RES_TEMP;
-	}
+	transport_classify(t, &cls, &err);
 	result_local(r, cls, STAGE_TLS, err, what, "%s", t->errmsg);
 }
 

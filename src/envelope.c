@@ -53,6 +53,7 @@ envelope_meta_free(struct envelope_meta *m)
 	free(m->account);
 	free(m->message_id);
 	free(m->last_error);
+	free(m->config);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -78,7 +79,8 @@ envelope_format(const struct envelope *e, const struct envelope_meta *m,
 
 	if (!clean(e->from) || !clean(e->dsn_notify) || !clean(e->dsn_ret) ||
 	    !clean(e->envid) || !clean(m->account) ||
-	    !clean(m->message_id) || !clean(m->last_error))
+	    !clean(m->message_id) || !clean(m->last_error) ||
+	    !clean(m->config))
 		return NULL;
 	for (i = 0; i < e->nrcpt; i++)
 		if (!clean(e->rcpt[i]))
@@ -86,6 +88,7 @@ envelope_format(const struct envelope *e, const struct envelope_meta *m,
 	buf_init(&b, (size_t)RCPT_MAX * (ADDR_MAX + 16) + 65536);
 	(void)buf_addf(&b, "outbox-envelope: %d\n", ENVELOPE_VERSION);
 	field(&b, "account", m->account);
+	field(&b, "config", m->config);
 	field(&b, "from", e->from);
 	for (i = 0; i < e->nrcpt; i++)
 		field(&b, "rcpt", e->rcpt[i]);
@@ -125,7 +128,7 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	static const char *const once[] = { "outbox-envelope", "account",
 	    "from", "dsn-notify", "dsn-ret", "envid", "eightbit", "smtputf8",
 	    "size", "message-id", "created", "attempts", "next-attempt",
-	    "last-error", "end", "composed", NULL };
+	    "last-error", "end", "composed", "config", NULL };
 	char **str = NULL;
 	long long n = 0;
 	size_t i;
@@ -150,6 +153,7 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	case 5: str = &e->envid; break;
 	case 9: str = &m->message_id; break;
 	case 13: str = &m->last_error; break;
+	case 16: str = &m->config; break;
 	default:
 		if (number(v, &n) == -1)
 			return -1;

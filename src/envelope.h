@@ -29,6 +29,7 @@ struct envelope_meta {
 	unsigned	 attempts;
 	long long	 next_attempt;	/* Unix time */
 	char		*last_error;	/* one line */
+	char		*config;	/* -C FILE it was submitted with */
 };
 
 void	envelope_init(struct envelope *);

@@ -11,13 +11,14 @@
 #define REPLY_LINES_MAX		128	/* lines in one multi-line reply */
 #define REPLY_TEXT_MAX		16384	/* joined text of one reply */
 #define CMD_LINE_MAX		2048	/* one SMTP command we send */
+#define AUTH_LINE_MAX		12288	/* an AUTH line (RFC 4954, 4) */
 #define ADDR_MAX		998	/* one address (local@domain) */
 #define HEADER_BLOCK_MAX	(1024 * 1024)	/* all header fields */
 #define HEADER_FIELDS_MAX	10000	/* header fields in one message */
 #define CONFIG_LINE_MAX		4096	/* one configuration line */
 #define CONFIG_SIZE_MAX		(1024 * 1024)	/* one configuration file */
 #define RCPT_MAX		10000	/* recipients of one message */
-#define PASSWORD_MAX		4096	/* output of passwordeval we keep */
+#define PASSWORD_MAX		8192	/* a password or token we keep */
 #define IO_CHUNK		(64 * 1024)	/* read/write granularity */
 #define WBUF_SIZE		(128 * 1024)	/* transport write buffer */
 #define RBUF_SIZE		(16 * 1024)	/* transport read buffer */

@@ -1,13 +1,12 @@
 /*
  * main.c -- wiring: argv -> config -> message -> envelope -> deliver ->
- * exit code.  The only place that owns process state and calls exit().
+ * where the message is kept, and the exit code.  The only place that owns
+ * process state and calls exit().
  */
 #include "autoconf.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +18,6 @@
 
 #include "addr.h"
 #include "cli.h"
-#include "codec.h"
 #include "compat.h"
 #include "compose.h"
 #include "composer.h"
@@ -36,33 +34,28 @@
 #include "result.h"
 #include "runq.h"
 #include "serverinfo.h"
+#include "submit.h"
 #include "xmalloc.h"
 
-/* Exit codes main() uses directly; result.c owns the full table. */
-#define EXIT_USAGE	64
-#define EXIT_CONFIG	78
-
-struct job {
-	struct cli	 cli;
-	struct config	 cfg;
-	struct account	*acct;		/* chosen, owned by cfg or by us */
-	int		 own_acct;
-	struct msg	 msg;
+/* The message this run submits, as it is read or built. */
+struct input {
+	struct msg	 msg;		/* sendmail mode */
 	struct compose	 comp;		/* composer mode */
-	struct addr_list to_hdr;	/* ... its To and Cc */
+	struct addr_list to_hdr;	/* composer mode's To and Cc */
 	struct addr_list cc_hdr;
-	struct rcpt	 rc;		/* recipients, aliases */
-	char		*from_arg;	/* --from's address */
-	struct envelope	 env;
-	struct queue	 q;
-	int		 spool_fd;
-	char		*spool_id;
+	struct rcpt	 rc;
+	char		*from_arg;	/* --from's (or -H From's) address */
 	char		*msgid;
+	struct envelope	 env;
+};
+
+/* Its queue entry: in tmp/ while sending, then queue/ or failed/. */
+struct entry {
+	struct queue	 q;
+	int		 fd;
+	char		*id;
 	struct envelope_meta meta;
-	int		 stored;	/* the entry is in queue/ or failed/ */
-	int		 queued;	/* ... in queue/ */
-	struct result	 r;
-	double		 start;
+	int		 kept;		/* 0, or 1 + enum queue_dir */
 };
 
 static double
@@ -74,315 +67,153 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The job, for the early exits below (--json must still answer). */
-static struct job *current;
-static void print_json(struct job *, int);
-
-static void
-die(int code, enum result_err err, const char *msg)
-{
-	log_error("%s%s", msg, code == EXIT_USAGE ?
-	    " (see outbox --help)" : "");
-	if (current && current->cli.json) {
-		result_local(&current->r, RES_PERM, STAGE_NONE, err, NULL,
-		    "%s", msg);
-		print_json(current, code);
-	}
-	exit(code);
-}
-
-static void
-die_usage(const char *msg)
-{
-	die(EXIT_USAGE, ERR_USAGE, msg);
-}
-
-static void
-die_config(const char *msg)
-{
-	die(EXIT_CONFIG, ERR_CONFIG, msg);
-}
-
-/* "user@host" for this process, xmalloc'd. */
-static char *
-local_sender(const struct account *a)
-{
-	struct passwd *pw = getpwuid(getuid());
-	char host[256];
-	const char *user = pw ? pw->pw_name : getenv("LOGNAME");
-
-	if (a->domain && strchr(a->domain, '.'))
-		snprintf(host, sizeof(host), "%s", a->domain);
-	else if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	return xasprintf("%s@%s", user ? user : "nobody", host);
-}
-
-/* The GECOS full name, up to the first comma, or NULL. */
-static char *
-gecos_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	size_t n;
-
-	if (pw == NULL || pw->pw_gecos == NULL || pw->pw_gecos[0] == '\0')
-		return NULL;
-	n = strcspn(pw->pw_gecos, ",");
-	return n ? xstrndup(pw->pw_gecos, n) : NULL;
-}
-
-/* Strip "<...>" from a -f value; "" for the null sender. */
-static char *
-sender_arg(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
-		return xstrndup(v + 1, n - 2);
-	return xstrdup(v);
-}
-
-/* The sender used to pick an account: -f, or the From of a -t message. */
-static char *
-selector_address(struct job *j)
-{
-	struct addr_list l = { NULL, 0 };
-	const char *why;
-	char *v, *out = NULL;
-	long i;
-
-	if (j->cli.from)
-		return sender_arg(j->cli.from);
-	if (j->from_arg)
-		return xstrdup(j->from_arg);
-	if (!j->cli.read_rcpts || (i = msg_find(&j->msg, "From", 0)) < 0)
-		return NULL;
-	v = msg_value(&j->msg, (size_t)i);
-	if (addr_parse_list(v, &l, &why) == 0 && l.n > 0)
-		out = xstrdup(l.v[0].spec);
-	free(v);
-	addr_list_free(&l);
-	return out;
-}
-
-static void
-override(struct account *a, const char *key, const char *v)
-{
-	struct config_error err;
-
-	if (v && config_set(a, key, v, "command line", &err) == -1)
-		die_usage(err.msg);
-}
-
-/* -A, else the account whose from matches, else "default". */
-static void
-choose_account(struct job *j, const char *sender)
-{
-	struct cli *c = &j->cli;
-	struct config_error err;
-	char *msg;
-
-	if (c->account) {
-		j->acct = config_account(&j->cfg, c->account);
-		if (j->acct == NULL) {
-			msg = xasprintf("account '%s' not found%s%s",
-			    c->account, j->cfg.path ? " in " : "",
-			    j->cfg.path ? j->cfg.path : "");
-			die_config(msg);
-		}
-	}
-	if (j->acct == NULL && sender)
-		j->acct = config_account_by_from(&j->cfg, sender);
-	if (j->acct == NULL)
-		j->acct = config_account(&j->cfg, "default");
-	if (j->acct == NULL) {
-		if (j->cfg.nacct > 0 && c->host == NULL) {
-			msg = xasprintf("no account chosen and no account "
-			    "'default' in %s (use -A NAME)", j->cfg.path);
-			die_config(msg);
-		}
-		j->acct = config_account_new("default");
-		j->own_acct = 1;
-	}
-	override(j->acct, "host", c->host);
-	override(j->acct, "port", c->port);
-	override(j->acct, "user", c->user);
-	override(j->acct, "logfile", c->log_file);
-	if (c->tls) {
-		override(j->acct, "tls", strcmp(c->tls, "off") ? "on" : "off");
-		if (strcmp(c->tls, "starttls") == 0)
-			override(j->acct, "tls_starttls", "on");
-		else if (strcmp(c->tls, "implicit") == 0)
-			override(j->acct, "tls_starttls", "off");
-	}
-	if (config_finish(j->acct, &err) == -1)
-		die_config(err.msg);
-}
-
-/* Exit with the failure in j->r (its exit code, one line). */
-static void
-die_result(struct job *j)
-{
-	char *line = result_line(&j->r);
-
-	die(result_exit(&j->r), j->r.err, line);
-}
-
-static void
-collect_recipients(struct job *j)
-{
-	struct addr_list l = { NULL, 0 };
-	const char *why, *field;
-	int compose = j->cli.mode == MODE_COMPOSE;
-	size_t i;
-
-	rcpt_init(&j->rc, &j->env, j->acct->aliases,
-	    j->acct->rewrite_local_names);
-	for (i = 0; i < j->cli.args.n; i++)
-		if (rcpt_arg(&j->rc, j->cli.args.v[i], "recipient",
-		    compose ? &j->to_hdr : NULL, &j->r) == -1)
-			die_result(j);
-	for (i = 0; i < j->cli.cc.n; i++)
-		if (rcpt_arg(&j->rc, j->cli.cc.v[i], "--cc address",
-		    &j->cc_hdr, &j->r) == -1)
-			die_result(j);
-	for (i = 0; i < j->cli.bcc.n; i++)
-		if (rcpt_arg(&j->rc, j->cli.bcc.v[i], "--bcc address", NULL,
-		    &j->r) == -1)
-			die_result(j);
-	if (j->cli.read_rcpts && !compose) {
-		if (msg_recipients(&j->msg, &l, &why, &field) == -1) {
-			char *m = xasprintf("invalid address in the %s "
-			    "header: %s", field, why);
-
-			die(65, ERR_DATA, m);
-		}
-		if (rcpt_list(&j->rc, &l, "from the message header", NULL,
-		    &j->r) == -1)
-			die_result(j);
-		addr_list_free(&l);
-	}
-	if (j->env.nrcpt > RCPT_MAX) {
-		char *m = xasprintf("too many recipients (%zu; at most %d)",
-		    j->env.nrcpt, RCPT_MAX);
-		die_usage(m);
-	}
-	if (j->env.nrcpt == 0)
-		die_usage(j->cli.read_rcpts ? "no recipients: none on the "
-		    "command line and none in To, Cc or Bcc" :
-		    "no recipients given");
-}
-
-static void
-make_envelope(struct job *j)
-{
-	const struct account *a = j->acct;
-	const char *why;
-	char *m;
-
-	if (j->cli.from && a->allow_from_override)
-		j->env.from = sender_arg(j->cli.from);
-	else if (j->from_arg && a->allow_from_override)
-		j->env.from = xstrdup(j->from_arg);
-	else if (a->from)
-		j->env.from = xstrdup(a->from);
-	else
-		j->env.from = local_sender(a);
-	if (*j->env.from && addr_check(j->env.from, 0, &why) == -1) {
-		m = xasprintf("invalid sender address '%s': %s", j->env.from,
-		    why);
-		die_usage(m);
-	}
-	if (j->cli.dsn_notify)
-		j->env.dsn_notify = xstrdup(j->cli.dsn_notify);
-	else if (a->dsn_notify && strcasecmp(a->dsn_notify, "off") != 0) {
-		char *p;
-
-		j->env.dsn_notify = xstrdup(a->dsn_notify);
-		for (p = j->env.dsn_notify; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-	}
-	if (j->cli.dsn_ret)
-		j->env.dsn_ret = xstrdup(j->cli.dsn_ret);
-	else if (a->dsn_return && strcmp(a->dsn_return, "off") != 0)
-		j->env.dsn_ret = xstrdup(strcmp(a->dsn_return, "headers") ?
-		    "FULL" : "HDRS");
-	if (j->cli.envid)
-		j->env.envid = codec_xtext(j->cli.envid);
-	collect_recipients(j);
-}
-
-/*
- * The From an added header gets: the envelope sender, or for the null
- * sender (-f '<>') the account's address or user@host; the name from -F,
- * from_full_name or GECOS.  *local and *gecos own what was made for it.
- */
-static const char *
-default_from(struct job *j, const char **name, char **local, char **gecos)
-{
-	const struct account *a = j->acct;
-
-	if (j->cli.fullname)
-		*name = j->cli.fullname;
-	else if (a->from_full_name)
-		*name = a->from_full_name;
-	else
-		*name = *gecos = gecos_name();
-	if (*j->env.from)
-		return j->env.from;
-	return a->from ? a->from : (*local = local_sender(a));
-}
-
-static void
-fix_headers(struct job *j)
-{
-	const struct account *a = j->acct;
-	struct compose_opts o;
-	char *gecos = NULL, *local = NULL;
-	const char *dom = addr_domain(j->env.from);
-
-	memset(&o, 0, sizeof(o));
-	o.set_from = a->set_from_header;
-	o.set_date = a->set_date_header;
-	o.set_msgid = a->set_msgid_header;
-	o.remove_bcc = a->remove_bcc_headers;
-	o.from_addr = default_from(j, &o.from_name, &local, &gecos);
-	o.domain = dom ? dom : "localhost";
-	compose_fix_headers(&j->msg, &o, &j->msgid);
-	/* After: the fields it adds are never bare names, and a replaced
-	   From must not look missing to it. */
-	if (rcpt_rewrite(&j->rc, &j->msg, a->from ? a->from : j->env.from,
-	    &j->r) == -1)
-		die_result(j);
-	free(gecos);
-	free(local);
-}
-
-/* Print the outcome's line and return its exit code. */
 static int
-report(struct job *j)
+usage_fail(struct result *r, const char *msg)
 {
-	int code = result_exit(&j->r);
-	char *line;
-
-	if (code != 0) {
-		line = result_line(&j->r);
-		log_error("%s", line);
-		free(line);
-	}
-	return code;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_USAGE, NULL, "%s", msg);
+	return -1;
 }
 
-/* Open the queue of the chosen account (or the default one). */
+/* Open the queue of an account (or the default one). */
 static int
-open_queue(struct job *j, const struct account *a)
+open_queue(struct queue *q, const struct account *a, struct result *r)
 {
 	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
 	    queue_default_dir();
-	int rc = queue_open(&j->q, dir, &j->r);
+	int rc = queue_open(q, dir, r);
 
 	free(dir);
+	return rc;
+}
+
+/* --from, else a -H From: the From mailbox, and the envelope sender. */
+static int
+take_from(const struct cli *c, struct input *in, struct addr_list *from,
+    struct result *r)
+{
+	char err[1024];
+
+	if (composer_from(c, from, err, sizeof(err)) == -1)
+		return usage_fail(r, err);
+	if (from->n)
+		in->from_arg = xstrdup(from->v[0].spec);
+	return 0;
+}
+
+/* Account, envelope sender and recipients, in this order. */
+static int
+addressing(const struct cli *c, struct config *cfg, struct input *in,
+    struct account **acct, struct result *r)
+{
+	char *sender = submit_selector(c, in->from_arg,
+	    c->mode == MODE_COMPOSE ? NULL : &in->msg);
+	int rc = submit_account(cfg, c, sender, acct, r);
+
+	free(sender);
+	if (rc == -1 || submit_envelope(*acct, c, in->from_arg, &in->env,
+	    r) == -1)
+		return -1;
+	return submit_recipients(&in->rc, *acct, c, &in->msg, &in->to_hdr,
+	    &in->cc_hdr, &in->env, r);
+}
+
+/* Sendmail mode: the header read, fields added and rewritten. */
+static int
+prepare_message(const struct cli *c, struct config *cfg, struct input *in,
+    struct account **acct, struct result *r)
+{
+	struct addr_list from = { NULL, 0 };
+	struct compose_opts o;
+	char err[1024], *gecos = NULL, *local = NULL;
+	const char *dom;
+	int rc = -1;
+
+	if (msg_read_head(&in->msg, 0, c->ignore_dots, r) == -1 ||
+	    take_from(c, in, &from, r) == -1 ||
+	    addressing(c, cfg, in, acct, r) == -1)
+		goto done;
+	if (composer_msg_fields(&in->msg, c, &from, &in->msgid, err,
+	    sizeof(err)) == -1) {
+		usage_fail(r, err);
+		goto done;
+	}
+	memset(&o, 0, sizeof(o));
+	o.set_from = (*acct)->set_from_header;
+	o.set_date = (*acct)->set_date_header;
+	o.set_msgid = (*acct)->set_msgid_header;
+	o.remove_bcc = (*acct)->remove_bcc_headers;
+	o.from_addr = submit_default_from(*acct, c, &in->env, &o.from_name,
+	    &local, &gecos);
+	o.domain = (dom = addr_domain(in->env.from)) ? dom : "localhost";
+	compose_fix_headers(&in->msg, &o, &in->msgid);
+	/* After: the fields it adds are never bare names, and a replaced
+	   From must not look missing to it. */
+	if (rcpt_rewrite(&in->rc, &in->msg, (*acct)->from ? (*acct)->from :
+	    in->env.from, r) == -1)
+		goto done;
+	in->env.smtputf8 = rcpt_smtputf8(&in->env, NULL, &in->msg);
+	rc = 0;
+done:
+	free(gecos);
+	free(local);
+	addr_list_free(&from);
+	return rc;
+}
+
+/* Is there a body text: --body, or a standard input that is open? */
+static int
+has_body(const struct cli *c)
+{
+	return c->body || (!isatty(0) && fcntl(0, F_GETFD) != -1);
+}
+
+/* Composer mode: files, body, header fields. */
+static int
+compose_message(const struct cli *c, struct config *cfg, struct input *in,
+    struct account **acct, struct result *r)
+{
+	struct addr_list from = { NULL, 0 };
+	struct composer_hdrs h;
+	struct addr self;
+	char err[1024], *gecos = NULL, *local = NULL;
+	const char *dom, *name;
+	size_t i;
+	int rc = -1;
+
+	if (take_from(c, in, &from, r) == -1 ||
+	    addressing(c, cfg, in, acct, r) == -1)
+		goto done;
+	for (i = 0; i < c->attach.n; i++)
+		if (compose_attach(&in->comp, c->attach.v[i],
+		    MIMETYPE_SYSTEM_FILE, r) == -1)
+			goto done;
+	if ((c->html && compose_text_file(&in->comp.html, c->html,
+	    "--html file", r) == -1) || (has_body(c) &&
+	    compose_text_file(&in->comp.text, c->body, "--body file",
+	    r) == -1))
+		goto done;
+	if (from.n)
+		self = from.v[0];
+	else {
+		self.spec = (char *)submit_default_from(*acct, c, &in->env,
+		    &name, &local, &gecos);
+		self.name = (char *)name;
+	}
+	memset(&h, 0, sizeof(h));
+	h.from = &self;
+	h.to = &in->to_hdr;
+	h.cc = &in->cc_hdr;
+	h.domain = (dom = addr_domain(self.spec)) ? dom : "localhost";
+	rc = composer_fields(&in->comp, c, &h, err, sizeof(err));
+	in->msgid = h.msgid;
+	if (rc == -1)
+		usage_fail(r, err);
+	else
+		in->env.smtputf8 = rcpt_smtputf8(&in->env, &in->comp, NULL);
+done:
+	free(gecos);
+	free(local);
+	addr_list_free(&from);
 	return rc;
 }
 
@@ -391,145 +222,187 @@ open_queue(struct job *j, const struct account *a)
  * is not MIME and has overlong lines gets a quoted-printable body.
  */
 static int
-spool_message(struct job *j)
+spool_message(struct input *in, int fd, struct result *r)
 {
-	if (msg_spool(&j->msg, j->spool_fd, &j->r) == -1)
+	if (msg_spool(&in->msg, fd, r) == -1)
 		return -1;
-	j->env.size = j->msg.size;
-	if (j->msg.in.maxline <= 998 && j->msg.in.linelen <= 998)
+	in->env.size = in->msg.size;
+	if (in->msg.in.maxline <= 998 && in->msg.in.linelen <= 998)
 		return 0;
-	if (j->msg.in.nul || msg_find(&j->msg, "MIME-Version", 0) >= 0)
+	if (in->msg.in.nul || msg_find(&in->msg, "MIME-Version", 0) >= 0)
 		return 0;
-	return compose_requote(&j->msg, j->spool_fd, &j->env.size, &j->r);
+	return compose_requote(&in->msg, fd, &in->env.size, r);
 }
 
+/* A new entry in tmp/, ours (locked) until we exit or hand it over. */
 static int
-spool(struct job *j)
+entry_create(struct entry *e, const struct account *a, struct result *r)
 {
-	if (j->cli.dry_run) {
-		FILE *fp = tmpfile();
-
-		if (fp == NULL || (j->spool_fd = dup(fileno(fp))) == -1) {
-			result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CANTCREAT,
-			    "temporary file", "%s", strerror(errno));
-			return -1;
-		}
-		fclose(fp);
-	} else {
-		if (open_queue(j, j->acct) == -1)
-			return -1;
-		j->spool_fd = queue_spool_create(&j->q, &j->spool_id, &j->r);
-		/* Ours until we exit or hand it over: -q skips it. */
-		if (j->spool_fd == -1 || flock(j->spool_fd, LOCK_EX) == -1)
-			return -1;
-	}
-	if ((j->cli.mode == MODE_COMPOSE ? compose_write(&j->comp,
-	    j->spool_fd, &j->env.size, &j->r) : spool_message(j)) == -1) {
-		/* No partial entry is ever left behind. */
-		if (j->spool_id)
-			queue_spool_remove(&j->q, j->spool_id);
-		free(j->spool_id);
-		j->spool_id = NULL;
+	if (open_queue(&e->q, a, r) == -1 ||
+	    (e->fd = queue_spool_create(&e->q, &e->id, r)) == -1)
 		return -1;
-	}
-	if (j->cli.mode == MODE_COMPOSE) {
-		j->env.eightbit = j->comp.eightbit;
-		j->env.composed = 1;
-	} else
-		j->env.eightbit = j->msg.in.eightbit || (j->cli.body_type &&
-		    strcasecmp(j->cli.body_type, "8BITMIME") == 0);
-	j->meta.account = xstrdup(j->acct->name);
-	j->meta.message_id = j->msgid ? xstrdup(j->msgid) : NULL;
-	j->meta.created = (long long)time(NULL);
-	j->meta.next_attempt = j->meta.created;
-	/* The envelope last: now the entry is complete. */
-	if (j->spool_id && queue_write_env(&j->q, QD_TMP, j->spool_id,
-	    &j->env, &j->meta, 0, &j->r) == -1) {
-		queue_spool_remove(&j->q, j->spool_id);
-		free(j->spool_id);
-		j->spool_id = NULL;
-		return -1;
-	}
-	if (j->msg.in.nul) {
-		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_DATA,
-		    "reading the message", "the message contains NUL bytes");
+	if (flock(e->fd, LOCK_EX) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT, "queue",
+		    "cannot lock %s/tmp/%s: %s", e->q.path, e->id,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+/* No partial entry is ever left behind. */
+static void
+entry_discard(struct entry *e)
+{
+	if (e->id)
+		queue_remove(&e->q, QD_TMP, e->id);
+	free(e->id);
+	e->id = NULL;
+}
+
+static int
+dry_spool(struct entry *e, struct result *r)
+{
+	FILE *fp = tmpfile();
+
+	if (fp == NULL || (e->fd = dup(fileno(fp))) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT,
+		    "temporary file", "%s", strerror(errno));
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
+/* The message into its entry, then the envelope: the entry is complete. */
+static int
+spool(const struct cli *c, const struct account *a, const char *config,
+    struct input *in, struct entry *e, struct result *r)
+{
+	if ((c->dry_run ? dry_spool(e, r) : entry_create(e, a, r)) == -1)
+		goto fail;
+	if ((c->mode == MODE_COMPOSE ? compose_write(&in->comp, e->fd,
+	    &in->env.size, r) : spool_message(in, e->fd, r)) == -1)
+		goto fail;
+	if (c->mode == MODE_COMPOSE) {
+		in->env.eightbit = in->comp.eightbit;
+		in->env.composed = 1;
+	} else
+		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
+		    strcasecmp(c->body_type, "8BITMIME") == 0);
+	e->meta.account = xstrdup(a->name);
+	e->meta.message_id = in->msgid ? xstrdup(in->msgid) : NULL;
+	e->meta.config = config ? xstrdup(config) : NULL;
+	e->meta.created = (long long)time(NULL);
+	e->meta.next_attempt = e->meta.created;
+	if (e->id && queue_write_env(&e->q, QD_TMP, e->id, &in->env,
+	    &e->meta, 0, r) == -1)
+		goto fail;
+	if (in->msg.in.nul) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
+		    "reading the message", "the message contains NUL bytes");
+		return -1;	/* complete: kept in failed/ */
+	}
+	return 0;
+fail:
+	entry_discard(e);
+	return -1;
+}
+
 /*
- * The message was not accepted: queue it (temporary failure, queue on)
- * or keep it in failed/.  Prints the one line; returns the exit code.
+ * The attempt did not end in SENT: keep the message where the one rule
+ * (result_disposition) says, print the one line that says why and where
+ * it is now, and return the exit code.  A deferred message goes to the
+ * queue (exit 0 for a temporary failure, else the table's code, so the
+ * caller learns that e.g. the login was refused); with --no-queue or
+ * queue off, and for a failed one, to failed/.
  */
 static int
-keep(struct job *j)
+keep(const struct cli *c, const struct account *a, struct entry *e,
+    const struct envelope *env, const struct result *r)
 {
+	enum result_disposition d = result_disposition(r);
+	int to_queue = d == DISP_DEFERRED && a->queue && !c->no_queue;
+	enum queue_dir to = to_queue ? QD_QUEUE : QD_FAILED;
 	struct result wr;
-	char *line = result_line(&j->r);
-	int code = result_exit(&j->r), queued;
+	char *line = result_line(r), *why;
+	int code = result_exit(r);
 
 	result_init(&wr);
-	queued = j->r.cls == RES_TEMP && j->acct->queue && !j->cli.no_queue;
-	free(j->meta.last_error);
-	j->meta.last_error = xstrdup(line);
-	if (queued) {
-		j->meta.attempts = 1;
-		j->meta.next_attempt = (long long)time(NULL) + runq_backoff(1);
+	e->meta.last_error = xstrdup(line);
+	if (to_queue) {
+		e->meta.attempts = 1;
+		e->meta.next_attempt = (long long)time(NULL) + runq_backoff(1);
+		if (code == 75)
+			code = 0;
 	}
-	if (j->spool_id == NULL) {
-		log_error("%s", line);
-	} else if (queue_move(&j->q, QD_TMP, queued ? QD_QUEUE : QD_FAILED,
-	    j->spool_id, j->spool_fd, &j->env, &j->meta, &wr) == -1) {
-		char *w = result_line(&wr);
-
-		log_error("%s", line);
-		log_error("%s (the message stays in %s/tmp for the next -q)",
-		    w, j->q.path);
-		free(w);
-		code = queued ? 75 : code;
-	} else if (queued) {
-		log_error("%s (queued as %s, next attempt in %ld s)", line,
-		    j->spool_id, runq_backoff(1));
-		code = 0;
-		j->stored = j->queued = 1;
+	if (queue_move(&e->q, QD_TMP, to, e->id, e->fd, env,
+	    &e->meta, &wr) == 0) {
+		e->kept = 1 + (int)to;
+		if (to_queue)
+			log_error("%s (kept in the queue as %s, next attempt "
+			    "in %ld s)", line, e->id, runq_backoff(1));
+		else
+			log_error("%s (kept in failed/ as %s)", line, e->id);
+	} else if (to_queue) {
+		/* Still complete in tmp/: the next -q sends it. */
+		why = result_line(&wr);
+		log_error("%s (kept in %s/tmp as %s for the next -q: %s)",
+		    line, e->q.path, e->id, why);
+		free(why);
+		e->kept = 1 + (int)QD_TMP;
 	} else {
-		j->stored = 1;
-		log_error("%s", line);
-		if (log_verbose())
-			log_note("message kept in the failed folder");
+		/* Nothing sendable may stay behind a failure exit. */
+		why = result_line(&wr);
+		queue_remove(&e->q, QD_TMP, e->id);
+		log_error("%s (not kept: %s)", line, why);
+		free(why);
+		code = 73;
 	}
 	free(line);
 	result_free(&wr);
 	return code;
 }
 
-/* After a successful send: whatever else is due goes now. */
+/* After a successful send: whatever else is due goes now, each entry
+   with its own account as configured (not this run's overrides). */
 static void
-flush_after_send(struct job *j)
+flush_after_send(const struct cli *c, struct config *cfg, struct entry *e)
 {
+	struct runq_opts o;
 	struct runq_stats st;
+	struct result r;
 
-	if (j->cli.no_queue || j->q.path == NULL)
+	if (c->no_queue || e->q.path == NULL)
 		return;
-	(void)runq_flush(&j->q, &j->cfg, j->acct, NULL, 0, &st);
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.explicit_config = c->config_file != NULL;
+	o.skip_unknown = 1;
+	o.due_only = 1;
+	o.syslog_tag = c->syslog_tag;
+	result_init(&r);
+	(void)runq_flush(&e->q, &o, &st, &r);
+	result_free(&r);
 }
 
 static int
-dry_run(struct job *j)
+dry_run(const struct envelope *env, int fd)
 {
 	char chunk[IO_CHUNK];
 	ssize_t n;
 	size_t i;
 
-	printf("MAIL FROM:<%s>\n", j->env.from);
-	for (i = 0; i < j->env.nrcpt; i++)
-		printf("RCPT TO:<%s>\n", j->env.rcpt[i]);
+	printf("MAIL FROM:<%s>\n", env->from);
+	for (i = 0; i < env->nrcpt; i++)
+		printf("RCPT TO:<%s>\n", env->rcpt[i]);
 	printf("\n");
 	fflush(stdout);
-	if (lseek(j->spool_fd, 0, SEEK_SET) == -1)
+	if (lseek(fd, 0, SEEK_SET) == -1)
 		return 74;
-	while ((n = read(j->spool_fd, chunk, sizeof(chunk))) > 0)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		if (fwrite(chunk, 1, (size_t)n, stdout) != (size_t)n)
 			return 74;
 	return fflush(stdout) == 0 && n == 0 ? 0 : 74;
@@ -539,367 +412,384 @@ dry_run(struct job *j)
 static void
 accepted(void *ctx)
 {
-	struct job *j = ctx;
+	struct entry *e = ctx;
 
-	if (j->spool_id)
-		queue_remove(&j->q, QD_TMP, j->spool_id);
+	if (e->id)
+		queue_remove(&e->q, QD_TMP, e->id);
+	e->kept = 0;
 }
 
 static int
-send_message(struct job *j)
+send_message(const struct account *a, const struct envelope *env,
+    struct entry *e, struct result *r)
 {
 	struct deliver_params p;
 	struct config_error err;
 	char *password = NULL;
 	int rc;
 
-	if (j->acct->nhosts == 0) {
-		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+	if (a->nhosts == 0) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "no host configured for account %s (set 'host' or use "
-		    "--host)", j->acct->name);
+		    "--host)", a->name);
 		return -1;
 	}
-	if (config_password(j->acct, &password, &err) == -1) {
-		result_local(&j->r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+	if (config_password(a, &password, &err) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "%s", err.msg);
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
-	p.acct = j->acct;
+	p.acct = a;
 	p.password = password;
-	p.env = &j->env;
-	p.fd = j->spool_fd;
+	p.env = env;
+	p.fd = e->fd;
 	p.accepted = accepted;
-	p.accepted_ctx = j;
-	rc = deliver(&p, &j->r);
+	p.accepted_ctx = e;
+	rc = deliver(&p, r);
 	xfree_secret(password);
 	return rc;
 }
 
 static void
-write_log(struct job *j, int code)
+write_log(const struct cli *c, const struct account *a,
+    const struct input *in, const struct entry *e, const struct result *r,
+    int code, double start)
 {
-	struct log_entry e;
+	struct log_entry l;
 
-	memset(&e, 0, sizeof(e));
-	e.host = j->r.server ? j->r.server : j->acct->nhosts ?
-	    j->acct->hosts[0] : "";
-	e.user = j->acct->user;
-	e.from = j->env.from;
-	e.rcpt = j->env.rcpt;
-	e.nrcpt = j->env.nrcpt;
-	e.size = j->env.size;
-	e.account = j->acct->name;
-	e.msgid = j->msgid;
-	e.queue_id = NULL;
-	e.duration = now() - j->start;
-	e.r = &j->r;
-	e.exitcode = code;
-	log_message(j->acct->logfile, j->acct->syslog, j->cli.syslog_tag, &e);
+	memset(&l, 0, sizeof(l));
+	l.host = r->server ? r->server : a->nhosts ? a->hosts[0] : "";
+	l.user = a->user;
+	l.from = in->env.from;
+	l.rcpt = in->env.rcpt;
+	l.nrcpt = in->env.nrcpt;
+	l.size = in->env.size;
+	l.account = a->name;
+	l.msgid = in->msgid;
+	l.queue_id = e->kept ? e->id : NULL;
+	l.duration = now() - start;
+	l.r = r;
+	l.exitcode = code;
+	log_message(a->logfile, a->syslog, c->syslog_tag, &l);
 }
 
-static void
-load_config(struct job *j)
-{
-	struct config_error err;
-
-	config_init(&j->cfg);
-	if (config_load(&j->cfg, j->cli.config_file, &err) == -1)
-		die_config(err.msg);
-}
-
-/* -A, or -f matching an account's from, or the default. */
-static void
-choose_without_message(struct job *j)
-{
-	char *sender = j->cli.from ? sender_arg(j->cli.from) : NULL;
-
-	choose_account(j, sender);
-	free(sender);
-}
-
+/* The one line of a failure before anything was kept. */
 static int
-print_config(struct job *j)
+report(const struct result *r)
 {
-	choose_without_message(j);
-	config_print(j->acct, j->acct->file ? j->acct->file : j->cfg.path,
-	    stdout);
-	return 0;
+	int code = result_exit(r);
+	char *line;
+
+	if (code != 0) {
+		line = result_line(r);
+		log_error("%s%s", line, code == 64 ? " (see outbox --help)" :
+		    "");
+		free(line);
+	}
+	return code;
 }
 
 static void
-print_json(struct job *j, int code)
+print_json(const struct result *r, int code, const struct entry *e,
+    const char *msgid)
 {
 	struct json_outcome o;
+	int queued = e && e->kept == 1 + (int)QD_QUEUE;
 
 	memset(&o, 0, sizeof(o));
-	o.status = code == 0 && !j->queued ? "sent" : j->queued ? "queued" :
-	    "failed";
+	o.status = queued ? "queued" : code == 0 ? "sent" : "failed";
 	o.exit = code;
-	o.r = &j->r;
-	o.queue_id = j->stored ? j->spool_id : NULL;
-	o.message_id = j->msgid;
+	o.r = r;
+	o.queue_id = e && e->kept ? e->id : NULL;
+	o.message_id = msgid;
 	json_print(stdout, &o);
 }
 
-static int send_core(struct job *);
-
-static int
-run_send(struct job *j)
+/* The -C file as an absolute path, for the entry to remember. */
+static char *
+config_origin(const struct cli *c)
 {
-	int code = send_core(j);
+	char *p, *out;
 
-	if (j->cli.json && !j->cli.dry_run)
-		print_json(j, code);
-	return code;
+	if (c->config_file == NULL || (p = realpath(c->config_file,
+	    NULL)) == NULL)
+		return NULL;
+	out = xstrdup(p);
+	free(p);
+	return out;
 }
 
-/* --from, else a -H From: the From mailbox, and the envelope sender. */
-static void
-take_from(struct job *j, struct addr_list *from)
-{
-	char err[1024];
-
-	if (composer_from(&j->cli, from, err, sizeof(err)) == -1)
-		die_usage(err);
-	if (from->n)
-		j->from_arg = xstrdup(from->v[0].spec);
-}
-
-/* Composer mode up to the spool: files, body, header fields. */
+/* Read or build the message, spool it, send it, keep it if need be. */
 static int
-compose_message(struct job *j)
+send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
+    struct entry *e, struct result *r)
 {
-	struct addr_list from = { NULL, 0 };
-	struct composer_hdrs h;
-	struct addr self;
-	char err[1024], *sender, *gecos = NULL, *local = NULL;
-	const char *dom;
-	size_t i;
-
-	take_from(j, &from);
-	sender = selector_address(j);
-	choose_account(j, sender);
-	free(sender);
-	make_envelope(j);
-	for (i = 0; i < j->cli.attach.n; i++)
-		if (compose_attach(&j->comp, j->cli.attach.v[i],
-		    MIMETYPE_SYSTEM_FILE, &j->r) == -1)
-			goto fail;
-	if ((j->cli.html && compose_text_file(&j->comp.html, j->cli.html,
-	    "--html file", &j->r) == -1) || ((j->cli.body || (!isatty(0) &&
-	    fcntl(0, F_GETFD) != -1)) &&
-	    compose_text_file(&j->comp.text, j->cli.body, "--body file",
-	    &j->r) == -1))
-		goto fail;
-	if (from.n) {
-		self = from.v[0];
-	} else {
-		const char *name;
-
-		self.spec = (char *)default_from(j, &name, &local, &gecos);
-		self.name = (char *)name;
-	}
-	memset(&h, 0, sizeof(h));
-	h.from = &self;
-	h.to = &j->to_hdr;
-	h.cc = &j->cc_hdr;
-	h.domain = (dom = addr_domain(self.spec)) ? dom : "localhost";
-	if (composer_fields(&j->comp, &j->cli, &h, err, sizeof(err)) == -1) {
-		free(h.msgid);
-		die_usage(err);
-	}
-	j->msgid = h.msgid;
-	j->env.smtputf8 = rcpt_smtputf8(&j->env, &j->comp, NULL);
-	free(gecos);
-	free(local);
-	addr_list_free(&from);
-	return 0;
-fail:
-	addr_list_free(&from);
-	return -1;
-}
-
-static int
-send_core(struct job *j)
-{
-	char *sender, err[1024];
+	struct account *a = NULL;
+	char *origin = NULL;
+	double start = now();
 	int code;
 
-	if (j->cli.mode == MODE_COMPOSE) {
-		if (compose_message(j) == -1)
-			return report(j);
-	} else {
-		struct addr_list from = { NULL, 0 };
-
-		if (msg_read_head(&j->msg, 0, j->cli.ignore_dots, &j->r) == -1)
-			return report(j);
-		take_from(j, &from);
-		sender = selector_address(j);
-		choose_account(j, sender);
-		free(sender);
-		make_envelope(j);
-		if (composer_msg_fields(&j->msg, &j->cli, &from, &j->msgid,
-		    err, sizeof(err)) == -1)
-			die_usage(err);
-		addr_list_free(&from);
-		fix_headers(j);
-		j->env.smtputf8 = rcpt_smtputf8(&j->env, NULL, &j->msg);
+	if ((c->mode == MODE_COMPOSE ? compose_message(c, cfg, in, &a, r) :
+	    prepare_message(c, cfg, in, &a, r)) == -1) {
+		code = report(r);
+		goto done;
 	}
-	if (spool(j) == -1)
-		return j->spool_id ? keep(j) : report(j);
-	if (j->cli.dry_run)
-		return dry_run(j);
-	if (send_message(j) == 0) {
+	origin = config_origin(c);
+	if (spool(c, a, origin, in, e, r) == -1) {
+		code = e->id ? keep(c, a, e, &in->env, r) : report(r);
+		goto done;
+	}
+	if (c->dry_run) {
+		code = dry_run(&in->env, e->fd);
+		goto done;
+	}
+	if (send_message(a, &in->env, e, r) == 0) {
 		/* accepted() removed the entry already */
-		write_log(j, 0);
-		flush_after_send(j);
-		return 0;
+		write_log(c, a, in, e, r, 0, start);
+		flush_after_send(c, cfg, e);
+		code = 0;
+		goto done;
 	}
-	code = keep(j);
-	write_log(j, code);
+	code = keep(c, a, e, &in->env, r);
+	write_log(c, a, in, e, r, code, start);
+done:
+	free(origin);
+	config_account_free(a);
 	return code;
 }
 
 static int
-serverinfo(struct job *j)
+run_send(const struct cli *c, struct config *cfg, struct result *r)
+{
+	struct input in;
+	struct entry e;
+	int code;
+
+	memset(&in, 0, sizeof(in));
+	memset(&e, 0, sizeof(e));
+	e.fd = -1;
+	msg_init(&in.msg);
+	compose_init(&in.comp);
+	envelope_init(&in.env);
+	code = send_pipeline(c, cfg, &in, &e, r);
+	if (c->json && !c->dry_run)
+		print_json(r, code, &e, in.msgid);
+	if (e.fd != -1)
+		close(e.fd);
+	queue_close(&e.q);
+	free(e.id);
+	envelope_meta_free(&e.meta);
+	msg_free(&in.msg);
+	compose_free(&in.comp);
+	addr_list_free(&in.to_hdr);
+	addr_list_free(&in.cc_hdr);
+	rcpt_free(&in.rc);
+	free(in.from_arg);
+	free(in.msgid);
+	envelope_free(&in.env);
+	return code;
+}
+
+/* The account of -A / -f / --host, for the modes without a message. */
+static struct account *
+account_without_message(const struct cli *c, struct config *cfg,
+    struct result *r)
+{
+	struct account *a;
+	char *sender = submit_selector(c, NULL, NULL);
+
+	if (submit_account(cfg, c, sender, &a, r) == -1)
+		a = NULL;
+	free(sender);
+	return a;
+}
+
+static int
+print_config(const struct cli *c, struct config *cfg, struct result *r)
+{
+	struct account *a = account_without_message(c, cfg, r);
+
+	if (a == NULL)
+		return report(r);
+	config_print(a, a->file ? a->file : cfg->path, stdout);
+	config_account_free(a);
+	return 0;
+}
+
+static int
+serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 {
 	struct deliver_params p;
 	struct session_info info;
 	struct tls_peer peer;
+	struct envelope env;
+	struct account *a = account_without_message(c, cfg, r);
 	int code;
 
-	choose_without_message(j);
-	if (j->acct->nhosts == 0) {
-		log_error("no host configured for account %s (set 'host' or "
-		    "use --host)", j->acct->name);
-		return EXIT_CONFIG;
+	if (a == NULL)
+		return report(r);
+	if (a->nhosts == 0) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no host configured for account %s (set 'host' or use "
+		    "--host)", a->name);
+		config_account_free(a);
+		return report(r);
 	}
 	memset(&p, 0, sizeof(p));
 	memset(&peer, 0, sizeof(peer));
-	envelope_init(&j->env);
-	p.acct = j->acct;
-	p.env = &j->env;
+	envelope_init(&env);
+	p.acct = a;
+	p.env = &env;
 	p.fd = -1;
 	p.probe_only = 1;
 	p.info = &info;
 	p.peer = &peer;
-	if (deliver(&p, &j->r) == 0) {
-		serverinfo_print(stdout, j->r.server, j->acct->port, &info,
-		    &j->r, &peer, j->acct->tls_mode == TLSM_STARTTLS);
+	if (deliver(&p, r) == 0) {
+		serverinfo_print(stdout, r->server, a->port, &info, r, &peer,
+		    a->tls_mode == TLSM_STARTTLS);
 		code = 0;
 	} else
-		code = report(j);
+		code = report(r);
 	tls_peer_free(&peer);
+	config_account_free(a);
 	return code;
 }
 
-/* mailq, -q/--flush, --drop: the account named, or "default", if any. */
+/*
+ * mailq, -q/--flush, --drop.  With -A or --host the queue of that
+ * account, whose settings (with the overrides) then serve every entry
+ * whose account is gone; else the default account's queue.
+ */
 static int
-run_queue(struct job *j)
+run_queue(const struct cli *c, struct config *cfg, struct result *r)
 {
 	struct runq_stats st;
-	struct config_error err;
+	struct runq_opts o;
 	struct account *a = NULL;
-	char note[128];
+	struct queue q;
+	char note[160];
+	int code = 0;
 
-	if (j->cli.account || j->cli.host) {
-		choose_without_message(j);
-		a = j->acct;
-	} else if ((a = config_account(&j->cfg, "default")) != NULL &&
-	    config_finish(a, &err) == -1)
-		die_config(err.msg);
-	if (open_queue(j, a) == -1)
-		return report(j);
-	switch (j->cli.mode) {
+	memset(&q, 0, sizeof(q));
+	if ((c->account || c->host) &&
+	    (a = account_without_message(c, cfg, r)) == NULL)
+		return report(r);
+	if (a == NULL && config_account(cfg, "default") != NULL &&
+	    submit_account(cfg, c, NULL, &a, r) == -1)
+		return report(r);
+	if (open_queue(&q, a, r) == -1) {
+		code = report(r);
+		goto done;
+	}
+	switch (c->mode) {
 	case MODE_LIST:
-		return runq_list(&j->q, stdout);
+		code = runq_list(&q, stdout);
+		break;
 	case MODE_DROP:
-		return runq_drop(&j->q, j->cli.drop_id, &j->r) == -1 ?
-		    report(j) : 0;
+		code = runq_drop(&q, c->drop_id, r) == -1 ? report(r) : 0;
+		break;
 	default:
-		(void)runq_flush(&j->q, &j->cfg, a, j->cli.args.v,
-		    j->cli.args.n, &st);
+		memset(&o, 0, sizeof(o));
+		o.cfg = cfg;
+		o.explicit_config = c->config_file != NULL;
+		o.fallback = a;
+		o.ids = c->args.v;
+		o.nids = c->args.n;
+		o.due_only = c->due;
+		o.syslog_tag = c->syslog_tag;
+		if (runq_flush(&q, &o, &st, r) == -1)
+			code = report(r);
 		snprintf(note, sizeof(note), "queue run: %u sent, %u deferred, "
 		    "%u failed, %u not due or busy", st.sent, st.deferred,
 		    st.failed, st.skipped);
 		log_note(note);
-		return 0;
+		break;
 	}
+done:
+	queue_close(&q);
+	config_account_free(a);
+	return code;
+}
+
+static int
+dispatch(const struct cli *c, struct config *cfg, struct result *r)
+{
+	switch (c->mode) {
+	case MODE_PRINTCONFIG:
+		return print_config(c, cfg, r);
+	case MODE_SEND:
+	case MODE_COMPOSE:
+		return run_send(c, cfg, r);
+	case MODE_SERVERINFO:
+		return serverinfo(c, cfg, r);
+	default:
+		return run_queue(c, cfg, r);
+	}
+}
+
+/* A failure before any mode ran: its line, and --json still answers. */
+static int
+early_exit(int json, struct result *r)
+{
+	int code = report(r);
+
+	if (json)
+		print_json(r, code, NULL, NULL);
+	return code;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct job j;
+	struct cli cli;
+	struct config cfg;
+	struct config_error cerr;
+	struct result r;
 	char err[512];
-	int code;
+	int code, i;
 
-	memset(&j, 0, sizeof(j));
-	j.spool_fd = -1;
-	j.start = now();
 	signal(SIGPIPE, SIG_IGN);
 	/* Passwords may be read with the configuration and are held until
 	   exit: no core dumps, no ptrace by other users, from the start. */
 	compat_nodump(1);
-	result_init(&j.r);
-	msg_init(&j.msg);
-	compose_init(&j.comp);
-	envelope_init(&j.env);
-	current = &j;
-	if (cli_parse(&j.cli, argc, argv, err, sizeof(err)) == -1) {
+	result_init(&r);
+	config_init(&cfg);
+	if (cli_parse(&cli, argc, argv, err, sizeof(err)) == -1) {
 		/* the command line is unknown: look for --json in it */
-		for (code = 1; code < argc; code++)
-			if (strcmp(argv[code], "--json") == 0)
-				j.cli.json = 1;
-		die_usage(err);
+		for (i = 1; i < argc && strcmp(argv[i], "--json") != 0; i++)
+			;
+		usage_fail(&r, err);
+		code = early_exit(i < argc, &r);
+		result_free(&r);
+		return code;
 	}
-	log_set_verbose(j.cli.verbose);
-	switch (j.cli.mode) {
+	log_set_verbose(cli.verbose);
+	switch (cli.mode) {
 	case MODE_HELP:
 		fputs(cli_usage(), stdout);
-		return 0;
+		code = 0;
+		goto done;
 	case MODE_VERSION:
 		printf("outbox %s\n", PACKAGE_VERSION);
-		return 0;
+		code = 0;
+		goto done;
 	case MODE_NEWALIASES:
-		return 0;
+		code = 0;
+		goto done;
 	default:
 		break;
 	}
-	load_config(&j);
-	switch (j.cli.mode) {
-	case MODE_PRINTCONFIG:
-		code = print_config(&j);
-		break;
-	case MODE_SEND:
-	case MODE_COMPOSE:
-		code = run_send(&j);
-		break;
-	case MODE_SERVERINFO:
-		code = serverinfo(&j);
-		break;
-	default:
-		code = run_queue(&j);
-		break;
+	if (config_load(&cfg, cli.config_file, &cerr) == -1) {
+		result_local(&r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
+		    cerr.msg);
+		code = early_exit(cli.json, &r);
+		goto done;
 	}
-	if (j.spool_fd != -1)
-		close(j.spool_fd);
-	queue_close(&j.q);
-	msg_free(&j.msg);
-	compose_free(&j.comp);
-	addr_list_free(&j.to_hdr);
-	addr_list_free(&j.cc_hdr);
-	rcpt_free(&j.rc);
-	free(j.from_arg);
-	envelope_free(&j.env);
-	result_free(&j.r);
-	free(j.msgid);
-	free(j.spool_id);
-	envelope_meta_free(&j.meta);
-	if (j.own_acct)
-		config_account_free(j.acct);
-	config_free(&j.cfg);
-	cli_free(&j.cli);
+	code = dispatch(&cli, &cfg, &r);
+done:
+	result_free(&r);
+	config_free(&cfg);
+	cli_free(&cli);
 	return code;
 }

@@ -210,6 +210,50 @@ perm_exit(const struct result *r)
 	return EX_UNAVAILABLE;
 }
 
+/* The stages at which a refusal is a refusal of the message. */
+static int
+message_stage(enum result_stage st)
+{
+	return st == STAGE_MAIL || st == STAGE_RCPT || st == STAGE_DATA ||
+	    st == STAGE_BODY;
+}
+
+enum result_disposition
+result_disposition(const struct result *r)
+{
+	if (r->cls == RES_OK)
+		return DISP_SENT;
+	if (r->cls == RES_TEMP)
+		return DISP_DEFERRED;
+	switch (r->err) {
+	case ERR_NONE:
+		/* A 5xx: the message's own only in the transaction. */
+		return message_stage(r->stage) ? DISP_FAILED : DISP_DEFERRED;
+	case ERR_DATA:
+	case ERR_NOUSER:
+	case ERR_USAGE:
+		/* The message, its addresses or its size. */
+		return DISP_FAILED;
+	case ERR_UNAVAILABLE:
+		/* Too large for the server (SIZE), or no AUTH offered. */
+		return message_stage(r->stage) ? DISP_FAILED : DISP_DEFERRED;
+	default:
+		/* Protocol, TLS, certificates, login, configuration, the
+		   system: fixed elsewhere, then the message can go. */
+		return DISP_DEFERRED;
+	}
+}
+
+const char *
+result_disposition_name(enum result_disposition d)
+{
+	switch (d) {
+	case DISP_SENT:		return "sent";
+	case DISP_DEFERRED:	return "deferred";
+	default:		return "failed";
+	}
+}
+
 int
 result_exit(const struct result *r)
 {

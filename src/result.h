@@ -107,6 +107,27 @@ const char *result_stage_name(enum result_stage);
 void	result_add_rcpt(struct result *, const char *address, int code,
 	    const char *enhanced, const char *text);
 
+/*
+ * What becomes of the message after an attempt with this outcome; the
+ * one rule for the first send, -q, --flush and notices:
+ *   SENT      the server accepted it (250 to the final dot);
+ *   FAILED    a refusal of this message: 5xx to MAIL, RCPT, DATA or the
+ *             final dot, or a local error in the message itself (bad
+ *             data, an address this server cannot take, too large);
+ *   DEFERRED  everything that is no fault of the message: 4xx, the
+ *             connection or TLS layer going away, timeouts, and failures
+ *             of the connection itself (greeting, EHLO, STARTTLS, TLS,
+ *             AUTH, certificates, protocol errors, configuration).
+ */
+enum result_disposition {
+	DISP_SENT,
+	DISP_DEFERRED,
+	DISP_FAILED
+};
+
+enum result_disposition result_disposition(const struct result *);
+const char *result_disposition_name(enum result_disposition);
+
 /* The sysexits code for this result: the only such table in outbox. */
 int	result_exit(const struct result *);
 /* The exit code's symbolic name, e.g. "EX_NOUSER". */

@@ -17,6 +17,7 @@
 
 #include "deliver.h"
 #include "dsn.h"
+#include "limits.h"
 #include "log.h"
 #include "runq.h"
 #include "xmalloc.h"
@@ -38,14 +39,25 @@ struct item {
 	enum queue_dir	 dir;
 	char		*id;
 	char		*account;
+	char		*config;	/* -C FILE of the submission, or NULL */
 };
+
+static int
+cmp_str0(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
 
 static int
 cmp_item(const void *a, const void *b)
 {
 	const struct item *x = a, *y = b;
-	int c = strcmp(x->account, y->account);
+	int c = cmp_str0(x->config, y->config);
 
+	if (c == 0)
+		c = strcmp(x->account, y->account);
 	return c ? c : strcmp(x->id, y->id);
 }
 
@@ -63,33 +75,47 @@ add_item(struct queue *q, enum queue_dir d, const char *id,
 	(*v)[*n].dir = d;
 	(*v)[*n].id = xstrdup(id);
 	(*v)[*n].account = xstrdup(m.account ? m.account : "default");
+	(*v)[*n].config = m.config ? xstrdup(m.config) : NULL;
 	(*n)++;
 	envelope_free(&e);
 	envelope_meta_free(&m);
 }
 
-/* The entries to look at, grouped by account. */
+/*
+ * The entries to look at, grouped by configuration and account: every
+ * queued (and interrupted) one, or exactly ids, which may also name
+ * failed/ entries.  *unknown gets the first id that names nothing.
+ */
 static struct item *
-collect(struct queue *q, char *const *ids, size_t nids, size_t *n)
+collect(struct queue *q, char *const *ids, size_t nids, size_t *n,
+    const char **unknown)
 {
 	struct item *v = NULL;
+	enum queue_dir dirs[3] = { QD_QUEUE, QD_TMP, QD_FAILED };
 	char **all;
-	size_t i, k;
-	enum queue_dir dirs[2] = { QD_QUEUE, QD_TMP };
+	size_t i, j, k, before;
+	unsigned char *found = xcalloc(nids + 1, 1);
 
 	*n = 0;
-	for (k = 0; k < 2; k++) {
+	*unknown = NULL;
+	for (k = 0; k < (nids ? 3u : 2u); k++) {
 		all = queue_ids(q, dirs[k]);
 		for (i = 0; all[i]; i++) {
-			size_t j;
-
 			for (j = 0; j < nids && strcmp(ids[j], all[i]); j++)
 				;
-			if (nids == 0 || j < nids)
-				add_item(q, dirs[k], all[i], &v, n);
+			if (nids > 0 && (j == nids || found[j]))
+				continue;
+			before = *n;
+			add_item(q, dirs[k], all[i], &v, n);
+			if (nids > 0 && *n > before)
+				found[j] = 1;
 		}
 		queue_ids_free(all);
 	}
+	for (j = 0; j < nids && *unknown == NULL; j++)
+		if (!found[j])
+			*unknown = ids[j];
+	free(found);
 	if (*n)
 		qsort(v, *n, sizeof(*v), cmp_item);
 	return v;
@@ -97,18 +123,21 @@ collect(struct queue *q, char *const *ids, size_t nids, size_t *n)
 
 struct run {
 	struct queue		*q;
-	struct config		*cfg;
-	struct account		*fallback;
+	const struct runq_opts	*o;
 	struct runq_stats	*st;
-	int			 forced;
 	time_t			 now;
+	/* the configuration of the group being served */
+	const char		*cfgname;	/* item's config, or NULL */
+	struct config		 own;		/* read for it */
+	int			 own_loaded;
 	/* the account being served */
 	const char		*name;
-	struct account		*acct;
+	struct account		*acct;		/* a copy, owned */
 	char			*password;
 	struct deliver_conn	*conn;
 	struct result		 connr;	/* why there is no connection */
 	int			 broken;
+	int			 unknown;	/* not configured: left alone */
 };
 
 static void
@@ -120,9 +149,35 @@ end_account(struct run *x)
 	x->password = NULL;
 	result_free(&x->connr);
 	result_init(&x->connr);
-	x->broken = 0;
+	config_account_free(x->acct);
 	x->acct = NULL;
+	x->broken = x->unknown = 0;
 	x->name = NULL;
+}
+
+/* The configuration that serves item it: this run's (-C, or none
+   recorded), else the file it was submitted with, read again. */
+static struct config *
+item_config(struct run *x, const struct item *it, struct result *r)
+{
+	struct config_error err;
+
+	if (x->o->explicit_config || it->config == NULL ||
+	    (x->o->cfg->path && strcmp(x->o->cfg->path, it->config) == 0))
+		return x->o->cfg;
+	if (x->own_loaded && cmp_str0(x->cfgname, it->config) == 0)
+		return &x->own;
+	if (x->own_loaded)
+		config_free(&x->own);
+	config_init(&x->own);
+	x->own_loaded = 1;
+	x->cfgname = it->config;
+	if (config_load(&x->own, it->config, &err) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
+		    err.msg);
+		return NULL;
+	}
+	return &x->own;
 }
 
 /* Set up for the account of item it; on failure x->broken with why. */
@@ -130,26 +185,79 @@ static void
 begin_account(struct run *x, const struct item *it)
 {
 	struct config_error err;
+	struct config *cfg = item_config(x, it, &x->connr);
+	struct account *a;
 
 	x->name = it->account;
-	x->acct = config_account(x->cfg, it->account);
-	if (x->acct == NULL)
-		x->acct = x->fallback;
-	if (x->acct == NULL) {
-		result_local(&x->connr, RES_TEMP, STAGE_NONE, ERR_CONFIG, NULL,
+	x->cfgname = it->config;
+	if (cfg == NULL) {
+		x->broken = 1;
+		return;
+	}
+	a = config_account(cfg, it->account);
+	if (a == NULL && x->o->skip_unknown) {
+		x->unknown = 1;
+		return;
+	}
+	if (a == NULL)
+		a = x->o->fallback;
+	if (a == NULL) {
+		result_local(&x->connr, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "account %s no longer exists", it->account);
 		x->broken = 1;
 		return;
 	}
+	x->acct = config_account_copy(a);
 	if (config_finish(x->acct, &err) == -1 ||
 	    config_password(x->acct, &x->password, &err) == -1) {
-		result_local(&x->connr, RES_TEMP, STAGE_NONE, ERR_CONFIG, NULL,
+		result_local(&x->connr, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "%s", err.msg);
 		x->broken = 1;
 	}
 }
 
-/* Reschedule an entry after a temporary failure. */
+/* One log line per attempt, as a send writes it. */
+static void
+log_attempt(struct run *x, const struct item *it, const struct envelope *e,
+    const struct envelope_meta *m, const struct result *r, double start)
+{
+	const struct account *a = x->acct;
+	struct log_entry l;
+	struct timespec ts;
+
+	if (a == NULL || (a->logfile == NULL && a->syslog == NULL))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	memset(&l, 0, sizeof(l));
+	l.host = r->server ? r->server : a->nhosts ? a->hosts[0] : "";
+	l.user = a->user;
+	l.from = e->from;
+	l.rcpt = e->rcpt;
+	l.nrcpt = e->nrcpt;
+	l.size = e->size;
+	l.account = it->account;
+	l.msgid = m->message_id;
+	l.queue_id = it->id;
+	l.duration = ts.tv_sec + ts.tv_nsec / 1e9 - start;
+	l.r = r;
+	l.exitcode = result_exit(r);
+	log_message(a->logfile, a->syslog, x->o->syslog_tag, &l);
+}
+
+static void
+move_failed(struct run *x, const struct item *it, const struct result *wr)
+{
+	char *w;
+
+	if (wr->cls == RES_OK)
+		return;
+	w = result_line(wr);
+	log_error("queue %s: %s", it->id, w);
+	free(w);
+	(void)x;
+}
+
+/* Reschedule an entry after a deferred attempt. */
 static void
 defer(struct run *x, const struct item *it, int fd, struct envelope *e,
     struct envelope_meta *m, const struct result *r)
@@ -158,18 +266,23 @@ defer(struct run *x, const struct item *it, int fd, struct envelope *e,
 	char *line = result_line(r);
 
 	result_init(&wr);
-	m->attempts++;
-	m->next_attempt = (long long)x->now + runq_backoff(m->attempts);
 	free(m->last_error);
 	m->last_error = line;
+	if (it->dir == QD_FAILED) {
+		/* A failed/ entry sent again stays there, with the news. */
+		if (queue_write_env(x->q, QD_FAILED, it->id, e, m, 1, &wr))
+			move_failed(x, it, &wr);
+		log_error("queue %s: still failed: %s", it->id, line);
+		x->st->failed++;
+		result_free(&wr);
+		return;
+	}
+	m->attempts++;
+	m->next_attempt = (long long)x->now + runq_backoff(m->attempts);
 	if (it->dir == QD_TMP ? queue_move(x->q, QD_TMP, QD_QUEUE, it->id, fd,
 	    e, m, &wr) : queue_write_env(x->q, QD_QUEUE, it->id, e, m, 1,
-	    &wr)) {
-		char *w = result_line(&wr);
-
-		log_error("queue %s: %s", it->id, w);
-		free(w);
-	}
+	    &wr))
+		move_failed(x, it, &wr);
 	log_error("queue %s: deferred: %s", it->id, line);
 	x->st->deferred++;
 	result_free(&wr);
@@ -232,6 +345,7 @@ bounce(struct run *x, const struct item *it, int fd,
 	ni.dir = QD_TMP;
 	ni.id = id;
 	ni.account = it->account;
+	ni.config = it->config;
 	send_entry(x, &ni, nfd, &ne, &nm);
 done:
 	if (nfd != -1)
@@ -242,6 +356,11 @@ done:
 	result_free(&wr);
 }
 
+/*
+ * Move an entry to failed/ and tell its sender.  If it cannot be moved,
+ * it stays queued and nobody is told it failed: what is on disk and what
+ * the notice says must agree.
+ */
 static void
 fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
     struct envelope_meta *m, const char *why, const char *status,
@@ -253,10 +372,12 @@ fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	free(m->last_error);
 	m->last_error = xstrdup(why);
 	if (queue_move(x->q, it->dir, QD_FAILED, it->id, fd, e, m, &wr)) {
-		char *w = result_line(&wr);
-
-		log_error("queue %s: %s", it->id, w);
-		free(w);
+		move_failed(x, it, &wr);
+		log_error("queue %s: failed, but kept in %s/ for now: %s",
+		    it->id, it->dir == QD_TMP ? "tmp" : "queue", why);
+		x->st->deferred++;
+		result_free(&wr);
+		return;
 	}
 	log_error("queue %s: failed: %s", it->id, why);
 	x->st->failed++;
@@ -264,16 +385,29 @@ fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	bounce(x, it, fd, e, m, why, status, r);
 }
 
+/* A failed/ entry named by --flush that is refused again. */
 static void
-send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
-    struct envelope_meta *m)
+fail_again(struct run *x, const struct item *it, struct envelope *e,
+    struct envelope_meta *m, const struct result *r)
 {
+	struct result wr;
 
+	result_init(&wr);
+	free(m->last_error);
+	m->last_error = result_line(r);
+	if (queue_write_env(x->q, QD_FAILED, it->id, e, m, 1, &wr))
+		move_failed(x, it, &wr);
+	log_error("queue %s: failed again: %s", it->id, m->last_error);
+	x->st->failed++;
+	result_free(&wr);
+}
+
+/* The attempt itself: over this account's connection, opened once. */
+static int
+attempt(struct run *x, struct envelope *e, int fd, struct result *r)
+{
 	struct deliver_params p;
-	struct result r;
-	char *line;
 
-	result_init(&r);
 	if (!x->broken && x->conn == NULL) {
 		memset(&p, 0, sizeof(p));
 		p.acct = x->acct;
@@ -283,10 +417,35 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	}
 	if (x->broken) {
 		/* No connection for this account: every entry waits. */
-		defer(x, it, fd, e, m, &x->connr);
-		return;
+		result_free(r);
+		result_init(r);
+		result_local(r, x->connr.cls, x->connr.stage, x->connr.err,
+		    x->connr.what, "%s", x->connr.text ? x->connr.text : "");
+		r->code = x->connr.code;
+		memcpy(r->enhanced, x->connr.enhanced, sizeof(r->enhanced));
+		if (x->connr.server)
+			r->server = xstrdup(x->connr.server);
+		return -1;
 	}
-	if (deliver_send(x->conn, e, fd, &r) == 0) {
+	return deliver_send(x->conn, e, fd, r);
+}
+
+static void
+send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
+    struct envelope_meta *m)
+{
+	struct timespec ts;
+	struct result r;
+	double start;
+	char *line;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = ts.tv_sec + ts.tv_nsec / 1e9;
+	result_init(&r);
+	(void)attempt(x, e, fd, &r);
+	log_attempt(x, it, e, m, &r, start);
+	switch (result_disposition(&r)) {
+	case DISP_SENT:
 		queue_remove(x->q, it->dir, it->id);
 		x->st->sent++;
 		if (log_verbose()) {
@@ -294,17 +453,33 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 			log_note(line);
 			free(line);
 		}
-	} else if (r.cls == RES_TEMP || r.stage < STAGE_MAIL ||
-	    r.err == ERR_IO) {
-		/* A connection problem is no fault of the message. */
+		break;
+	case DISP_DEFERRED:
 		defer(x, it, fd, e, m, &r);
-	} else {
+		break;
+	case DISP_FAILED:
+		if (it->dir == QD_FAILED) {
+			fail_again(x, it, e, m, &r);
+			break;
+		}
 		line = result_line(&r);
 		fail_entry(x, it, fd, e, m, line, r.enhanced[0] == '5' ?
 		    r.enhanced : "5.0.0", &r);
 		free(line);
+		break;
 	}
 	result_free(&r);
+}
+
+/* Past queue_max_age: given up, due or not (a failed/ entry sent again
+   by name is not: it was given up on already). */
+static int
+expired(const struct run *x, const struct item *it,
+    const struct envelope_meta *m)
+{
+	return it->dir != QD_FAILED && x->acct &&
+	    x->acct->queue_max_age > 0 &&
+	    (long long)x->now - m->created > x->acct->queue_max_age;
 }
 
 static void
@@ -316,7 +491,7 @@ handle(struct run *x, const struct item *it)
 	char *reason;
 	int fd;
 
-	if ((fd = queue_lock(x->q, it->dir, it->id)) == -1) {
+	if (x->unknown || (fd = queue_lock(x->q, it->dir, it->id)) == -1) {
 		x->st->skipped++;
 		return;
 	}
@@ -326,15 +501,13 @@ handle(struct run *x, const struct item *it)
 		close(fd);
 		return;
 	}
-	if (x->acct && x->acct->queue_max_age > 0 &&
-	    (long long)x->now - m.created > x->acct->queue_max_age) {
-		/* Expired: given up, due or not. */
+	if (expired(x, it, &m)) {
 		reason = xasprintf("expired: not delivered within %lds (last "
 		    "error: %s)", x->acct->queue_max_age,
 		    m.last_error ? m.last_error : "none");
 		fail_entry(x, it, fd, &e, &m, reason, "4.4.7", NULL);
 		free(reason);
-	} else if (!x->forced && it->dir == QD_QUEUE &&
+	} else if (x->o->due_only && it->dir == QD_QUEUE &&
 	    m.next_attempt > (long long)x->now)
 		x->st->skipped++;
 	else
@@ -392,27 +565,27 @@ sweep_tmp(struct queue *q, time_t now)
 }
 
 int
-runq_flush(struct queue *q, struct config *cfg, struct account *fallback,
-    char *const *ids, size_t nids, struct runq_stats *st)
+runq_flush(struct queue *q, const struct runq_opts *o,
+    struct runq_stats *st, struct result *r)
 {
 	struct run x;
 	struct item *v;
+	const char *unknown;
 	size_t n, i;
 
 	memset(st, 0, sizeof(*st));
 	memset(&x, 0, sizeof(x));
 	x.q = q;
-	x.cfg = cfg;
-	x.fallback = fallback;
+	x.o = o;
 	x.st = st;
-	x.forced = nids > 0;
 	x.now = time(NULL);
 	result_init(&x.connr);
 	queue_repair(q);
 	sweep_tmp(q, x.now);
-	v = collect(q, ids, nids, &n);
+	v = collect(q, o->ids, o->nids, &n, &unknown);
 	for (i = 0; i < n; i++) {
-		if (x.name == NULL || strcmp(x.name, v[i].account) != 0) {
+		if (i == 0 || cmp_str0(x.cfgname, v[i].config) != 0 ||
+		    strcmp(x.name ? x.name : "", v[i].account) != 0) {
 			end_account(&x);
 			begin_account(&x, &v[i]);
 		}
@@ -420,11 +593,19 @@ runq_flush(struct queue *q, struct config *cfg, struct account *fallback,
 	}
 	end_account(&x);
 	result_free(&x.connr);
+	if (x.own_loaded)
+		config_free(&x.own);
 	for (i = 0; i < n; i++) {
 		free(v[i].id);
 		free(v[i].account);
+		free(v[i].config);
 	}
 	free(v);
+	if (unknown) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, "--flush",
+		    "no queue entry %s", unknown);
+		return -1;
+	}
 	return 0;
 }
 
@@ -443,7 +624,39 @@ print_age(FILE *fp, long long secs)
 		fprintf(fp, "%lldd", secs / 86400);
 }
 
+/* "<addr>" with control characters escaped: addresses reach a terminal. */
 static void
+print_addr(FILE *fp, const char *a)
+{
+	char *s = result_sanitize(a, ADDR_MAX + 1);
+
+	fprintf(fp, "<%s>", s);
+	free(s);
+}
+
+static void
+list_state(struct queue *q, enum queue_dir d, const char *id,
+    const struct envelope_meta *m, FILE *fp, time_t now)
+{
+	int fd;
+
+	if (d == QD_FAILED)
+		fputs("failed", fp);
+	else if (d == QD_TMP) {
+		fd = queue_lock(q, d, id);
+		fputs(fd == -1 ? "being sent now" : "interrupted, sent by "
+		    "the next -q", fp);
+		if (fd != -1)
+			close(fd);
+	} else if (m->next_attempt <= (long long)now)
+		fputs("next attempt: now", fp);
+	else {
+		fputs("next attempt in ", fp);
+		print_age(fp, m->next_attempt - (long long)now);
+	}
+}
+
+static int
 list_entry(struct queue *q, enum queue_dir d, const char *id, FILE *fp,
     time_t now)
 {
@@ -452,53 +665,54 @@ list_entry(struct queue *q, enum queue_dir d, const char *id, FILE *fp,
 	const char *why;
 	char *err;
 	size_t i;
-	int fd;
 
 	if (queue_read_env(q, d, id, &e, &m, &why) == -1)
-		return;
+		return 0;
 	fprintf(fp, "%s  %llu bytes  age ", id, e.size);
 	print_age(fp, (long long)now - m.created);
 	fprintf(fp, "  attempts %u  ", m.attempts);
-	if (d == QD_TMP) {
-		fd = queue_lock(q, d, id);
-		fputs(fd == -1 ? "being sent now" : "interrupted, sent by "
-		    "the next -q", fp);
-		if (fd != -1)
-			close(fd);
-	} else if (m.next_attempt <= (long long)now)
-		fputs("next attempt: now", fp);
-	else {
-		fputs("next attempt in ", fp);
-		print_age(fp, m.next_attempt - (long long)now);
+	list_state(q, d, id, &m, fp, now);
+	fputs("\n    from: ", fp);
+	print_addr(fp, e.from);
+	fputs("\n    to:", fp);
+	for (i = 0; i < e.nrcpt; i++) {
+		fputs(i ? ", " : " ", fp);
+		print_addr(fp, e.rcpt[i]);
 	}
-	fprintf(fp, "\n    from: <%s>\n    to:", e.from);
-	for (i = 0; i < e.nrcpt; i++)
-		fprintf(fp, "%s <%s>", i ? "," : "", e.rcpt[i]);
 	fputc('\n', fp);
 	if (m.last_error) {
 		err = result_sanitize(m.last_error, 1024);
-		fprintf(fp, "    last error: %s\n", err);
+		fprintf(fp, "    %s: %s\n", d == QD_FAILED ? "reason" :
+		    "last error", err);
 		free(err);
 	}
 	envelope_free(&e);
 	envelope_meta_free(&m);
+	return 1;
 }
 
 int
 runq_list(struct queue *q, FILE *fp)
 {
-	enum queue_dir dirs[2] = { QD_QUEUE, QD_TMP };
+	enum queue_dir dirs[3] = { QD_QUEUE, QD_TMP, QD_FAILED };
 	time_t now = time(NULL);
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, nf = 0;
 	char **ids;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		ids = queue_ids(q, dirs[k]);
-		for (i = 0; ids[i]; i++, n++)
-			list_entry(q, dirs[k], ids[i], fp, now);
+		for (i = 0; ids[i]; i++) {
+			if (dirs[k] == QD_FAILED && nf == 0)
+				fprintf(fp, "%sFailed (kept in %s/failed; "
+				    "outbox --flush ID sends one again, "
+				    "--drop ID removes it):\n", n ? "\n" : "",
+				    q->path);
+			if (list_entry(q, dirs[k], ids[i], fp, now))
+				dirs[k] == QD_FAILED ? nf++ : n++;
+		}
 		queue_ids_free(ids);
 	}
-	if (n == 0)
+	if (n == 0 && nf == 0)
 		fputs("Mail queue is empty\n", fp);
 	return 0;
 }
@@ -512,8 +726,8 @@ runq_drop(struct queue *q, const char *id, struct result *r)
 	int fd;
 
 	if (!queue_id_valid(id)) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_USAGE, "--drop",
-		    "'%s' is not a queue id", id);
+		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, "--drop",
+		    "no queue entry %s", id);
 		return -1;
 	}
 	for (k = 0; k < 3; k++) {

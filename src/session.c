@@ -91,53 +91,52 @@ trace(const struct session *s, const char *dir, const char *line)
 		s->p->trace(dir, line);
 }
 
-/* Queue one command; shown is what the transcript may show instead. */
-static int
-send_line(struct session *s, const char *line, const char *shown)
-{
-	size_t n = strlen(line);
-
-	if (n > CMD_LINE_MAX) {
-		result_local(s->r, RES_PERM, stage(s), ERR_USAGE, NULL,
-		    "command too long (%zu bytes)", n);
-		return -1;
-	}
-	trace(s, "C", shown ? shown : line);
-	if (transport_write(s->t, line, n) == -1 ||
-	    transport_write(s->t, "\r\n", 2) == -1)
-		return -1;
-	return 0;
-}
-
 /* Record the transport's failure as the outcome. */
 static int
 io_fail(struct session *s, const char *what)
 {
 	struct transport *t = s->t;
-	enum result_class cls = RES_TEMP;
-	enum result_err err = ERR_TEMP;
+	enum result_class cls;
+	enum result_err err;
 
-	switch (t->err) {
-	case TE_TOOLONG:
-		cls = RES_PERM, err = ERR_PROTOCOL;
-		result_local(s->r, cls, stage(s), err, what,
-		    "malformed reply: %s", t->errmsg);
-		s->dead = 1;
-		return -1;
-	case TE_TLS:
-	case TE_INJECT:
-		cls = RES_PERM, err = ERR_PROTOCOL;
-		break;
-	case TE_VERIFY:
-		cls = RES_PERM, err = ERR_NOPERM;
-		break;
-	default:
-		break;
-	}
-	result_local(s->r, cls, stage(s), err, what, "%s",
+	transport_classify(t, &cls, &err);
+	result_local(s->r, cls, stage(s), err, what, "%s%s",
+	    t->err == TE_TOOLONG ? "malformed reply: " : "",
 	    t->errmsg[0] ? t->errmsg : "I/O error");
 	s->dead = 1;
 	return -1;
+}
+
+/*
+ * Queue one command; shown is what the transcript may show instead.
+ * Returns -1 with the outcome set: a command over its limit (RFC 4954
+ * allows AUTH lines of 12,288 octets, others 2,048 here) is a local
+ * error, never sent.
+ */
+static int
+send_line(struct session *s, const char *line, const char *shown,
+    const char *what)
+{
+	size_t n = strlen(line);
+	size_t max = s->state == SMTP_AUTH ? AUTH_LINE_MAX : CMD_LINE_MAX;
+
+	if (n > max) {
+		if (s->state == SMTP_AUTH)
+			result_local(s->r, RES_PERM, STAGE_AUTH, ERR_CONFIG,
+			    what, "the command would be %zu octets, over "
+			    "the limit of %zu (RFC 4954): the token or "
+			    "password is too long", n, max);
+		else
+			result_local(s->r, RES_PERM, stage(s), ERR_USAGE,
+			    what, "the command would be %zu octets, over "
+			    "the limit of %zu", n, max);
+		return -1;
+	}
+	trace(s, "C", shown ? shown : line);
+	if (transport_write(s->t, line, n) == -1 ||
+	    transport_write(s->t, "\r\n", 2) == -1)
+		return io_fail(s, what);
+	return 0;
 }
 
 static int
@@ -191,9 +190,10 @@ refuse(struct session *s, const char *what)
 {
 	char *text = reply_oneline(&s->reply);
 
-	if (s->reply.code / 100 == 3) {
-		/* An intermediate reply where none belongs: the server may
-		   be waiting for data, so not even QUIT is safe. */
+	if (s->reply.code / 100 == 3 || s->reply.code / 100 == 2) {
+		/* A reply out of sequence (an intermediate one where none
+		   belongs, a 2xx where 354 or 220 was due): the server
+		   may be waiting for data, so not even QUIT is safe. */
 		result_local(s->r, RES_PERM, stage(s), ERR_PROTOCOL, what,
 		    "unexpected reply: %d %s", s->reply.code, text);
 		s->dead = 1;
@@ -208,8 +208,8 @@ static int
 command(struct session *s, const char *line, const char *shown,
     const char *what)
 {
-	if (send_line(s, line, shown) == -1)
-		return io_fail(s, what);
+	if (send_line(s, line, shown, what) == -1)
+		return -1;
 	if (flush(s, what) == -1 || read_reply(s, what) == -1)
 		return -1;
 	return 0;
@@ -499,18 +499,18 @@ envelope_phase(struct session *s)
 	}
 	mail = mail_command(s, from);
 	what = xasprintf("MAIL FROM:<%s>", from);
-	if (send_line(s, mail, NULL) == -1)
-		goto io;
+	if (send_line(s, mail, NULL, what) == -1)
+		goto fail;
 	for (i = 0; pipe && i < e->nrcpt; i++) {
 		cmd = rcpt_command(s, rcpt[i]);
-		if (send_line(s, cmd, NULL) == -1) {
+		if (send_line(s, cmd, NULL, what) == -1) {
 			free(cmd);
-			goto io;
+			goto fail;
 		}
 		free(cmd);
 	}
-	if (pipe && send_line(s, "DATA", NULL) == -1)
-		goto io;
+	if (pipe && send_line(s, "DATA", NULL, "DATA") == -1)
+		goto fail;
 	if (flush(s, what) == -1 || read_reply(s, what) == -1)
 		goto fail;
 	mail_ok = s->reply.code == 250;
@@ -554,12 +554,19 @@ envelope_phase(struct session *s)
 		refuse(s, "DATA");
 		goto fail;
 	}
+	if (transport_unread(s->t) != 0) {
+		/* More than the replies asked for: an extra one in the
+		   batch, or one pushed after 354.  Whatever the server
+		   thinks comes next, our data would be read wrongly. */
+		result_local(s->r, RES_PERM, STAGE_DATA, ERR_PROTOCOL,
+		    "DATA", "the server sent more replies than commands");
+		s->dead = 1;
+		goto fail;
+	}
 	free(mail);
 	free(what);
 	free_wire(from, rcpt);
 	return 0;
-io:
-	io_fail(s, what);
 fail:
 	free(mail);
 	free(what);
@@ -676,15 +683,19 @@ size_check(struct session *s)
 static void
 quit(struct session *s)
 {
-	int saved = s->t->timeout_ms;
+	int ms = s->t->timeout_ms;
 
 	set_state(s, SMTP_QUIT);
-	if (send_line(s, "QUIT", NULL) == -1 ||
+	/* Not through send_line(): nothing here may change the outcome. */
+	trace(s, "C", "QUIT");
+	if (transport_write(s->t, "QUIT\r\n", 6) == -1 ||
 	    transport_flush(s->t) == -1)
 		return;
-	/* A server that never answers QUIT costs at most a few seconds. */
-	if (saved <= 0 || saved > 5000)
-		s->t->timeout_ms = 5000;
+	/* A server that never answers QUIT, or drips its answer, costs
+	   at most a few seconds in all. */
+	if (ms <= 0 || ms > 5000)
+		ms = 5000;
+	transport_deadline(s->t, ms);
 	reply_reset(&s->reply);
 	while (transport_readline(s->t, s->line, REPLY_LINE_MAX) >= 0) {
 		const char *why;
@@ -693,7 +704,7 @@ quit(struct session *s)
 		if (reply_feed(&s->reply, s->line, strlen(s->line), &why) != 0)
 			break;
 	}
-	s->t->timeout_ms = saved;
+	transport_deadline(s->t, 0);
 }
 
 struct session *
@@ -754,8 +765,18 @@ session_send(struct session *s, const struct envelope *env,
 		set_state(s, SMTP_MAIL);
 		if (command(s, "RSET", NULL, "RSET") == -1)
 			return -1;
-		if (s->reply.code != 250)
-			return refuse(s, "RSET");
+		if (s->reply.code != 250) {
+			/* No fault of this message: the connection is no
+			   good for more. */
+			char *text = reply_oneline(&s->reply);
+
+			result_local(r, RES_TEMP, STAGE_MAIL, ERR_TEMP, "RSET",
+			    "refused: %d %s", s->reply.code, text);
+			free(text);
+			s->dead = s->reply.code / 100 != 4 ||
+			    s->reply.code == 421;
+			return -1;
+		}
 	}
 	if (size_check(s) == -1 || envelope_phase(s) == -1 ||
 	    send_body(s) == -1)

@@ -33,6 +33,95 @@ tls_wait(struct transport *t, gnutls_session_t s)
 	    POLLOUT : POLLIN);
 }
 
+/* An alert from the server: a mismatch, a certificate, or a drop. */
+static int
+alert_fail(struct transport *t, gnutls_session_t s, const char *during)
+{
+	gnutls_alert_description_t a = gnutls_alert_get(s);
+	const char *name = gnutls_alert_get_name(a);
+	enum transport_err e;
+
+	switch (a) {
+	case GNUTLS_A_PROTOCOL_VERSION:
+	case GNUTLS_A_HANDSHAKE_FAILURE:
+	case GNUTLS_A_INSUFFICIENT_SECURITY:
+	case GNUTLS_A_ILLEGAL_PARAMETER:
+	case GNUTLS_A_NO_APPLICATION_PROTOCOL:
+		e = TE_TLS;
+		break;
+	case GNUTLS_A_BAD_CERTIFICATE:
+	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
+	case GNUTLS_A_CERTIFICATE_REVOKED:
+	case GNUTLS_A_CERTIFICATE_EXPIRED:
+	case GNUTLS_A_CERTIFICATE_UNKNOWN:
+	case GNUTLS_A_UNKNOWN_CA:
+	case GNUTLS_A_ACCESS_DENIED:
+	case GNUTLS_A_CERTIFICATE_REQUIRED:
+		e = TE_VERIFY;
+		break;
+	default:
+		e = TE_DROP;
+		break;
+	}
+	return transport_fail(t, e, "%sthe server sent the TLS alert '%s'",
+	    during, name ? name : "unknown");
+}
+
+/*
+ * Classify a fatal GnuTLS error where it happens: the connection going
+ * away in any form is temporary (TE_EOF, TE_RESET, TE_IO, TE_DROP); only
+ * a real mismatch (no common version or cipher, not TLS) is TE_TLS.
+ */
+static int
+tls_fail(struct transport *t, gnutls_session_t s, int rc, int sys_errno,
+    int handshake)
+{
+	const char *during = handshake ? "TLS handshake: " : "";
+	const char *tls = handshake ? during : "TLS: ";
+
+	switch (rc) {
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_SESSION_EOF:
+		return transport_fail(t, TE_EOF, "%sconnection closed by "
+		    "server", during);
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		if (sys_errno == 0 || sys_errno == EAGAIN)
+			sys_errno = ECONNRESET;
+		if (sys_errno == ECONNRESET || sys_errno == EPIPE ||
+		    sys_errno == ECONNABORTED)
+			return transport_fail(t, TE_RESET, "%sconnection "
+			    "reset by server", during);
+		return transport_fail(t, TE_IO, "%s%s: %s", during,
+		    rc == GNUTLS_E_PULL_ERROR ? "read" : "write",
+		    strerror(sys_errno));
+	case GNUTLS_E_REHANDSHAKE:
+		return transport_fail(t, TE_DROP, "%sthe server asked for a "
+		    "TLS renegotiation", during);
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		return alert_fail(t, s, during);
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+	case GNUTLS_E_NO_PRIORITIES_WERE_SET:
+	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+	case GNUTLS_E_NO_COMMON_KEY_SHARE:
+	case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+	case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
+	case GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED:
+	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER:
+		return transport_fail(t, TE_TLS, "%s%s", tls,
+		    gnutls_strerror(rc));
+	default:
+		return transport_fail(t, TE_DROP, "%s%s", tls,
+		    gnutls_strerror(rc));
+	}
+}
+
 static ssize_t
 tls_read(struct transport *t, void *p, size_t n)
 {
@@ -52,8 +141,9 @@ tls_read(struct transport *t, void *p, size_t n)
 		}
 		if (r == GNUTLS_E_PREMATURE_TERMINATION)
 			return 0;
-		return transport_fail(t, TE_TLS, "TLS: %s",
-		    gnutls_strerror((int)r));
+		if (r == GNUTLS_E_WARNING_ALERT_RECEIVED)
+			continue;
+		return tls_fail(t, c->session, (int)r, errno, 0);
 	}
 }
 
@@ -78,8 +168,7 @@ tls_write(struct transport *t, const void *p, size_t n)
 				return -1;
 			continue;
 		}
-		return transport_fail(t, TE_TLS, "TLS: %s",
-		    gnutls_strerror((int)w));
+		return tls_fail(t, c->session, (int)w, errno, 0);
 	}
 	return 0;
 }
@@ -239,7 +328,7 @@ setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 		else
 			rc = gnutls_certificate_set_x509_system_trust(c->cred);
 		if (rc <= 0)
-			return transport_fail(t, TE_VERIFY, "cannot load "
+			return transport_fail(t, TE_CONFIG, "cannot load "
 			    "trusted certificates from %s%s%s",
 			    cf->trust_file ? cf->trust_file : "the system",
 			    rc < 0 ? ": " : "",
@@ -251,8 +340,8 @@ setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 		    cf->key_file ? cf->key_file : cf->cert_file,
 		    GNUTLS_X509_FMT_PEM);
 		if (rc < 0)
-			return transport_fail(t, TE_TLS, "cannot load client "
-			    "certificate: %s", gnutls_strerror(rc));
+			return transport_fail(t, TE_CONFIG, "cannot load "
+			    "client certificate: %s", gnutls_strerror(rc));
 	}
 	return 0;
 }
@@ -272,7 +361,7 @@ setup_session(struct transport *t, struct tls_ctx *c,
 	else
 		rc = gnutls_set_default_priority(c->session);
 	if (rc < 0)
-		return transport_fail(t, TE_TLS, "tls_priorities: %s%s%s",
+		return transport_fail(t, TE_CONFIG, "tls_priorities: %s%s%s",
 		    gnutls_strerror(rc), errpos ? " at " : "",
 		    errpos ? errpos : "");
 	if (gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE,
@@ -334,8 +423,7 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 		}
 		if (!gnutls_error_is_fatal(rc))
 			continue;
-		transport_fail(t, TE_TLS, "TLS handshake failed: %s",
-		    gnutls_strerror(rc));
+		tls_fail(t, c->session, rc, errno, 1);
 		goto fail;
 	}
 	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)

@@ -29,6 +29,43 @@ transport_fail(struct transport *t, enum transport_err e, const char *fmt,
 	return -1;
 }
 
+void
+transport_classify(const struct transport *t, enum result_class *cls,
+    enum result_err *err)
+{
+	switch (t->err) {
+	case TE_TOOLONG:
+	case TE_TLS:
+	case TE_INJECT:
+		*cls = RES_PERM;
+		*err = ERR_PROTOCOL;
+		break;
+	case TE_VERIFY:
+		*cls = RES_PERM;
+		*err = ERR_NOPERM;
+		break;
+	case TE_CONFIG:
+		*cls = RES_PERM;
+		*err = ERR_CONFIG;
+		break;
+	default:
+		*cls = RES_TEMP;
+		*err = ERR_TEMP;
+		break;
+	}
+}
+
+/* A failed read or write on the socket: reset and EPIPE are the server
+   going away, like EOF. */
+int
+transport_errno(struct transport *t, int e, const char *op)
+{
+	if (e == ECONNRESET || e == EPIPE || e == ECONNABORTED)
+		return transport_fail(t, TE_RESET, "connection reset by "
+		    "server");
+	return transport_fail(t, TE_IO, "%s: %s", op, strerror(e));
+}
+
 static long
 now_ms(void)
 {
@@ -86,8 +123,7 @@ sock_read(struct transport *t, void *p, size_t n)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return transport_fail(t, errno == ECONNRESET ? TE_EOF :
-			    TE_IO, "%s", strerror(errno));
+			return transport_errno(t, errno, "read");
 		if (transport_wait(t, POLLIN) == -1)
 			return -1;
 	}
@@ -109,9 +145,7 @@ sock_write(struct transport *t, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return transport_fail(t, errno == EPIPE ||
-			    errno == ECONNRESET ? TE_EOF : TE_IO, "%s",
-			    strerror(errno));
+			return transport_errno(t, errno, "write");
 		if (transport_wait(t, POLLOUT) == -1)
 			return -1;
 	}

@@ -14,16 +14,28 @@
 #include <sys/types.h>
 
 #include "limits.h"
+#include "result.h"
 
+/*
+ * What went wrong, classified where it happened: the first group is no
+ * fault of anyone's configuration (the connection went away: temporary);
+ * the rest are a protocol mismatch, a certificate, or local settings.
+ */
 enum transport_err {
 	TE_NONE = 0,
-	TE_EOF,		/* peer closed */
+	TE_EOF,		/* peer closed, with or without close_notify */
+	TE_RESET,	/* connection reset, broken pipe */
 	TE_TIMEOUT,
-	TE_IO,		/* read/write error */
+	TE_IO,		/* another read/write error */
+	TE_DROP,	/* TLS layer gave up: rehandshake request, an alert
+			   such as internal_error, a damaged record */
 	TE_TOOLONG,	/* line longer than the caller's maximum */
-	TE_TLS,		/* handshake or record failure */
-	TE_VERIFY,	/* certificate verification failed */
-	TE_INJECT	/* data received before the TLS handshake */
+	TE_TLS,		/* protocol mismatch: no common version or cipher,
+			   not TLS at all */
+	TE_VERIFY,	/* certificate verification failed or refused */
+	TE_INJECT,	/* data received before the TLS handshake */
+	TE_CONFIG	/* local TLS settings: trust file, client
+			   certificate, priorities */
 };
 
 struct transport;
@@ -96,9 +108,19 @@ int	transport_channel_binding(struct transport *, const char **type,
  */
 void	transport_deadline(struct transport *, int ms);
 
+/*
+ * The class and local error kind of t->err: temporary for a connection
+ * that went away (TE_EOF ... TE_DROP), 76 for a protocol mismatch, 77
+ * for a certificate, 78 for local settings.  The only such table.
+ */
+void	transport_classify(const struct transport *, enum result_class *,
+	    enum result_err *);
+
 /* Helper for backends: record an error, returns -1. */
 int	transport_fail(struct transport *, enum transport_err,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Helper for backends: a socket errno (reset and EPIPE as TE_RESET). */
+int	transport_errno(struct transport *, int err, const char *op);
 /* Wait for fd readiness (POLLIN or POLLOUT); -1 with TE_TIMEOUT/TE_IO. */
 int	transport_wait(struct transport *, int events);
 

@@ -790,7 +790,7 @@ static const struct pw_case pw_cases[] = {
 	{ .eval = "true", .rc = -1, .msg = "" },
 	{ .eval = "printf '\\n'", .rc = -1, .msg = "" },
 	{ .eval = "printf '\\nsecond'", .rc = -1, .msg = "" },
-	{ .eval = "head -c 5000 /dev/zero | tr '\\000' x", .rc = -1,
+	{ .eval = "head -c 9000 /dev/zero | tr '\\000' x", .rc = -1,
 	    .msg = "" },
 	{ .eval = "head -c 100000 /dev/zero | tr '\\000' x; echo", .rc = -1,
 	    .msg = "" },

@@ -58,6 +58,7 @@ struct fake {
 	/* findings */
 	int		 deadlock;
 	int		 bare;		/* client sent a bare CR or LF */
+	int		 sent354;	/* the last release held a 354 */
 };
 
 static void
@@ -78,6 +79,9 @@ release(struct fake *f)
 	if (f->fail || f->next >= f->nreplies)
 		return;
 	r = f->replies[f->next++];
+	if (*r != '\0')
+		f->sent354 = strncmp(r, "354", 3) == 0 ||
+		    strstr(r, "\n354") != NULL;
 	if (r == FAKE_EOF || r == FAKE_TIMEOUT || r == FAKE_IOERR) {
 		f->fail = r;
 		f->fail_at = f->srvlen;
@@ -103,6 +107,11 @@ client_line(struct fake *f, const char *l, size_t n)
 			f->data_mode = 0;
 			release(f);
 		}
+		return;
+	}
+	if (n == 4 && strncmp(l, "DATA", 4) == 0 && f->sent354) {
+		/* 354 went out already, with earlier replies in one read */
+		f->data_mode = 1;
 		return;
 	}
 	if (n == 4 && strncmp(l, "DATA", 4) == 0 && f->next < f->nreplies &&
@@ -336,9 +345,29 @@ static const struct sess_case cases[] = {
 	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA C_BODY C_QUIT,
 	  .writes = 4 },
 	{ .name = "all pipelined replies in one read",
-	  .replies = { GREET, EHLO_PIPE, OK OK, GO, QUEUED, BYE },
+	  .replies = { GREET, EHLO_PIPE, OK OK GO, "", QUEUED, BYE },
 	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA C_BODY C_QUIT,
 	  .writes = 4, .unchecked = 0 },
+	/* Replies out of sequence: no message data, and no QUIT either
+	   (the server may take it for data). */
+	{ .name = "an extra reply in the pipelined batch",
+	  .replies = { GREET, EHLO_PIPE, OK OK "250 2.0.0 extra\r\n" GO, "",
+	    FAKE_EOF },
+	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA, .rc = -1,
+	  .cls = RES_PERM, .err = ERR_PROTOCOL, .stage = STAGE_DATA,
+	  .exit = 76, .writes = 2 },
+	{ .name = "a reply pushed after 354",
+	  .replies = { GREET, EHLO_PIPE, OK OK GO "250 2.0.0 early\r\n", "",
+	    FAKE_EOF },
+	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA, .rc = -1,
+	  .cls = RES_PERM, .err = ERR_PROTOCOL, .stage = STAGE_DATA,
+	  .exit = 76, .writes = 2 },
+	{ .name = "2xx where 354 was due",
+	  .replies = { GREET, EHLO_NONE, OK, OK, "250 2.0.0 ok\r\n",
+	    FAKE_EOF },
+	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA, .rc = -1,
+	  .cls = RES_PERM, .err = ERR_PROTOCOL, .stage = STAGE_DATA,
+	  .exit = 76 },
 	{ .name = "QUIT unanswered",
 	  .replies = { GREET, EHLO_NONE, OK, OK, GO, QUEUED, FAKE_EOF },
 	  .client = C_EHLO C_MAIL C_RCPT_B C_DATA C_BODY C_QUIT },
