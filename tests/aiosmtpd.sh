@@ -509,7 +509,7 @@ case_bad_password() {
 	run_outbox badpass basic -t
 	expect_rc 77 && expect_none "$M" "$before" || return 1
 	if test $strict = yes; then
-		expect_one_line '^outbox: AUTH PLAIN: refused: 535 5\.7\.8 Authentication credentials invalid$'
+		expect_one_line '^outbox: AUTH PLAIN: refused: 535 5\.7\.8 Authentication credentials invalid \(kept in the queue as [0-9a-f.]+, next attempt in 60 s\)$'
 	fi
 }
 

@@ -639,7 +639,7 @@ queued_ids() { ls "$QDIR/queue" 2>/dev/null | grep -v '\.env$'; }
 flushed_to() {
 	conf qd "$DOWN"
 	run_outbox "$IN/utf8.txt" -C "$T_DIR/qd.conf" -s queued bob@example.org
-	expect "$3: queued while the server is down" 0 queued
+	expect "$3: queued while the server is down" 0 'kept in the queue as'
 	conf qd "$2"
 	_b=$(count "$1")
 	run_outbox /dev/null -C "$T_DIR/qd.conf" --flush $(queued_ids)

@@ -27,7 +27,7 @@ field() { sed -n "s/^$2: //p" "$Q/queue/$1.env"; }
 # --- a temporary failure queues --------------------------------------------
 conf "$DOWN"
 run_outbox "$IN" -C "$T_DIR/c" bob@example.org
-expect "connection refused: queued, exit 0" 0 "Connection refused \(queued as [0-9a-f.]+, next attempt in 60 s\)"
+expect "connection refused: queued, exit 0" 0 "Connection refused \(kept in the queue as [0-9a-f.]+, next attempt in 60 s\)"
 check "exactly one stderr line" test "$(wc -l <"$T_ERR")" = 1
 check "the message is in queue/" test "$(count queue)" = 1
 check "with its envelope" test "$(envs queue)" = 1
@@ -49,8 +49,10 @@ check "called as mailq" grep -q "^$ID " "$T_OUT"
 run_outbox /dev/null -C "$T_DIR/c" --flush "$ID"
 check "--flush ID tries even when not due" test "$(field "$ID" attempts)" = 2
 check "backoff doubles" test $(( $(field "$ID" next-attempt) - $(date +%s) )) -ge 110
+run_outbox /dev/null -C "$T_DIR/c" -q --due
+check "-q --due leaves entries that are not due" test "$(field "$ID" attempts)" = 2
 run_outbox /dev/null -C "$T_DIR/c" -q
-check "-q leaves entries that are not due" test "$(field "$ID" attempts)" = 2
+check "-q attempts every entry, due or not" test "$(field "$ID" attempts)" = 3
 
 # --- the server comes back: -q delivers exactly once ----------------------------
 start_smarthost up || exit 99
@@ -78,7 +80,7 @@ check "and the due queued one with it" test "$(eml up)" = 3 -a "$(count queue)" 
 # --- no queue ---------------------------------------------------------------
 conf "$DOWN"
 run_outbox "$IN" -C "$T_DIR/c" --no-queue bob@example.org
-expect "--no-queue: exit 75" 75 "Connection refused$"
+expect "--no-queue: exit 75" 75 "Connection refused \\(kept in failed/ as [0-9a-f.]+\\)$"
 check "... and the message is kept in failed/" test "$(count failed)" = 1
 conf "$DOWN" "queue off"
 run_outbox "$IN" -C "$T_DIR/c" bob@example.org
@@ -109,7 +111,7 @@ check "... message and envelope" test -z "$(ls "$Q/queue")"
 run_outbox /dev/null -C "$T_DIR/c" --drop "$ID"
 expect "--drop of an unknown id" 66 "no queue entry"
 run_outbox /dev/null -C "$T_DIR/c" --drop ../../etc/passwd
-expect "--drop refuses a path" 64 "not a queue id"
+expect "--drop refuses a path: no such entry" 66 "no queue entry \\.\\./\\.\\./etc/passwd"
 
 # --- expiry ---------------------------------------------------------------------
 rm -rf "$Q"

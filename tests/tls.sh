@@ -81,7 +81,7 @@ expect "tls_priorities limits the protocol" 0
 check "... to TLS 1.2" grep -q '^TLS: TLS1.2,' "$T_OUT"
 conf "tls_priorities NOT-A-PRIORITY"
 run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
-expect "an invalid tls_priorities is refused" 76 "tls_priorities"
+expect "an invalid tls_priorities is a configuration error" 78 "tls_priorities: .* \\(kept in failed/ as [0-9a-f.]+\\)\$"
 
 # --- IDN host names: A-labels for DNS (from a private /etc/hosts) ----------------
 if test $T_NS = yes; then
