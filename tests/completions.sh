@@ -43,7 +43,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 LONGOPTS="--subject --attach --cc --bcc --reply-to --from --header --html
 --body --account --host --port --tls --user --json --dry-run --no-queue
---serverinfo --list --flush --drop --print-config --debug --version --help"
+--serverinfo --list --flush --due --drop --print-config --debug --version
+--help"
 SHORTOPTS="-t -i -oi -f -r -F -N -R -V -B -bm -bp -bi -q -v -C -X -L -s -a
 -H -A"
 IGNORED="-oem -oee -oep -oeq -oew -om -odb -odi -U -G -h -Am -Ac -n"
@@ -136,6 +137,8 @@ if command -v bash >/dev/null 2>&1; then
 
 	out=$(bash_complete "$home" "" outbox --ac)
 	check "bash: --ac completes to --account" "--account" "$out"
+	out=$(bash_complete "$home" "" outbox -q --du)
+	check "bash: -q --du completes to --due" "--due" "$out"
 
 	out=$(bash_complete "$home" "" outbox -A "")
 	check "bash: -A offers the accounts" "home club work default" "$out"
@@ -207,9 +210,10 @@ if command -v bash >/dev/null 2>&1; then
 	out=$(bash_complete "$home" "" outbox $qc --drop=6b000002)
 	check "bash: --drop=ID (one word)" "--drop=6b000002.2.bb" "$out"
 	out=$(bash_complete "$home" "" outbox $qc --flush "")
-	check "bash: --flush offers ids of queue/ and tmp/" \
-		"6b000001.1.aa 6b000003.3.cc" "$out"
-	check_absent "bash: --flush does not offer failed/" 6b000002.2.bb "$out"
+	check "bash: --flush offers ids of queue/, failed/ and tmp/" \
+		"$QA_ALL" "$out"
+	check_absent "bash: --flush skips an entry without envelope" \
+		6b000004.4.dd "$out"
 	out=$(bash_complete "$home" "" outbox $qc --flush 6b000001.1.aa 6b)
 	check "bash: --flush takes several ids" "6b000003.3.cc" "$out"
 	out=$(bash_complete "$home" "" outbox $qc -A other --drop "")
@@ -295,9 +299,8 @@ if command -v zsh >/dev/null 2>&1; then
 	check "zsh: -A picks the account's queue_dir" "6b000005.5.ee" "$out"
 	out=$(zsh_call "$home" _outbox_recipients -- \
 		outbox -C "$tmp/queue.conf" --flush "")
-	check "zsh: --flush offers ids of queue/ and tmp/" \
-		"6b000001.1.aa 6b000003.3.cc" "$out"
-	check_absent "zsh: --flush does not offer failed/" 6b000002.2.bb "$out"
+	check "zsh: --flush offers ids of queue/, failed/ and tmp/" \
+		"$QA_ALL" "$out"
 	out=$(zsh_call "$home" _outbox_recipients -- \
 		outbox -C "$tmp/queue.conf" "")
 	check_absent "zsh: recipients are not queue ids" 6b000001.1.aa "$out"
@@ -342,9 +345,10 @@ if command -v fish >/dev/null 2>&1; then
 	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf -A other --drop ")
 	check "fish: -A picks the account's queue_dir" "6b000005.5.ee" "$out"
 	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf --flush ")
-	check "fish: --flush offers ids of queue/ and tmp/" \
-		"6b000001.1.aa 6b000003.3.cc" "$out"
-	check_absent "fish: --flush does not offer failed/" 6b000002.2.bb "$out"
+	check "fish: --flush offers ids of queue/, failed/ and tmp/" \
+		"$QA_ALL" "$out"
+	out=$(fish_complete "$home" "outbox -q --du")
+	check "fish: -q --du completes to --due" "--due" "$out"
 	out=$(fish_complete "$home" "outbox -C $tmp/queue.conf -q ")
 	check_absent "fish: -q takes no argument" 6b000001.1.aa "$out"
 else
