@@ -38,7 +38,15 @@ tls_failure(struct transport *t, struct result *r, const char *what)
 	enum result_err err;
 
 	transport_classify(t, &cls, &err);
-	result_local(r, cls, STAGE_TLS, err, what, "%s", t->errmsg);
+	if (t->err == TE_INJECT)
+		/* The server spoke first, in clear: not an implicit TLS
+		   port. */
+		result_local(r, cls, STAGE_TLS, err, what, "the server "
+		    "answered in plain text, not TLS (for a STARTTLS port "
+		    "such as 587 set tls_starttls on, or use --tls "
+		    "starttls)");
+	else
+		result_local(r, cls, STAGE_TLS, err, what, "%s", t->errmsg);
 }
 
 struct deliver_conn {
