@@ -54,7 +54,28 @@
 #   silence         never answer: record until the client closes, however
 #                   long that takes (the caller's time limit applies)
 #   close           close the connection (with close_notify under TLS)
-#   reset           close with a TCP RST (SO_LINGER 0)
+#   reset           close with a TCP RST (SO_LINGER 0); under TLS no
+#                   close_notify either: the TLS layer just vanishes
+#   tls-drop        (under TLS) close the TCP connection without a
+#                   close_notify: shutdown (FIN), then close; unlike
+#                   "close" nothing in flight is read first
+#   rehandshake     (under TLS 1.2: see "tls12" below) request a
+#                   renegotiation: send a HelloRequest (OpenSSL's
+#                   SSL_renegotiate() and SSL_do_handshake() on this
+#                   connection, through ctypes: Python's ssl module has
+#                   no renegotiate()), then record what the client sends
+#                   until it closes, as "drain" does (a renegotiation it
+#                   starts is carried out; a TLS alert ends the
+#                   recording, the rest of the connection is then read
+#                   and not shown); the transcript shows
+#                   "\--- tls HelloRequest sent ---" where it was sent
+#                   (after what the steps before it have read)
+#   hide-unread     leave out of the transcript the client bytes
+#                   received but not yet read by any step (the wire file
+#                   keeps them) and discard them; the transcript shows
+#                   "\--- unread bytes not shown ---".  For a fault in
+#                   the middle of the message data, where how much has
+#                   arrived by then is a matter of timing.
 #   sleep SECONDS   pause
 #   drip SECONDS TEXT   send TEXT CRLF one byte per write, SECONDS apart
 #                   (stops early, without a mismatch, once a write fails
@@ -67,9 +88,11 @@
 #                   writes, until the client closes; a mismatch if it
 #                   has not closed within the read timeout (see
 #                   "timeout") or has taken 256 MiB
-#   starttls [cert=NAME] [clientca=CA] [fail|stall]
+#   starttls [cert=NAME] [clientca=CA] [tls12] [fail|stall|FAULT]
 #                   clientca=CA: require a client certificate signed by
 #                   CA.pem; its CN is marked in the transcript.
+#                   tls12: offer TLS 1.2 at most (for "rehandshake"; for
+#                   tls-unique).
 #                   TLS handshake as server now (after "220 ..." to a
 #                   STARTTLS); fails if unread client bytes are pending
 #                   (the client must not pipeline STARTTLS).  NAME picks
@@ -83,7 +106,37 @@
 #                   limit applies), then end the connection; those bytes
 #                   go to the wire file, and the transcript shows the one
 #                   line "\--- tls not answered ---" instead of them.
-#   implicit-tls [cert=NAME] [fail|stall]
+#                   FAULT: the handshake breaks on the server's side;
+#                   the step ends the connection and the transcript
+#                   shows "\--- tls handshake: WHAT ---" (WHAT below)
+#                   instead of the client's handshake bytes (those go to
+#                   the wire file):
+#                     close       close at once (FIN), before reading
+#                                 anything of the handshake: the same as
+#                                 "close" right after "220 ...", without
+#                                 recording the ClientHello that may be
+#                                 in flight ("closed before the
+#                                 ClientHello")
+#                     drop        read the client's ClientHello (raw TLS
+#                                 records from the TCP socket: a
+#                                 mismatch if they are not one), then
+#                                 close (FIN) without answering ("drop
+#                                 after the ClientHello")
+#                     reset       the same, then a TCP RST instead
+#                                 ("reset after the ClientHello")
+#                     alert=NAME  answer the ClientHello with a fatal
+#                                 TLS alert record in the clear (bytes
+#                                 15 03 03 00 02 02 CODE), then close;
+#                                 NAME: internal_error (80),
+#                                 protocol_version (70),
+#                                 handshake_failure (40), or a number
+#                                 ("alert NAME")
+#                     plain=TEXT  answer the ClientHello with TEXT CRLF
+#                                 in the clear (a server that does not
+#                                 speak TLS), then close; TEXT is the
+#                                 rest of the step line and takes the
+#                                 escapes ("plain text")
+#   implicit-tls [cert=NAME] [tls12] [fail|stall|FAULT]
 #                   the same, as the first step (port 465 style)
 #   scram MECH USER PASSWORD [FAULT]
 #                   the server side of SCRAM-SHA-1 or SCRAM-SHA-256 (MECH;
@@ -125,8 +178,8 @@
 #                   "\--- connection N ---"
 #   no-connection   the client must not connect at all (the caller ends
 #                   the server with SIGTERM once the client has exited)
-# When the script ends without close/reset/eof/drain/silence, the server
-# behaves as "drain" and then closes.
+# When the script ends without close/reset/tls-drop/rehandshake/eof/
+# drain/silence, the server behaves as "drain" and then closes.
 #
 # Escapes (in TEXT, PREFIX, and --unescape input):
 #   \r \n \t \\  \0 (NUL)  \xHH (one byte)  \s (space, for trailing spaces)
@@ -140,17 +193,21 @@
 # CRLF gets "\z" appended.  Server annotations start with "\---" (which
 # cannot come from client bytes): "\--- tls ---" where a TLS handshake
 # completed, "\--- connection N ---" before each connection after the
-# first.  Lines shown decoded by a step (scram) contain "\{" (which
-# cannot come from client bytes either).
+# first, and those of the steps above (tls not answered, tls handshake:
+# WHAT, tls HelloRequest sent, unread bytes not shown).  Lines shown
+# decoded by a step (scram) contain "\{" (which cannot come from client
+# bytes either).
 
 import argparse
 import base64
 import binascii
+import ctypes
 import fnmatch
 import hashlib
 import hmac
 import os
 import re
+import select
 import signal
 import socket
 import ssl
@@ -159,6 +216,19 @@ import sys
 import time
 
 BUFSIZE = 65536
+
+# TLS alert descriptions (RFC 5246 7.2) for "starttls alert=NAME"
+ALERTS = {"handshake_failure": 40, "protocol_version": 70,
+    "internal_error": 80}
+# What the transcript shows for each handshake FAULT
+HANDSHAKE_FAULTS = {"close": "closed before the ClientHello",
+    "drop": "drop after the ClientHello",
+    "reset": "reset after the ClientHello"}
+
+# OpenSSL, for "rehandshake"
+SSL_ERROR_WANT_READ = 2
+SSL_ERROR_WANT_WRITE = 3
+TLS1_2_VERSION = 0x0303
 
 
 class Mismatch(Exception):
@@ -279,6 +349,30 @@ class Recorder:
 	def mark(self, text):
 		self.chunks.append(("mark", text))
 
+	def mark_before(self, text, tail):
+		"""Mark, placed before tail, the last bytes received (not yet
+		read by a step)."""
+		if not tail:
+			self.mark(text)
+			return
+		kind, val = self.chunks[-1] if self.chunks else (None, b"")
+		if kind != "bytes" or not val.endswith(tail):
+			raise ScriptError("the unread bytes are not the last ones "
+			    "recorded")
+		self.chunks[-1:] = [("bytes", val[:-len(tail)]),
+		    ("mark", text), ("bytes", tail)]
+
+	def unshow(self, tail):
+		"""Take the bytes tail, the last ones received, out of the
+		transcript (they stay in the wire file)."""
+		if not tail:
+			return
+		kind, val = self.chunks[-1] if self.chunks else (None, b"")
+		if kind != "bytes" or not val.endswith(tail):
+			raise ScriptError("hide-unread: the unread bytes are not "
+			    "the last ones recorded")
+		self.chunks[-1] = ("bytes", val[:-len(tail)])
+
 	def transcript(self):
 		lines = []
 		for kind, val in self.chunks:
@@ -298,6 +392,7 @@ class Conn:
 		self.eof = False
 		self.tls = False
 		self.closed = False
+		self.tls_error = None	# the TLS error that ended reading
 		self.timeout = args.timeout
 
 	# -- reading ---------------------------------------------------------
@@ -319,6 +414,7 @@ class Conn:
 			b = b""
 		except ssl.SSLError as e:
 			self.rec.event("recv: TLS error: %s" % e)
+			self.tls_error = str(e)
 			b = b""
 		if not b:
 			self.eof = True
@@ -367,7 +463,9 @@ class Conn:
 
 	# -- ending ----------------------------------------------------------
 
-	def close(self, rst=False):
+	def close(self, rst=False, notify=True, how=""):
+		"""Close; rst: with a TCP RST; notify: under TLS, send a
+		close_notify first (rst never does)."""
 		if self.closed:
 			return
 		self.closed = True
@@ -375,7 +473,7 @@ class Conn:
 			if rst:
 				self.sock.setsockopt(socket.SOL_SOCKET,
 				    socket.SO_LINGER, struct.pack("ii", 1, 0))
-			elif self.tls:
+			elif self.tls and notify:
 				self.sock.settimeout(1)
 				try:
 					self.sock = self.sock.unwrap()
@@ -387,7 +485,101 @@ class Conn:
 			self.sock.close()
 		except OSError:
 			pass
-		self.rec.event("server closed%s" % (" (RST)" if rst else ""))
+		if rst:
+			how = " (RST%s)" % (", no close_notify" if self.tls
+			    else "")
+		self.rec.event("server closed%s" % how)
+
+	def tcp_fin(self):
+		"""Send a FIN now, whatever TLS is doing on this socket:
+		socket.socket's own shutdown(), not SSLSocket's."""
+		try:
+			socket.socket.shutdown(self.sock, socket.SHUT_WR)
+		except OSError as e:
+			self.rec.event("shutdown: %s" % e)
+
+	def tls_drop(self):
+		"""End the TCP connection under TLS without a close_notify."""
+		if not self.tls:
+			raise ScriptError("tls-drop needs TLS (starttls or "
+			    "implicit-tls first); without it, use close")
+		self.tcp_fin()
+		self.close(notify=False, how=" (FIN, no close_notify)")
+
+	def raw_drain(self, limit):
+		"""Read the TCP socket under the TLS layer until the client
+		closes (after a TLS error); the bytes go to the wire file
+		only.  True if it closed within limit."""
+		deadline = time.monotonic() + limit
+		n = 0
+		while True:
+			left = deadline - time.monotonic()
+			if left <= 0:
+				return False
+			self.sock.settimeout(left)
+			try:
+				b = socket.socket.recv(self.sock, BUFSIZE)
+			except (socket.timeout, TimeoutError):
+				continue
+			except OSError as e:
+				self.rec.event("recv (raw): %s" % e)
+				b = b""
+			if not b:
+				self.rec.event("client closed (%d raw bytes after "
+				    "the TLS error)" % n)
+				return True
+			n += len(b)
+			if self.rec.wire:
+				self.rec.wire.write(b)
+
+	def rehandshake(self):
+		"""Request a renegotiation (TLS 1.2 HelloRequest), then
+		record until the client closes."""
+		if not self.tls:
+			raise ScriptError("rehandshake needs TLS (starttls or "
+			    "implicit-tls first)")
+		if self.sock.version() != "TLSv1.2":
+			raise ScriptError("rehandshake needs TLS 1.2 (starttls "
+			    "tls12), this connection is %s" % self.sock.version())
+		lib, ssl_p = openssl_of(self.sock)
+		if lib.SSL_renegotiate(ssl_p) != 1:
+			raise Mismatch("rehandshake: SSL_renegotiate() failed: "
+			    "%s" % openssl_errors(lib))
+		deadline = time.monotonic() + self.timeout
+		while True:
+			r = lib.SSL_do_handshake(ssl_p)
+			err = lib.SSL_get_error(ssl_p, r) if r != 1 else 0
+			# A server's SSL_do_handshake() returns once the
+			# HelloRequest is out, or waits to read the ClientHello
+			# (SSL_ERROR_WANT_READ): either way it has been sent.
+			if r == 1 or err == SSL_ERROR_WANT_READ:
+				break
+			left = deadline - time.monotonic()
+			if err != SSL_ERROR_WANT_WRITE or left <= 0:
+				raise Mismatch("rehandshake: sending the "
+				    "HelloRequest failed (SSL_get_error %d): %s"
+				    % (err, openssl_errors(lib)))
+			select.select([], [self.sock.fileno()], [], left)
+		self.rec.event("S: (TLS HelloRequest)")
+		self.rec.mark_before("tls HelloRequest sent", self.buf)
+		if not self.drain(self.timeout):
+			raise Mismatch("client did not close within %gs after "
+			    "the HelloRequest" % self.timeout)
+		if self.tls_error is not None:
+			# It refused with an alert: the TLS layer is gone, wait
+			# for the TCP connection to end.
+			if not self.raw_drain(self.timeout):
+				raise Mismatch("client did not close within %gs "
+				    "after the TLS error %s" % (self.timeout,
+				    self.tls_error))
+		self.close(notify=False)
+
+	def hide_unread(self):
+		self.rec.unshow(self.buf)
+		if self.buf:
+			self.rec.event("hide-unread: %d bytes" % len(self.buf))
+		self.buf = b""
+		self.rec.mark("unread bytes not shown")
 
 	def drain(self, limit):
 		"""Read and record until EOF.  True if EOF came."""
@@ -404,11 +596,17 @@ class Conn:
 
 	# -- TLS -------------------------------------------------------------
 
-	def handshake(self, opts, what):
+	def handshake(self, arg, what):
 		cert = "server"
 		clientca = None
-		expect_fail = stall = False
-		for o in opts:
+		expect_fail = stall = tls12 = False
+		fault = plain = None
+		alert = 0
+		m = re.match(r"(.*?)(?:^|\s)plain=(.*)", arg)
+		if m:
+			arg, plain, fault = m.group(1), unescape(m.group(2)), \
+			    "plain"
+		for o in arg.split():
 			if o.startswith("cert="):
 				cert = o[5:]
 			elif o.startswith("clientca="):
@@ -417,15 +615,37 @@ class Conn:
 				expect_fail = True
 			elif o == "stall":
 				stall = True
+			elif o == "tls12":
+				tls12 = True
+			elif o in HANDSHAKE_FAULTS or o.startswith("alert="):
+				if fault is not None:
+					raise ScriptError("%s: one fault at most" %
+					    what)
+				fault = o
+				if o.startswith("alert="):
+					alert = ALERTS.get(o[6:]) or \
+					    number(o[6:], "alert", int)
+					if not 0 <= alert <= 255:
+						raise ScriptError("%s: alert "
+						    "code %d" % (what, alert))
+					fault = "alert"
 			else:
 				raise ScriptError("%s: unknown option %r" % (what, o))
-		if expect_fail and stall:
-			raise ScriptError("%s: fail or stall, not both" % what)
+		if expect_fail + stall + (fault is not None) > 1:
+			raise ScriptError("%s: one of fail, stall or a fault" %
+			    what)
 		if not self.args.certdir:
 			raise ScriptError("%s needs --certdir" % what)
 		if self.buf:
 			raise Mismatch("%s: client sent %r before the TLS "
 			    "handshake" % (what, "\n".join(render(self.buf))))
+		if fault is not None:
+			shown = HANDSHAKE_FAULTS.get(fault) or (
+			    "plain text" if fault == "plain" else
+			    "alert %s" % alert_name(alert))
+			self.rec.mark("tls handshake: %s" % shown)
+			self.handshake_fault(fault, alert, plain, what)
+			return
 		if stall:
 			self.rec.mark("tls not answered")
 			self.rec.hide = True
@@ -436,6 +656,10 @@ class Conn:
 			self.buf = b""
 			return
 		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+		if tls12:
+			ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+		# A renegotiation ("rehandshake") must be allowed.
+		ctx.options &= ~ssl.OP_NO_RENEGOTIATION
 		d = self.args.certdir
 		ctx.load_cert_chain(os.path.join(d, cert + ".pem"),
 		    os.path.join(d, cert + "-key.pem"))
@@ -469,6 +693,163 @@ class Conn:
 			raise Mismatch("%s: the client completed the handshake "
 			    "with certificate %r, expected it to refuse" %
 			    (what, cert))
+
+	def handshake_fault(self, fault, alert, plain, what):
+		"""Break the handshake (see FAULT in the header); the
+		connection is over after it."""
+		if fault == "close":
+			self.tcp_fin()
+			self.close()
+			return
+		self.read_client_hello(what)
+		if fault == "drop":
+			self.close()
+		elif fault == "reset":
+			self.close(rst=True)
+		elif fault == "alert":
+			self.rec.event("S: (TLS alert, fatal, %s)" %
+			    alert_name(alert))
+			self.send(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02,
+			    alert]), show=False)
+			self.close()
+		else:
+			self.send(plain + b"\r\n")
+			self.close()
+
+	def read_client_hello(self, what):
+		"""Read the client's ClientHello: whole TLS handshake records
+		straight from the TCP socket, to the wire file only."""
+		deadline = time.monotonic() + self.timeout
+		raw = hs = b""
+		self.rec.hide = True
+		try:
+			while True:
+				while len(raw) >= 5 and len(raw) >= 5 + \
+				    int.from_bytes(raw[3:5], "big"):
+					n = 5 + int.from_bytes(raw[3:5], "big")
+					hs += raw[5:n]
+					raw = raw[n:]
+				if raw[:1] not in (b"", b"\x16"):
+					raise Mismatch("%s: expected a TLS "
+					    "handshake record (ClientHello), got "
+					    "%r" % (what, render(raw[:40])))
+				if hs[:1] not in (b"", b"\x01"):
+					raise Mismatch("%s: the client's first "
+					    "handshake message is of type %d, not "
+					    "a ClientHello" % (what, hs[0]))
+				if len(hs) >= 4 and len(hs) >= 4 + \
+				    int.from_bytes(hs[1:4], "big"):
+					break
+				left = deadline - time.monotonic()
+				if left <= 0:
+					raise Mismatch("%s: timed out after %gs "
+					    "waiting for the client's ClientHello"
+					    % (what, self.timeout))
+				self.sock.settimeout(left)
+				try:
+					b = self.sock.recv(BUFSIZE)
+				except (socket.timeout, TimeoutError):
+					continue
+				except OSError as e:
+					self.rec.event("recv: %s" % e)
+					b = b""
+				if not b:
+					self.eof = True
+					raise Mismatch("%s: the client closed before "
+					    "its ClientHello was complete" % what)
+				self.rec.received(b)
+				raw += b
+		finally:
+			self.rec.hide = False
+		self.rec.event("TLS ClientHello read: %d bytes%s" % (len(hs),
+		    ", then %d more" % len(raw) if raw else ""))
+
+
+_libssl = None
+
+
+def libssl():
+	"""The libssl that Python's ssl module uses, through ctypes."""
+	global _libssl
+	if _libssl is not None:
+		return _libssl
+	v = ssl.OPENSSL_VERSION_INFO
+	name = "libssl.so.%d" % v[0] if v[0] >= 3 else \
+	    "libssl.so.%d.%d" % (v[0], v[1])
+	try:
+		lib = ctypes.CDLL(name)
+	except OSError as e:
+		raise ScriptError("rehandshake: cannot load %s: %s" % (name, e))
+	vp = ctypes.c_void_p
+	for fn, args, res in (
+	    ("OpenSSL_version_num", [], ctypes.c_ulong),
+	    ("SSL_get_fd", [vp], ctypes.c_int),
+	    ("SSL_is_server", [vp], ctypes.c_int),
+	    ("SSL_version", [vp], ctypes.c_int),
+	    ("SSL_renegotiate", [vp], ctypes.c_int),
+	    ("SSL_do_handshake", [vp], ctypes.c_int),
+	    ("SSL_get_error", [vp, ctypes.c_int], ctypes.c_int),
+	    ("ERR_get_error", [], ctypes.c_ulong),
+	    ("ERR_error_string_n", [ctypes.c_ulong, ctypes.c_char_p,
+	    ctypes.c_size_t], None)):
+		f = getattr(lib, fn)
+		f.argtypes = args
+		f.restype = res
+	if lib.OpenSSL_version_num() != ssl.OPENSSL_VERSION_NUMBER:
+		raise ScriptError("rehandshake: %s is OpenSSL %#x, Python's "
+		    "ssl module was built with %#x" % (name,
+		    lib.OpenSSL_version_num(), ssl.OPENSSL_VERSION_NUMBER))
+	_libssl = lib
+	return lib
+
+
+def openssl_errors(lib):
+	out = []
+	while True:
+		e = lib.ERR_get_error()
+		if not e:
+			break
+		buf = ctypes.create_string_buffer(256)
+		lib.ERR_error_string_n(e, buf, len(buf))
+		out.append(buf.value.decode("latin-1"))
+	return "; ".join(out) or "no OpenSSL error queued"
+
+
+def openssl_of(sock):
+	"""libssl and the SSL * of the ssl.SSLSocket sock.
+
+	Python keeps no public handle on it.  CPython's _ssl._SSLSocket
+	(Modules/_ssl.c, the same from 3.7 to 3.13) begins
+		typedef struct {
+			PyObject_HEAD
+			PyObject *Socket;
+			SSL *ssl;
+			...
+	so the pointer is three words into the object (reference count,
+	type, Socket) in a release build.  Before use it must prove to be
+	a server-side TLS 1.2 SSL on this very file descriptor."""
+	lib = libssl()
+	obj = sock._sslobj
+	if type(obj).__name__ != "_SSLSocket" or hasattr(sys, "getobjects"):
+		# not CPython's C object, or a Py_TRACE_REFS build (a
+		# longer object header)
+		raise ScriptError("rehandshake: cannot reach OpenSSL under "
+		    "this Python (%s)" % type(obj))
+	word = ctypes.sizeof(ctypes.c_void_p)
+	ssl_p = ctypes.c_void_p.from_address(id(obj) + 3 * word).value
+	if not ssl_p or lib.SSL_get_fd(ssl_p) != sock.fileno() or \
+	    lib.SSL_is_server(ssl_p) != 1 or \
+	    lib.SSL_version(ssl_p) != TLS1_2_VERSION:
+		raise ScriptError("rehandshake: the SSL * found is not this "
+		    "connection's (a CPython with another _SSLSocket layout?)")
+	return lib, ssl_p
+
+
+def alert_name(code):
+	for k, v in ALERTS.items():
+		if v == code:
+			return k
+	return str(code)
 
 
 def parse_script(path):
@@ -620,6 +1001,12 @@ class Server:
 			c.close()
 		elif op == "reset":
 			c.close(rst=True)
+		elif op == "tls-drop":
+			c.tls_drop()
+		elif op == "rehandshake":
+			c.rehandshake()
+		elif op == "hide-unread":
+			c.hide_unread()
 		elif op == "sleep":
 			time.sleep(number(arg, "sleep"))
 		elif op == "drip":
@@ -656,7 +1043,7 @@ class Server:
 		elif op == "scram":
 			self.scram(c, arg)
 		elif op in ("starttls", "implicit-tls"):
-			c.handshake(arg.split(), op)
+			c.handshake(arg, op)
 			if c.eof:	# expected failure: connection is done
 				c.close()
 		elif op == "timeout":
