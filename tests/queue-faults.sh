@@ -673,17 +673,30 @@ if test -n "$STRACE_OK"; then
 		done
 	done
 	# ENOSPC writing the envelope into queue/: the entry stays whole in
-	# tmp/ (outbox says so) and the next -q delivers it.
+	# tmp/ (outbox says so) and the next -q delivers it.  It is queued
+	# in all but name, so the exit says so (0): a 75 would make the
+	# caller send it again while a sendable copy waits here.
 	rm -rf "$Q"
 	T_RC=0
 	st -o /dev/null -e trace=write \
 	    -e inject=write:error=ENOSPC:when=$((K + 1)) "$OUTBOX" -C "$T_DIR/c" \
 	    bob@example.org <"$T_DIR/spoolmsg" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
-	expect "enospc in queue/: exit 75, it stays in tmp/" 75 "No space left on device \(the message stays in .*/tmp for the next -q\)"
+	expect "enospc in queue/: exit 0, it stays in tmp/" 0 "Connection refused \(kept in .*/tmp as [0-9a-f.]+ for the next -q: queue: .*: No space left on device\)$"
 	check_state "enospc in queue/: whole in tmp/" "tmp 1/1 queue 0/0 failed 0/0"
 	before=$(eml)
 	a_q "enospc in queue/" "$before" 1
 	check_state "enospc in queue/: nothing left" "$EMPTY"
+	# The same with --no-queue: failed/ cannot be written, and nothing
+	# sendable may stay behind an exit that tells the caller "not sent".
+	rm -rf "$Q"
+	conf "$DOWN"
+	T_RC=0
+	st -o /dev/null -e trace=write \
+	    -e inject=write:error=ENOSPC:when=$((K + 1)) "$OUTBOX" -C "$T_DIR/c" \
+	    --no-queue bob@example.org <"$T_DIR/spoolmsg" >"$T_OUT" \
+	    2>"$T_ERR" || T_RC=$?
+	expect "enospc in failed/: exit 73, not kept" 73 "Connection refused \(not kept: queue: .*: No space left on device\)$"
+	check_state "enospc in failed/: no entry left, nothing to send" "$EMPTY"
 fi
 
 # Real short writes, no strace needed: RLIMIT_FSIZE with SIGXFSZ ignored

@@ -669,6 +669,7 @@ class Conn:
 			ctx.load_verify_locations(os.path.join(d,
 			    clientca + ".pem"))
 		self.sock.settimeout(self.timeout)
+		s = None
 		try:
 			s = ctx.wrap_socket(self.sock, server_side=True,
 			    do_handshake_on_connect=False)
@@ -677,6 +678,7 @@ class Conn:
 			if expect_fail:
 				self.rec.event("TLS handshake failed as "
 				    "expected: %s" % e)
+				self.linger_out(s)
 				self.eof = True
 				return
 			raise Mismatch("%s: TLS handshake failed: %s" %
@@ -693,6 +695,22 @@ class Conn:
 			raise Mismatch("%s: the client completed the handshake "
 			    "with certificate %r, expected it to refuse" %
 			    (what, cert))
+
+	def linger_out(self, s):
+		"""After a failed handshake: our alert is on its way; close
+		our side and read until the client closes, so that unread
+		client bytes cannot turn the close into an RST that would
+		overtake the alert."""
+		if s is None:
+			return
+		try:
+			s.shutdown(socket.SHUT_WR)
+			s.settimeout(min(self.timeout, 5))
+			while s.recv(65536):
+				pass
+		except OSError:
+			pass
+		self.sock = s
 
 	def handshake_fault(self, fault, alert, plain, what):
 		"""Break the handshake (see FAULT in the header); the
