@@ -102,12 +102,12 @@ tls_fail(struct transport *t, gnutls_session_t s, int rc, int sys_errno,
 		return alert_fail(t, s, during);
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNEXPECTED_PACKET:
 		if (handshake)
 			return transport_fail(t, TE_TLS, "%sthe server's "
 			    "answer is not TLS (%s)", during,
 			    gnutls_strerror(rc));
 		/* FALLTHROUGH */
-	case GNUTLS_E_UNEXPECTED_PACKET:
 	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:

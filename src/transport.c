@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,10 +156,16 @@ sock_write(struct transport *t, const void *p, size_t n)
 static size_t
 sock_pending(struct transport *t)
 {
-	struct pollfd pfd = { t->fd, POLLIN, 0 };
+	char c;
+	ssize_t n;
 
-	/* Anything already in the kernel's receive buffer counts. */
-	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) ? 1 : 0;
+	/* Bytes already in the kernel's receive buffer count; the end of
+	   the connection (readable too) does not: that is no injection,
+	   just a server that went away. */
+	do
+		n = recv(t->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? 1 : 0;
 }
 
 static int
