@@ -44,4 +44,32 @@ expect "good address literals are taken" 0
 check "... and sent as they are" grep -q '^RCPT TO:<b@\[IPv6:2001:db8::1\]>$' \
     "$T_OUT"
 
+# --- -a, --body and --html take regular files only, without blocking ------
+mkfifo "$T_DIR/fifo"
+# special WHAT FILE ARGS...: outbox refuses FILE (exit 66, named) at once
+special() {
+	what=$1 file=$2
+	shift 2
+	start=$(date +%s)
+	T_RC=0
+	timeout 10 "$OUTBOX" -C "$CONF" --dry-run -s subj "$@" bob@example.org \
+	    </dev/null >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+	expect "$what: exit 66 naming it" 66 "'$file': not a regular file"
+	check "... at once" test $(( $(date +%s) - start )) -lt 5
+	check "... and nothing is printed" test ! -s "$T_OUT"
+}
+special "-a on a FIFO" "$T_DIR/fifo" -a "$T_DIR/fifo"
+special "--body on a FIFO" "$T_DIR/fifo" --body "$T_DIR/fifo"
+special "--html on a FIFO" "$T_DIR/fifo" --html "$T_DIR/fifo"
+special "-a on a device" /dev/zero -a /dev/zero
+special "--body on a device" /dev/null --body /dev/null
+special "--html on a device" /dev/null --html /dev/null
+printf 'attached\n' >"$T_DIR/file.txt"
+T_RC=0
+printf 'body from a pipe\n' | "$OUTBOX" -C "$CONF" --dry-run -s subj \
+    -a "$T_DIR/file.txt" bob@example.org >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+expect "a regular file attached, the body on a pipe: fine" 0
+check "... the body is there" grep -q '^body from a pipe' "$T_OUT"
+check "... and the attachment" grep -q 'filename="\?file.txt' "$T_OUT"
+
 finish
