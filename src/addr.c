@@ -404,9 +404,12 @@ ipv4_ok(const char *s, size_t n)
 		if (part > 0 && (i >= n || s[i++] != '.'))
 			return 0;
 		for (v = 0, digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
-		    i++, digits++)
+		    i++, digits++) {
+			if (digits == 3)
+				return 0;
 			v = v * 10 + (s[i] - '0');
-		if (digits == 0 || digits > 3 || v > 255)
+		}
+		if (digits == 0 || v > 255)
 			return 0;
 	}
 	return i == n;
