@@ -3,9 +3,13 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -375,6 +379,78 @@ quoted_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* RFC 5321 dcontent: printable US-ASCII but '[', '\\' and ']'. */
+static int
+is_dcontent(unsigned char c)
+{
+	return (c >= 33 && c <= 90) || (c >= 94 && c <= 126);
+}
+
+static int
+is_letdig(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* IPv4-address-literal: Snum 3("." Snum), Snum 1*3DIGIT up to 255. */
+static int
+ipv4_ok(const char *s, size_t n)
+{
+	size_t i = 0, digits;
+	int part, v;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0 && (i >= n || s[i++] != '.'))
+			return 0;
+		for (v = 0, digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
+		    i++, digits++) {
+			if (digits == 3)
+				return 0;
+			v = v * 10 + (s[i] - '0');
+		}
+		if (digits == 0 || v > 255)
+			return 0;
+	}
+	return i == n;
+}
+
+/*
+ * The inside of an RFC 5321 address literal: an IPv4 address, "IPv6:"
+ * and an IPv6 address, or a General-address-literal (Ldh-str tag, ':',
+ * dcontent).  Every octet must be dcontent, so no white space, control
+ * or 8-bit octet can reach a MAIL or RCPT command; '<' and '>', which
+ * dcontent allows, are refused too: they would end the path early for
+ * a server that looks for the first '>'.
+ */
+static int
+literal_ok(const char *s, size_t n)
+{
+	char ip6[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a6;
+	size_t i, tag;
+
+	for (i = 0; i < n; i++)
+		if (!is_dcontent((unsigned char)s[i]) || s[i] == '<' ||
+		    s[i] == '>')
+			return 0;
+	if (ipv4_ok(s, n))
+		return 1;
+	for (tag = 0; tag < n && s[tag] != ':'; tag++)
+		if (!is_letdig((unsigned char)s[tag]) && s[tag] != '-')
+			return 0;
+	if (tag == 0 || tag + 1 >= n || s[tag - 1] == '-')
+		return 0;
+	if (tag == 4 && strncasecmp(s, "IPv6", 4) == 0) {
+		if (n - 5 >= sizeof(ip6))
+			return 0;
+		memcpy(ip6, s + 5, n - 5);
+		ip6[n - 5] = '\0';
+		return inet_pton(AF_INET6, ip6, &a6) == 1;
+	}
+	return 1;
+}
+
 int
 addr_check(const char *spec, int allow_local, const char **why)
 {
@@ -410,8 +486,8 @@ addr_check(const char *spec, int allow_local, const char **why)
 		return -1;
 	}
 	if (dom[0] == '[') {
-		if (dom[dlen - 1] != ']' || strpbrk(dom + 1, "[\\") != NULL ||
-		    strchr(dom, ']') != dom + dlen - 1) {
+		if (dlen < 2 || dom[dlen - 1] != ']' ||
+		    !literal_ok(dom + 1, dlen - 2)) {
 			*why = "invalid domain literal";
 			return -1;
 		}

@@ -30,7 +30,12 @@ struct addr_list {
 int	addr_parse_list(const char *, struct addr_list *out, const char **why);
 void	addr_list_free(struct addr_list *);
 
-/* Is spec a valid addr-spec (or bare local name if allow_local)? */
+/*
+ * Is spec a valid addr-spec (or bare local name if allow_local)?  A
+ * domain literal must be an RFC 5321 address literal ("[192.0.2.1]",
+ * "[IPv6:2001:db8::1]", "[tag:text]") of dcontent octets only, never
+ * '<' or '>': an address that passes can go into MAIL or RCPT as it is.
+ */
 int	addr_check(const char *spec, int allow_local, const char **why);
 /* The domain part of an addr-spec, or NULL. */
 const char *addr_domain(const char *spec);

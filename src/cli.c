@@ -132,6 +132,21 @@ b_flag(struct cli *c, const char *v)
 	return 0;
 }
 
+/*
+ * -V: RFC 3461 4.4 allows 1 to 100 characters of xtext; outbox encodes
+ * '+' and '=' itself, but takes only printable US-ASCII (33-126).
+ */
+static int
+envid_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if ((unsigned char)s[n] < 33 || (unsigned char)s[n] > 126)
+			return 0;
+	return n >= 1 && n <= 100;
+}
+
 static int
 has_linebreak(const char *s)
 {
@@ -176,7 +191,15 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 			return -1;
 		}
 		break;
-	case 'V': c->envid = arg; break;
+	case 'V':
+		if (!envid_ok(arg)) {
+			snprintf(err, errlen, "-V: the envelope id must be "
+			    "1 to 100 printable US-ASCII characters, "
+			    "without spaces");
+			return -1;
+		}
+		c->envid = arg;
+		break;
 	case 'B':
 		if (strcasecmp(arg, "7BIT") && strcasecmp(arg, "8BITMIME")) {
 			snprintf(err, errlen, "-B %s: expected 7BIT or "

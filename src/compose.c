@@ -284,17 +284,46 @@ done:
 	return rc;
 }
 
+/*
+ * Open a file the user named (-a, --body, --html): a regular file only.
+ * O_NONBLOCK keeps open() from waiting for a FIFO's writer (or a device),
+ * fstat() of that very descriptor decides (no race with a rename), then
+ * reads block again.  -1 with r set (ERR_NOINPUT naming what and path).
+ */
+static int
+open_regular(const char *path, const char *what, struct result *r)
+{
+	struct stat st;
+	const char *why = NULL;
+	int fd, fl;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		why = strerror(errno);
+	else if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		why = strerror(errno);
+	if (why == NULL)
+		return fd;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
+	    "cannot read %s '%s': %s", what, path, why);
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
 int
 compose_text_file(struct compose_text *t, const char *path,
     const char *what, struct result *r)
 {
 	int fd = 0, rc;
 
-	if (path && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
-		    "cannot read %s '%s': %s", what, path, strerror(errno));
+	if (path && (fd = open_regular(path, what, r)) == -1)
 		return -1;
-	}
 	rc = compose_text_load(t, fd, r);
 	if (fd != 0)
 		close(fd);
@@ -306,20 +335,11 @@ compose_attach(struct compose *c, const char *path, const char *mimetypes,
     struct result *r)
 {
 	struct compose_attach *a;
-	struct stat st;
 	const char *base;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_NOINPUT, NULL,
-		    "cannot read attachment '%s': %s", path, fd == -1 ||
-		    S_ISREG(st.st_mode) ? strerror(errno) :
-		    "not a regular file");
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_regular(path, "attachment", r)) == -1)
 		return -1;
-	}
 	c->att = xrealloc(c->att, (c->natt + 1) * sizeof(*c->att));
 	a = &c->att[c->natt++];
 	a->path = xstrdup(path);

@@ -101,14 +101,15 @@ int	compose_text_load(struct compose_text *, int fd, struct result *r);
 /*
  * compose_text_load() from the file path, or from standard input when
  * path is NULL.  -1 with r set; ERR_NOINPUT (66) naming what and path
- * when the file cannot be opened.
+ * when the file cannot be opened or is not a regular file (a FIFO or a
+ * device is refused without waiting on it).
  */
 int	compose_text_file(struct compose_text *, const char *path,
 	    const char *what, struct result *r);
 /*
  * Open an attachment; its type comes from mimetypes (a mime.types path)
  * or the built-in table.  -1 with r set (ERR_NOINPUT) when it cannot be
- * read or is not a regular file.
+ * read or is not a regular file (checked without blocking, as above).
  */
 int	compose_attach(struct compose *, const char *path,
 	    const char *mimetypes, struct result *r);

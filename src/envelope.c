@@ -18,6 +18,27 @@ envelope_init(struct envelope *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * The recipients' index: open addressing, slot[i] is 1 + an index into
+ * rcpt[] or 0 for a free slot; at most half the slots are used.  n says
+ * how many of rcpt[] are in it (envelope_parse fills rcpt[] directly).
+ */
+struct envelope_seen {
+	size_t	*slot;
+	size_t	 cap;		/* a power of two */
+	size_t	 n;
+};
+
+static void
+seen_free(struct envelope *e)
+{
+	if (e->seen) {
+		free(e->seen->slot);
+		free(e->seen);
+		e->seen = NULL;
+	}
+}
+
 void
 envelope_free(struct envelope *e)
 {
@@ -30,19 +51,75 @@ envelope_free(struct envelope *e)
 	free(e->dsn_notify);
 	free(e->dsn_ret);
 	free(e->envid);
+	seen_free(e);
 	memset(e, 0, sizeof(*e));
 }
 
-void
+/* FNV-1a, 64 bits. */
+static unsigned long long
+hash(const char *s)
+{
+	unsigned long long h = 14695981039346656037ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot holding s, or the free slot where it belongs. */
+static size_t *
+seen_find(const struct envelope *e, const char *s)
+{
+	const struct envelope_seen *t = e->seen;
+	size_t i = (size_t)hash(s) & (t->cap - 1);
+
+	while (t->slot[i] && strcmp(e->rcpt[t->slot[i] - 1], s) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return &t->slot[i];
+}
+
+/* Index rcpt[] up to nrcpt, with room for one more. */
+static void
+seen_sync(struct envelope *e)
+{
+	struct envelope_seen *t;
+	size_t *s;
+
+	if (e->seen && e->seen->n > e->nrcpt)
+		seen_free(e);		/* rcpt[] shrank: start again */
+	if (e->seen == NULL)
+		e->seen = xcalloc(1, sizeof(*e->seen));
+	t = e->seen;
+	if ((e->nrcpt + 1) * 2 > t->cap) {
+		free(t->slot);
+		t->cap = t->cap ? t->cap : 64;
+		while ((e->nrcpt + 1) * 2 > t->cap)
+			t->cap *= 2;
+		t->slot = xcalloc(t->cap, sizeof(*t->slot));
+		t->n = 0;
+	}
+	for (; t->n < e->nrcpt; t->n++)
+		if (*(s = seen_find(e, e->rcpt[t->n])) == 0)
+			*s = t->n + 1;
+}
+
+int
 envelope_add_rcpt(struct envelope *e, const char *addr)
 {
-	size_t i;
+	size_t *s;
 
-	for (i = 0; i < e->nrcpt; i++)
-		if (strcmp(e->rcpt[i], addr) == 0)
-			return;
+	seen_sync(e);
+	if (*(s = seen_find(e, addr)) != 0)
+		return 0;
+	if (e->nrcpt >= RCPT_MAX)
+		return -1;
 	e->rcpt = xrealloc(e->rcpt, (e->nrcpt + 1) * sizeof(char *));
 	e->rcpt[e->nrcpt++] = xstrdup(addr);
+	*s = e->nrcpt;
+	e->seen->n = e->nrcpt;
+	return 0;
 }
 
 #define ENVELOPE_VERSION 1

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct envelope_seen;
+
 struct envelope {
 	char		*from;		/* reverse path; "": null sender */
 	char		**rcpt;
@@ -19,6 +21,7 @@ struct envelope {
 	int		 smtputf8;
 	int		 composed;	/* built by outbox: see downgrade.h */
 	unsigned long long size;	/* message bytes, CRLF form */
+	struct envelope_seen *seen;	/* envelope_add_rcpt's index */
 };
 
 /* What the queue keeps besides the envelope proper. */
@@ -34,8 +37,15 @@ struct envelope_meta {
 
 void	envelope_init(struct envelope *);
 void	envelope_free(struct envelope *);
-/* Add a recipient unless it is already there (exact match). */
-void	envelope_add_rcpt(struct envelope *, const char *);
+/*
+ * Add a recipient unless it is already there (exact match), keeping the
+ * order in which they were first added; a hash index makes each call
+ * O(1) on average.  0 when added or already there; -1 when it is new
+ * and the envelope holds RCPT_MAX recipients already (nothing added).
+ * rcpt[] may also be filled by envelope_parse(), but must not be
+ * changed behind this function's back otherwise.
+ */
+int	envelope_add_rcpt(struct envelope *, const char *);
 
 /*
  * Serialise to the queue's versioned "key: value" text, one field a

@@ -69,6 +69,17 @@ resolve(struct rcpt *rc, const char *name, struct aliases_out *out,
 	return aliases_resolve(rc->aliases, name, out, why) == 0 ? 0 : 1;
 }
 
+/* Into the envelope; -1 with r set when that would pass RCPT_MAX. */
+static int
+add(struct rcpt *rc, const char *spec, struct result *r)
+{
+	if (envelope_add_rcpt(rc->env, spec) == 0)
+		return 0;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_USAGE, NULL,
+	    "too many recipients (more than %d)", RCPT_MAX);
+	return -1;
+}
+
 int
 rcpt_list(struct rcpt *rc, const struct addr_list *l, const char *what,
     struct addr_list *hdr, struct result *r)
@@ -82,7 +93,8 @@ rcpt_list(struct rcpt *rc, const struct addr_list *l, const char *what,
 		const struct addr *a = &l->v[i];
 
 		if (strchr(a->spec, '@')) {
-			envelope_add_rcpt(rc->env, a->spec);
+			if (add(rc, a->spec, r) == -1)
+				return -1;
 			if (hdr)
 				rcpt_hdr_add(hdr, a->spec, a->name);
 			continue;
@@ -97,7 +109,10 @@ rcpt_list(struct rcpt *rc, const struct addr_list *l, const char *what,
 			return -1;
 		}
 		for (k = 0; k < out.n; k++) {
-			envelope_add_rcpt(rc->env, out.v[k]);
+			if (add(rc, out.v[k], r) == -1) {
+				aliases_out_free(&out);
+				return -1;
+			}
 			if (hdr && rc->rewrite)
 				rcpt_hdr_add(hdr, out.v[k], out.n == 1 ?
 				    a->name : NULL);

@@ -4,9 +4,11 @@
  * of bare names in From, To and Cc (rewrite_local_names).
  *
  * The aliases file is read on first need.  Failures come back as -1 with
- * the result set: ERR_USAGE (64) for an address that does not parse,
- * ERR_NOUSER (67) for a local name no alias resolves, ERR_CONFIG (78) for
- * an aliases file that cannot be read or parsed.
+ * the result set: ERR_USAGE (64) for an address that does not parse or
+ * for the first new recipient past RCPT_MAX ("too many recipients":
+ * nothing after it is looked at), ERR_NOUSER (67) for a local name no
+ * alias resolves, ERR_CONFIG (78) for an aliases file that cannot be
+ * read or parsed.
  */
 #ifndef OUTBOX_RCPT_H
 #define OUTBOX_RCPT_H

@@ -4,9 +4,43 @@
 #include "autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "serverinfo.h"
+
+/*
+ * One output line: label, then n bytes of text the server chose (its
+ * greeting, AUTH list, certificate names) with control characters
+ * escaped as \xHH, so that the server cannot drive the terminal.
+ */
+static void
+put(FILE *fp, const char *label, const char *s, size_t n)
+{
+	char *clean = result_sanitize_n(s, n);
+
+	fprintf(fp, "%s%s\n", label, clean);
+	free(clean);
+}
+
+/* A multi-line greeting: one output line per line, aligned. */
+static void
+put_greeting(FILE *fp, const char *g)
+{
+	static const char label[] = "Greeting: ";
+	const char *l = label;
+	size_t n;
+
+	for (;;) {
+		n = strcspn(g, "\n");
+		put(fp, l, g, n);
+		if (g[n] == '\0')
+			break;
+		g += n + 1;
+		l = "          ";	/* as wide as the label */
+	}
+}
 
 static void
 print_caps(FILE *fp, const char *title, const struct caps *c)
@@ -34,7 +68,7 @@ print_caps(FILE *fp, const char *title, const struct caps *c)
 			fprintf(fp, "    SIZE (no limit given)\n");
 	}
 	if (c->flags & CAP_AUTH)
-		fprintf(fp, "    AUTH %s\n", c->auth);
+		put(fp, "    AUTH ", c->auth, strlen(c->auth));
 }
 
 static void
@@ -57,7 +91,7 @@ serverinfo_print(FILE *fp, const char *host, int port,
     const struct tls_peer *peer, int starttls)
 {
 	fprintf(fp, "Server: %s port %d\n", host, port);
-	fprintf(fp, "Greeting: %s\n", info->greeting);
+	put_greeting(fp, info->greeting);
 	if (starttls)
 		print_caps(fp, "Capabilities before STARTTLS",
 		    &info->caps_plain);
@@ -68,14 +102,19 @@ serverinfo_print(FILE *fp, const char *host, int port,
 		fprintf(fp, "TLS: none\n");
 	if (peer && peer->subject) {
 		fprintf(fp, "Certificate:\n");
-		fprintf(fp, "    Subject: %s\n", peer->subject);
-		fprintf(fp, "    Issuer: %s\n", peer->issuer);
+		put(fp, "    Subject: ", peer->subject,
+		    strlen(peer->subject));
+		put(fp, "    Issuer: ", peer->issuer ? peer->issuer : "",
+		    peer->issuer ? strlen(peer->issuer) : 0);
 		print_time(fp, "Valid from", peer->not_before);
 		print_time(fp, "Valid until", peer->not_after);
 		fprintf(fp, "    SHA-256 fingerprint: %s\n", peer->sha256);
 	}
 	print_caps(fp, starttls ? "Capabilities after STARTTLS" :
 	    "Capabilities", &info->caps);
-	fprintf(fp, "Authentication mechanisms: %s\n",
-	    info->caps.auth[0] ? info->caps.auth : "(none offered)");
+	if (info->caps.auth[0])
+		put(fp, "Authentication mechanisms: ", info->caps.auth,
+		    strlen(info->caps.auth));
+	else
+		fprintf(fp, "Authentication mechanisms: (none offered)\n");
 }

@@ -89,6 +89,61 @@ start=$(date +%s)
 run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
 expect "hanging passwordeval" 78 "did not finish"
 check "hanging passwordeval is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
+# The deadline covers the whole child, not only its output: one that
+# closes stdout and stderr and goes on running is stopped too.
+pwconf 'passwordeval echo secret; exec >&- 2>&-; sleep 60'
+printf 'timeout 1\n' >>"$T_DIR/pe"
+start=$(date +%s)
+T_RC=0
+timeout 30 "$OUTBOX" -C "$T_DIR/pe" bob@example.org <"$IN" >"$T_OUT" \
+    2>"$T_ERR" || T_RC=$?
+expect "passwordeval that closes its output and runs on" 78 "did not finish"
+check "... is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
+# ... and so is everything it started (its process group).
+pwconf "passwordeval sleep 3600 & echo \$! >$T_DIR/bgpid; exec >&- 2>&-; wait"
+printf 'timeout 1\n' >>"$T_DIR/pe"
+run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+expect "passwordeval with a background job" 78 "did not finish"
+gone() {	# PID: no such process, or a zombie nobody reaped yet
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$1" 2>/dev/null || return 0
+		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	kill "$1" 2>/dev/null	# ours: do not leave it behind
+	return 1
+}
+check "... its background job is killed with it" gone "$(cat "$T_DIR/bgpid")"
+# The child sees descriptors 0, 1 and 2 only, default signal dispositions
+# and an empty signal mask, whatever outbox inherited or opened.
+cat >"$T_DIR/fdprobe.py" <<'EOP'
+import os, sys
+fds = [str(f) for f in range(4096) if os.path.islink("/proc/self/fd/%d" % f)]
+with open(sys.argv[1], "w") as out:
+    out.write(" ".join(fds) + "\n")
+print("pw")
+EOP
+pwconf "passwordeval exec $PY $T_DIR/fdprobe.py $T_DIR/fds"
+run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org 7<"$IN" 8>&1
+expect "passwordeval with extra descriptors open" 75 "connect to"
+check "... the child has only 0, 1 and 2" test "$(cat "$T_DIR/fds")" = "0 1 2"
+# Run from a parent that blocks SIGUSR1 and SIGTERM and ignores SIGINT
+# (Python adds SIGPIPE and SIGXFSZ); exec, no fork, so grep shows the
+# child's own state.  Bits 32 and 33 are glibc's, which no program sets.
+pwconf "passwordeval exec grep -E '^Sig(Ign|Blk):' /proc/self/status >$T_DIR/sig"
+T_RC=0
+timeout 30 "$PY" -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM})
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$OUTBOX" -C "$T_DIR/pe" bob@example.org \
+    <"$IN" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+expect "passwordeval reporting its signal state" 78 "printed no password"
+sigbits() {	# NAME: the bits of signals 1 to 31 in the child's mask NAME
+	v=$(awk -v n="$1:" '$1 == n { print $2 }' "$T_DIR/sig")
+	test -n "$v" && echo $(( 0x$v & 0x7fffffff ))
+}
+check "... nothing ignored (SIGPIPE, SIGINT neither)" test "$(sigbits SigIgn)" = 0
+check "... nothing blocked" test "$(sigbits SigBlk)" = 0
 pwconf 'passwordeval printf "line1\nline2\n"'
 run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org
 expect "working passwordeval gets to the network" 75 "connect to"

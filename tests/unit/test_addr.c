@@ -131,6 +131,12 @@ static const char *const bad[] = {
 	"Name <john doe@x.org>",
 	"Name <a@x y.org>",
 	"a@x.org, b..c@y.org",
+	/* a literal must not carry SMTP parameters (issue 9) */
+	"x@[1.2.3.4> NOTIFY=SUCCESS ORCPT=rfc822;a]",
+	"<x@[1.2.3.4> NOTIFY=SUCCESS ORCPT=rfc822;a]>",
+	"X <x@[1.2.3.4 ]>",
+	"x@[1.2.3.4\r\n ]",
+	"x@[example.org]",
 };
 
 static void
@@ -281,6 +287,92 @@ test_check(void **state)
 	}
 }
 
+/*
+ * Domain literals: RFC 5321 address literals only, each octet dcontent
+ * (33-90, 94-126).  Anything else could smuggle text into MAIL or RCPT.
+ */
+static void
+test_check_literal(void **state)
+{
+	static const struct {
+		const char	*spec;
+		int		 want;
+	} c[] = {
+		{ "a@[192.0.2.1]", 0 },
+		{ "a@[0.0.0.0]", 0 },
+		{ "a@[255.255.255.255]", 0 },
+		{ "a@[010.001.1.1]", 0 },
+		{ "a@[IPv6:2001:db8::1]", 0 },
+		{ "a@[IPv6:::1]", 0 },
+		{ "a@[ipv6:::1]", 0 },
+		{ "a@[IPv6:::ffff:192.0.2.1]", 0 },
+		{ "a@[IPv6:2001:db8:0:0:0:0:0:1]", 0 },
+		{ "a@[x-tag:any!thing~]", 0 },
+		{ "a@[T1:a/b=c]", 0 },
+		{ "a@[tag:^_`{|}]", 0 },
+		/* the red team's address: parameters in a literal */
+		{ "x@[1.2.3.4> NOTIFY=SUCCESS ORCPT=rfc822;a]", -1 },
+		/* each character outside dcontent */
+		{ "a@[1.2.3.4 ]", -1 },
+		{ "a@[ 1.2.3.4]", -1 },
+		{ "a@[tag:a b]", -1 },
+		{ "a@[1.2.3.4>]", -1 },
+		{ "a@[tag:>]", -1 },
+		{ "a@[<1.2.3.4]", -1 },
+		{ "a@[tag:<]", -1 },
+		{ "a@[1.2[3.4]", -1 },
+		{ "a@[tag:[]", -1 },
+		{ "a@[1.2\\3.4]", -1 },
+		{ "a@[tag:\\x]", -1 },
+		{ "a@[1.2]3.4]", -1 },
+		{ "a@[tag:]]", -1 },
+		{ "a@[1.2.3.4\t]", -1 },
+		{ "a@[tag:\x01]", -1 },
+		{ "a@[tag:\r\n]", -1 },
+		{ "a@[tag:\x1b[0m]", -1 },
+		{ "a@[tag:\x7f]", -1 },
+		{ "a@[tag:\xc3\xa9]", -1 },
+		{ "a@[tag:\xff]", -1 },
+		/* not an address literal */
+		{ "a@[]", -1 },
+		{ "a@[1.2.3]", -1 },
+		{ "a@[1.2.3.4.5]", -1 },
+		{ "a@[1.2.3.4.]", -1 },
+		{ "a@[1..3.4]", -1 },
+		{ "a@[256.1.1.1]", -1 },
+		{ "a@[1234.1.1.1]", -1 },
+		{ "a@[35555555555555555555555555555555555558/0.2g:#xy]", -1 },
+		{ "a@[1.2.3.99999999999999999999]", -1 },
+		{ "a@[-1.2.3.4]", -1 },
+		{ "a@[example.org]", -1 },
+		{ "a@[IPv6:]", -1 },
+		{ "a@[IPv6:1.2.3.4]", -1 },
+		{ "a@[IPv6:2001:db8::g]", -1 },
+		{ "a@[IPv6:fe80::1%eth0]", -1 },
+		{ "a@[IPv6:1:2:3:4:5:6:7:8:9]", -1 },
+		{ "a@[:x]", -1 },
+		{ "a@[tag:]", -1 },
+		{ "a@[tag-:x]", -1 },
+		{ "a@[t_g:x]", -1 },
+		{ "a@[t.g:x]", -1 },
+		{ "a@[1.2.3.4", -1 },
+		{ "a@1.2.3.4]", -1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *why = NULL;
+		int rc = addr_check(c[i].spec, 0, &why);
+
+		if (rc != c[i].want)
+			fail_msg("literal case %zu ([%s]): %d, want %d", i,
+			    c[i].spec, rc, c[i].want);
+		if (rc == -1)
+			assert_non_null(why);
+	}
+}
+
 /* Length bound: ADDR_MAX octets is the most. */
 static void
 test_check_length(void **state)
@@ -364,6 +456,7 @@ main(void)
 		cmocka_unit_test(test_parse_appends),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_literal),
 		cmocka_unit_test(test_check_length),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_domain_ascii),

@@ -418,6 +418,71 @@ test_reparse(void **state)
 	}
 }
 
+/*
+ * -V ENVID: 1 to 100 printable US-ASCII characters (RFC 3461 4.4; '+'
+ * and '=' are fine, xtext encodes them), else refused naming -V.
+ */
+static void
+test_envid(void **state)
+{
+	static const struct {
+		const char	*v;
+		int		 ok;
+	} c[] = {
+		{ "env-id-1", 1 },
+		{ "a", 1 },
+		{ "a+b=c!~\"<>[]", 1 },
+		{ "", 0 },
+		{ "a b", 0 },
+		{ " a", 0 },
+		{ "a\tb", 0 },
+		{ "a\x01", 0 },
+		{ "\x1b[31m", 0 },
+		{ "a\x7f", 0 },
+		{ "caf\xc3\xa9", 0 },
+		{ "\xff", 0 },
+	};
+	char *argv[4], err[512], v[128];
+	struct cli cli;
+	size_t i;
+	int rc;
+
+	(void)state;
+	argv[0] = (char *)"outbox";
+	argv[1] = (char *)"-V";
+	argv[3] = NULL;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]) + 2; i++) {
+		int ok;
+
+		if (i < sizeof(c) / sizeof(c[0])) {
+			snprintf(v, sizeof(v), "%s", c[i].v);
+			ok = c[i].ok;
+		} else {
+			/* 100 characters, then 101 */
+			ok = i == sizeof(c) / sizeof(c[0]);
+			memset(v, 'x', sizeof(v));
+			v[ok ? 100 : 101] = '\0';
+		}
+		argv[2] = v;
+		err[0] = '\0';
+		rc = cli_parse(&cli, 3, argv, err, sizeof(err));
+		if (ok) {
+			if (rc != 0)
+				fail_msg("envid case %zu: refused: %s", i, err);
+			assert_string_equal(cli.envid, v);
+			cli_free(&cli);
+			continue;
+		}
+		if (rc != -1) {
+			cli_free(&cli);
+			fail_msg("envid case %zu ([%s]): accepted", i, v);
+		}
+		if (strstr(err, "-V") == NULL || strchr(err, '\n') != NULL)
+			fail_msg("envid case %zu: message [%s] does not name "
+			    "-V on one line", i, err);
+	}
+}
+
 static void
 test_usage(void **state)
 {
@@ -437,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_reverse),
 		cmocka_unit_test(test_reparse),
+		cmocka_unit_test(test_envid),
 		cmocka_unit_test(test_usage),
 	};
 

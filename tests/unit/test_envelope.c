@@ -7,11 +7,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "envelope.h"
+#include "limits.h"
 #include "xmalloc.h"
 
 static void
@@ -147,6 +149,85 @@ test_parse_bad(void **state)
 	    "rcpt: c@d\nend: 1\n", 40, &e, &m, &why), -1);
 }
 
+/*
+ * Duplicates go, exact byte comparison as before (so "A@x" and "a@x"
+ * are two recipients), and the first-seen order stays: it is the order
+ * of RCPT TO.
+ */
+static void
+test_add_rcpt_dedup(void **state)
+{
+	static const char *const in[] = { "b@x.example", "a@x.example",
+	    "b@x.example", "A@x.example", "a@x.example", "a@X.example",
+	    "c@x.example", "b@x.example", "\"a\"@x.example" };
+	static const char *const want[] = { "b@x.example", "a@x.example",
+	    "A@x.example", "a@X.example", "c@x.example", "\"a\"@x.example" };
+	struct envelope e;
+	size_t i;
+
+	(void)state;
+	envelope_init(&e);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_int_equal(envelope_add_rcpt(&e, in[i]), 0);
+	assert_int_equal(e.nrcpt, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < e.nrcpt; i++)
+		assert_string_equal(e.rcpt[i], want[i]);
+	envelope_free(&e);
+	assert_null(e.seen);
+}
+
+/* Recipients read back from the queue count for later additions. */
+static void
+test_add_rcpt_after_parse(void **state)
+{
+	static const char text[] = "outbox-envelope: 1\nfrom: s@x.example\n"
+	    "rcpt: a@x.example\nrcpt: b@x.example\nend: 1\n";
+	struct envelope e;
+	struct envelope_meta m;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(envelope_parse(text, sizeof(text) - 1, &e, &m, &why),
+	    0);
+	assert_int_equal(envelope_add_rcpt(&e, "b@x.example"), 0);
+	assert_int_equal(envelope_add_rcpt(&e, "c@x.example"), 0);
+	assert_int_equal(e.nrcpt, 3);
+	assert_string_equal(e.rcpt[2], "c@x.example");
+	envelope_free(&e);
+	envelope_meta_free(&m);
+}
+
+/*
+ * RCPT_MAX distinct recipients, each added three times: RCPT_MAX kept in
+ * order; one more new address is refused, a known one is still fine.
+ */
+static void
+test_add_rcpt_limit(void **state)
+{
+	struct envelope e;
+	char a[64];
+	size_t i;
+	int round;
+
+	(void)state;
+	envelope_init(&e);
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < RCPT_MAX; i++) {
+			snprintf(a, sizeof(a), "user%zu@x.example", i);
+			assert_int_equal(envelope_add_rcpt(&e, a), 0);
+		}
+	assert_int_equal(e.nrcpt, RCPT_MAX);
+	for (i = 0; i < RCPT_MAX; i += 997) {
+		snprintf(a, sizeof(a), "user%zu@x.example", i);
+		assert_string_equal(e.rcpt[i], a);
+	}
+	assert_int_equal(envelope_add_rcpt(&e, "one-more@x.example"), -1);
+	assert_int_equal(e.nrcpt, RCPT_MAX);
+	assert_int_equal(envelope_add_rcpt(&e, "user5@x.example"), 0);
+	assert_int_equal(e.nrcpt, RCPT_MAX);
+	envelope_free(&e);
+}
+
 int
 main(void)
 {
@@ -154,6 +235,9 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refuses_line_breaks),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_add_rcpt_dedup),
+		cmocka_unit_test(test_add_rcpt_after_parse),
+		cmocka_unit_test(test_add_rcpt_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

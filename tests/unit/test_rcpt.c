@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "compose.h"
 #include "envelope.h"
+#include "limits.h"
 #include "msg.h"
 #include "rcpt.h"
 #include "xmalloc.h"
@@ -200,6 +201,60 @@ test_utf8(void **state)
 	envelope_free(&env);
 }
 
+/* "u0@x.example, u1@x.example, ..." for from <= i < to, each twice. */
+static void
+addrs(struct addr_list *l, size_t from, size_t to)
+{
+	char a[64];
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = from; i < to; i++) {
+			snprintf(a, sizeof(a), "u%zu@x.example", i);
+			rcpt_hdr_add(l, a, NULL);
+		}
+}
+
+/*
+ * Duplicates do not count against RCPT_MAX; the first address past it
+ * stops the list at once: 64, "too many recipients", RCPT_MAX in the
+ * envelope in the order given.
+ */
+static void
+test_limit(void **state)
+{
+	struct addr_list l = { NULL, 0 };
+	struct envelope env;
+	struct result r;
+	struct rcpt rc;
+
+	(void)state;
+	envelope_init(&env);
+	result_init(&r);
+	rcpt_init(&rc, &env, path, 1);
+	addrs(&l, 0, RCPT_MAX);
+	assert_int_equal(rcpt_list(&rc, &l, NULL, NULL, &r), 0);
+	assert_int_equal(env.nrcpt, RCPT_MAX);
+	assert_string_equal(env.rcpt[0], "u0@x.example");
+	assert_string_equal(env.rcpt[RCPT_MAX - 1], "u9999@x.example");
+	addr_list_free(&l);
+	addrs(&l, RCPT_MAX - 1, RCPT_MAX + 1);
+	assert_int_equal(rcpt_list(&rc, &l, NULL, NULL, &r), -1);
+	assert_int_equal(result_exit(&r), 64);
+	assert_non_null(strstr(r.text, "too many recipients"));
+	assert_int_equal(env.nrcpt, RCPT_MAX);
+	addr_list_free(&l);
+	/* through an alias too */
+	result_free(&r);
+	result_init(&r);
+	assert_int_equal(rcpt_arg(&rc, "root", "recipient", NULL, &r), -1);
+	assert_int_equal(result_exit(&r), 64);
+	assert_int_equal(env.nrcpt, RCPT_MAX);
+	rcpt_free(&rc);
+	result_free(&r);
+	envelope_free(&env);
+}
+
 int
 main(void)
 {
@@ -207,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_rewrite),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
