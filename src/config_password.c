@@ -161,20 +161,41 @@ above_2(int fd)
 }
 
 /*
- * The child: its own process group (so that the deadline can stop all
- * it starts), default signal dispositions and an empty mask (outbox
+ * Is outbox in the foreground of a controlling terminal?  Then the child
+ * stays in outbox's process group, so that a command that asks on the
+ * terminal (pinentry-curses, read </dev/tty) is not stopped by SIGTTIN;
+ * the deadline then stops the child itself.
+ */
+static int
+own_group(void)
+{
+	int fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	int fg;
+
+	if (fd == -1)
+		return 1;
+	fg = tcgetpgrp(fd) == getpgrp();
+	close(fd);
+	return !fg;
+}
+
+/*
+ * The child: its own process group unless outbox is in a terminal's
+ * foreground (so that the deadline can stop all it starts), default
+ * signal dispositions and an empty mask (outbox
  * ignores SIGPIPE; a caller may have left SIGINT ignored), /dev/null,
  * the stdout pipe and the stderr pipe as 0, 1 and 2, and nothing else.
  */
 static void __attribute__((noreturn))
-child(const char *cmd, int outw, int errw)
+child(const char *cmd, int outw, int errw, int group)
 {
 	static const char msg[] = "outbox: cannot set up passwordeval\n";
 	struct sigaction sa;
 	sigset_t none;
 	int sig, in;
 
-	(void)setpgid(0, 0);
+	if (group)
+		(void)setpgid(0, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -194,13 +215,15 @@ child(const char *cmd, int outw, int errw)
 	_exit(127);
 }
 
-/* Stop the child and all it started; reap it if it goes within 1 s. */
+/* Stop the child and all it started (when it has a group of its own);
+   reap it if it goes within 1 s. */
 static void
 stop(pid_t pid)
 {
 	int status;
 
-	(void)kill(-pid, SIGKILL);
+	if (getpgid(pid) == pid)
+		(void)kill(-pid, SIGKILL);
 	(void)kill(pid, SIGKILL);
 	(void)reap(pid, &status, now_ms() + 1000);
 }
@@ -213,13 +236,14 @@ static pid_t
 spawn(const char *cmd, int *outr, int *errr)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, e;
+	int group = own_group();
 	pid_t pid = -1;
 
 	if (pipe2(outp, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0 &&
 	    (pid = fork()) == 0)
-		child(cmd, outp[1], errp[1]);
+		child(cmd, outp[1], errp[1], group);
 	e = errno;
-	if (pid > 0)
+	if (pid > 0 && group)
 		(void)setpgid(pid, pid);	/* no race with stop() */
 	if (outp[1] != -1)
 		close(outp[1]);

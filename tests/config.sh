@@ -144,6 +144,22 @@ sigbits() {	# NAME: the bits of signals 1 to 31 in the child's mask NAME
 }
 check "... nothing ignored (SIGPIPE, SIGINT neither)" test "$(sigbits SigIgn)" = 0
 check "... nothing blocked" test "$(sigbits SigBlk)" = 0
+# A command that asks on the terminal (pinentry-curses, read </dev/tty)
+# gets it when outbox runs in the foreground of one: script(1) gives
+# outbox a pseudo-terminal whose input is what we type here.
+if command -v script >/dev/null 2>&1; then
+	pwconf 'passwordeval read -r p </dev/tty && echo "$p"
+timeout 5'
+	printf 'Subject: t\n\nbody\n' >"$T_DIR/ttybody"
+	T_RC=0
+	printf 'typed-secret\n' | t_ns true script -qec "'$OUTBOX' -C \
+	    '$T_DIR/pe' --no-queue -t <'$T_DIR/ttybody' -- bob@example.org" \
+	    /dev/null >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+	check "passwordeval can read the terminal it runs in" \
+	    grep -q "connect to 127.0.0.1 port $P1" "$T_OUT"
+	check "... and was not stopped until the deadline" \
+	    ! grep -q "did not finish" "$T_OUT"
+fi
 pwconf 'passwordeval printf "line1\nline2\n"'
 run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org
 expect "working passwordeval gets to the network" 75 "connect to"
