@@ -20,6 +20,8 @@ struct envelope {
 	   2: a UTF-8 local part in a header: SMTPUTF8 required */
 	int		 smtputf8;
 	int		 composed;	/* built by outbox: see downgrade.h */
+	int		 nul;		/* the message holds NUL bytes: it
+					   is never sent (kept in failed/) */
 	unsigned long long size;	/* message bytes, CRLF form */
 	struct envelope_seen *seen;	/* envelope_add_rcpt's index */
 };

@@ -292,6 +292,7 @@ spool(const struct cli *c, const struct account *a, const char *config,
 	} else
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
 		    strcasecmp(c->body_type, "8BITMIME") == 0);
+	in->env.nul = in->msg.in.nul;
 	e->meta.account = xstrdup(a->name);
 	e->meta.message_id = in->msgid ? xstrdup(in->msgid) : NULL;
 	e->meta.config = config ? xstrdup(config) : NULL;
@@ -552,7 +553,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		goto done;
 	}
 	code = keep(c, a, e, &in->env, r);
-	write_log(c, a, in, e, r, code, start);
+	write_log(c, a, in, e, r, result_exit(r), start);
 done:
 	free(origin);
 	config_account_free(a);

@@ -442,7 +442,12 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	start = ts.tv_sec + ts.tv_nsec / 1e9;
 	result_init(&r);
-	(void)attempt(x, e, fd, &r);
+	if (e->nul)
+		/* Kept for its NUL bytes: never sent, on any path. */
+		result_local(&r, RES_PERM, STAGE_NONE, ERR_DATA,
+		    "reading the message", "the message contains NUL bytes");
+	else
+		(void)attempt(x, e, fd, &r);
 	log_attempt(x, it, e, m, &r, start);
 	switch (result_disposition(&r)) {
 	case DISP_SENT:
@@ -658,7 +663,7 @@ list_state(struct queue *q, enum queue_dir d, const char *id,
 
 static int
 list_entry(struct queue *q, enum queue_dir d, const char *id, FILE *fp,
-    time_t now)
+    time_t now, int *heading)
 {
 	struct envelope e;
 	struct envelope_meta m;
@@ -668,6 +673,12 @@ list_entry(struct queue *q, enum queue_dir d, const char *id, FILE *fp,
 
 	if (queue_read_env(q, d, id, &e, &m, &why) == -1)
 		return 0;
+	if (heading && !*heading) {
+		fprintf(fp, "%sFailed (kept in %s/failed; outbox --flush ID "
+		    "sends one again, --drop ID removes it):\n",
+		    *heading == 0 && heading[1] ? "\n" : "", q->path);
+		*heading = 1;
+	}
 	fprintf(fp, "%s  %llu bytes  age ", id, e.size);
 	print_age(fp, (long long)now - m.created);
 	fprintf(fp, "  attempts %u  ", m.attempts);
@@ -696,23 +707,19 @@ runq_list(struct queue *q, FILE *fp)
 {
 	enum queue_dir dirs[3] = { QD_QUEUE, QD_TMP, QD_FAILED };
 	time_t now = time(NULL);
-	size_t i, k, n = 0, nf = 0;
+	size_t i, k, n = 0;
+	int heading[2] = { 0, 0 };	/* printed; queued ones before */
 	char **ids;
 
 	for (k = 0; k < 3; k++) {
+		heading[1] = n > 0;
 		ids = queue_ids(q, dirs[k]);
-		for (i = 0; ids[i]; i++) {
-			if (dirs[k] == QD_FAILED && nf == 0)
-				fprintf(fp, "%sFailed (kept in %s/failed; "
-				    "outbox --flush ID sends one again, "
-				    "--drop ID removes it):\n", n ? "\n" : "",
-				    q->path);
-			if (list_entry(q, dirs[k], ids[i], fp, now))
-				dirs[k] == QD_FAILED ? nf++ : n++;
-		}
+		for (i = 0; ids[i]; i++)
+			n += (size_t)list_entry(q, dirs[k], ids[i], fp, now,
+			    dirs[k] == QD_FAILED ? heading : NULL);
 		queue_ids_free(ids);
 	}
-	if (n == 0 && nf == 0)
+	if (n == 0)
 		fputs("Mail queue is empty\n", fp);
 	return 0;
 }
