@@ -64,12 +64,13 @@ check "--print-config never prints it" ! grep -q s3cret-pw "$T_OUT"
 check "--print-config shows the user" grep -q '^user  *joe$' "$T_OUT"
 
 # --- passwordeval, passwordenv, OUTBOX_PASSWORD --------------------------------
-pwconf() {
+pwconf() {	# own queue: some runs here are outside run_outbox's namespace
 	mkconf "$T_DIR/pe" <<EOC
 host 127.0.0.1
 port $P1
 tls off
 user joe
+queue_dir $T_DIR/pe-queue
 $1
 EOC
 }

@@ -9,9 +9,10 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
 CONF=$T_DIR/conf
-mkconf "$CONF" <<'EOC'
+mkconf "$CONF" <<EOC
 account default
 host 127.0.0.1
+queue_dir $T_DIR/queue
 tls off
 domain test.example
 from sender@example.org
