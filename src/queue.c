@@ -173,6 +173,7 @@ queue_close(struct queue *q)
 	if (q->dirfd != -1)
 		close(q->dirfd);
 	free(q->path);
+	free(q->why);
 	memset(q, 0, sizeof(*q));
 	q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
 }
@@ -272,32 +273,68 @@ done:
 	return rc;
 }
 
+/* The reason an envelope was not read, naming it: q->why. */
+static const char *
+env_failed(struct queue *q, enum queue_dir d, const char *id,
+    const char *reason)
+{
+	free(q->why);
+	q->why = xasprintf("envelope %s/%s/%s.env %s", q->path,
+	    folder_names[d], id, reason);
+	return q->why;
+}
+
+/*
+ * Open ID.env for reading if it may be trusted: -1 with *why if not.
+ * Never blocks (a FIFO is refused after the open, not waited on).
+ */
+static int
+open_env(struct queue *q, enum queue_dir d, const char *id,
+    struct stat *st, const char **why)
+{
+	char *name = xasprintf("%s.env", id), reason[160];
+	int fd;
+
+	fd = openat(queue_dirfd(q, d), name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	free(name);
+	if (fd == -1 || fstat(fd, st) == -1)
+		snprintf(reason, sizeof(reason), "cannot be read: %s",
+		    strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		snprintf(reason, sizeof(reason), "is not a regular file");
+	else if (untrusted(st, QUEUE_NO_GID, reason, sizeof(reason)) == 0) {
+		if (st->st_size <= 16 * 1024 * 1024)
+			return fd;
+		snprintf(reason, sizeof(reason), "is too large (%lld bytes)",
+		    (long long)st->st_size);
+	}
+	if (fd != -1)
+		close(fd);
+	*why = env_failed(q, d, id, reason);
+	return -1;
+}
+
 int
 queue_read_env(struct queue *q, enum queue_dir d, const char *id,
     struct envelope *e, struct envelope_meta *m, const char **why)
 {
-	char *name = xasprintf("%s.env", id), *text;
+	char *text, reason[160];
 	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
 
-	fd = openat(queue_dirfd(q, d), name, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	free(name);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > 16 * 1024 * 1024) {
-		*why = "no readable envelope";
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_env(q, d, id, &st, why)) == -1)
 		return -1;
-	}
 	text = xmalloc((size_t)st.st_size + 1);
 	n = read(fd, text, (size_t)st.st_size);
 	close(fd);
-	if (n == st.st_size)
-		rc = envelope_parse(text, (size_t)n, e, m, why);
-	else
-		*why = "short read of the envelope";
+	if (n != st.st_size)
+		*why = env_failed(q, d, id, "was cut short while read");
+	else if ((rc = envelope_parse(text, (size_t)n, e, m, why)) == -1) {
+		snprintf(reason, sizeof(reason), "is malformed: %s", *why);
+		*why = env_failed(q, d, id, reason);
+	}
 	free(text);
 	return rc;
 }

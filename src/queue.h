@@ -3,9 +3,9 @@
  *
  * Every directory is created 0700 and opened with O_NOFOLLOW; every file
  * is created 0600 with O_EXCL|O_NOFOLLOW relative to its opened directory,
- * so a planted symlink is never followed.  The directories must belong
- * to the effective user and be writable by no one else: whoever can write
- * to them chooses what is sent, and to whom.
+ * so a planted symlink is never followed.  The directories and every
+ * envelope read must belong to the effective user and be writable by no
+ * one else: whoever can write an envelope chooses where it is sent.
  */
 #ifndef OUTBOX_QUEUE_H
 #define OUTBOX_QUEUE_H
@@ -22,6 +22,7 @@ struct queue {
 	int	 tmpfd;
 	int	 queuefd;
 	int	 failedfd;
+	char	*why;		/* the last queue_read_env() failure */
 };
 
 /* No group may write to the queue: the user's alone. */
@@ -72,7 +73,13 @@ int	queue_dirfd(const struct queue *, enum queue_dir);
 int	queue_write_env(struct queue *, enum queue_dir, const char *id,
 	    const struct envelope *, const struct envelope_meta *, int durable,
 	    struct result *);
-/* Read ID.env from a folder; -1 with *why if missing or malformed. */
+/*
+ * Read ID.env from a folder; -1 with *why (naming the file) if it is
+ * missing, malformed, or not to be trusted: not a regular file, owned by
+ * another user, writable by group or others.  Such an entry must never
+ * be sent.  *why belongs to the queue and lasts until the next call or
+ * queue_close().
+ */
 int	queue_read_env(struct queue *, enum queue_dir, const char *id,
 	    struct envelope *, struct envelope_meta *, const char **why);
 
