@@ -20,6 +20,9 @@
 #include "queue.h"
 #include "xmalloc.h"
 
+/* The folders by enum queue_dir. */
+static const char *const folder_names[3] = { "tmp", "queue", "failed" };
+
 char *
 queue_default_dir(void)
 {
@@ -69,36 +72,91 @@ open_sub(int dirfd, const char *name)
 	    O_CLOEXEC);
 }
 
+/*
+ * Why st may not be trusted, in why (len bytes): another owner, or a
+ * write bit for others, or for a group other than allowed_gid.  -1 if
+ * so, else 0.
+ */
+static int
+untrusted(const struct stat *st, gid_t allowed_gid, char *why, size_t len)
+{
+	unsigned int mode = (unsigned int)st->st_mode & 07777;
+
+	if (st->st_uid != geteuid())
+		snprintf(why, len, "is owned by uid %lu, not %lu",
+		    (unsigned long)st->st_uid, (unsigned long)geteuid());
+	else if (mode & S_IWOTH)
+		snprintf(why, len, "is writable by others (mode %04o)", mode);
+	else if ((mode & S_IWGRP) && (allowed_gid == QUEUE_NO_GID ||
+	    st->st_gid != allowed_gid))
+		snprintf(why, len, "is writable by its group (mode %04o)",
+		    mode);
+	else
+		return 0;
+	return -1;
+}
+
+int
+queue_check_dir(int fd, const char *path, gid_t allowed_gid,
+    struct result *r)
+{
+	struct stat st;
+	char why[128];
+
+	if (fstat(fd, &st) == -1) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "queue directory", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		snprintf(why, sizeof(why), "is not a directory");
+	else if (untrusted(&st, allowed_gid, why, sizeof(why)) == 0)
+		return 0;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT, NULL,
+	    "queue directory %s %s: refusing to use it", path, why);
+	return -1;
+}
+
+/* A directory that cannot be made or opened: errno says why. */
+static void
+open_failed(const char *path, struct result *r)
+{
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+	    "queue directory", "%s: %s", path, strerror(errno));
+}
+
 int
 queue_open(struct queue *q, const char *dir, struct result *r)
 {
-	struct stat st;
+	int *fds[3] = { &q->tmpfd, &q->queuefd, &q->failedfd };
+	char *sub = NULL;
+	size_t k;
 
 	memset(q, 0, sizeof(*q));
 	q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
 	q->path = xstrdup(dir);
-	if (make_dirs(dir) == -1)
+	if (make_dirs(dir) == -1 ||
+	    (q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		open_failed(dir, r);
 		goto fail;
-	q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (q->dirfd == -1)
-		goto fail;
-	if (fstat(q->dirfd, &st) == -1)
-		goto fail;
-	if (st.st_uid != geteuid()) {
-		errno = EPERM;
-		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-		    "queue directory", "%s is not owned by this user", dir);
-		queue_close(q);
-		return -1;
 	}
-	if ((q->tmpfd = open_sub(q->dirfd, "tmp")) == -1 ||
-	    (q->queuefd = open_sub(q->dirfd, "queue")) == -1 ||
-	    (q->failedfd = open_sub(q->dirfd, "failed")) == -1)
+	if (queue_check_dir(q->dirfd, dir, QUEUE_NO_GID, r) == -1)
 		goto fail;
+	for (k = 0; k < 3; k++) {
+		sub = xasprintf("%s/%s", dir, folder_names[k]);
+		if ((*fds[k] = open_sub(q->dirfd, folder_names[k])) == -1) {
+			open_failed(sub, r);
+			goto fail;
+		}
+		if (queue_check_dir(*fds[k], sub, QUEUE_NO_GID, r) == -1)
+			goto fail;
+		free(sub);
+		sub = NULL;
+	}
 	return 0;
 fail:
-	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-	    "queue directory", "%s: %s", dir, strerror(errno));
+	free(sub);
 	queue_close(q);
 	return -1;
 }
@@ -115,6 +173,7 @@ queue_close(struct queue *q)
 	if (q->dirfd != -1)
 		close(q->dirfd);
 	free(q->path);
+	free(q->why);
 	memset(q, 0, sizeof(*q));
 	q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
 }
@@ -214,32 +273,68 @@ done:
 	return rc;
 }
 
+/* The reason an envelope was not read, naming it: q->why. */
+static const char *
+env_failed(struct queue *q, enum queue_dir d, const char *id,
+    const char *reason)
+{
+	free(q->why);
+	q->why = xasprintf("envelope %s/%s/%s.env %s", q->path,
+	    folder_names[d], id, reason);
+	return q->why;
+}
+
+/*
+ * Open ID.env for reading if it may be trusted: -1 with *why if not.
+ * Never blocks (a FIFO is refused after the open, not waited on).
+ */
+static int
+open_env(struct queue *q, enum queue_dir d, const char *id,
+    struct stat *st, const char **why)
+{
+	char *name = xasprintf("%s.env", id), reason[160];
+	int fd;
+
+	fd = openat(queue_dirfd(q, d), name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	free(name);
+	if (fd == -1 || fstat(fd, st) == -1)
+		snprintf(reason, sizeof(reason), "cannot be read: %s",
+		    strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		snprintf(reason, sizeof(reason), "is not a regular file");
+	else if (untrusted(st, QUEUE_NO_GID, reason, sizeof(reason)) == 0) {
+		if (st->st_size <= 16 * 1024 * 1024)
+			return fd;
+		snprintf(reason, sizeof(reason), "is too large (%lld bytes)",
+		    (long long)st->st_size);
+	}
+	if (fd != -1)
+		close(fd);
+	*why = env_failed(q, d, id, reason);
+	return -1;
+}
+
 int
 queue_read_env(struct queue *q, enum queue_dir d, const char *id,
     struct envelope *e, struct envelope_meta *m, const char **why)
 {
-	char *name = xasprintf("%s.env", id), *text;
+	char *text, reason[160];
 	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
 
-	fd = openat(queue_dirfd(q, d), name, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	free(name);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > 16 * 1024 * 1024) {
-		*why = "no readable envelope";
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_env(q, d, id, &st, why)) == -1)
 		return -1;
-	}
 	text = xmalloc((size_t)st.st_size + 1);
 	n = read(fd, text, (size_t)st.st_size);
 	close(fd);
-	if (n == st.st_size)
-		rc = envelope_parse(text, (size_t)n, e, m, why);
-	else
-		*why = "short read of the envelope";
+	if (n != st.st_size)
+		*why = env_failed(q, d, id, "was cut short while read");
+	else if ((rc = envelope_parse(text, (size_t)n, e, m, why)) == -1) {
+		snprintf(reason, sizeof(reason), "is malformed: %s", *why);
+		*why = env_failed(q, d, id, reason);
+	}
 	free(text);
 	return rc;
 }

@@ -3,12 +3,15 @@
  *
  * Every directory is created 0700 and opened with O_NOFOLLOW; every file
  * is created 0600 with O_EXCL|O_NOFOLLOW relative to its opened directory,
- * so a planted symlink is never followed.
+ * so a planted symlink is never followed.  The directories and every
+ * envelope read must belong to the effective user and be writable by no
+ * one else: whoever can write an envelope chooses where it is sent.
  */
 #ifndef OUTBOX_QUEUE_H
 #define OUTBOX_QUEUE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "envelope.h"
 #include "result.h"
@@ -19,14 +22,32 @@ struct queue {
 	int	 tmpfd;
 	int	 queuefd;
 	int	 failedfd;
+	char	*why;		/* the last queue_read_env() failure */
 };
+
+/* No group may write to the queue: the user's alone. */
+#define QUEUE_NO_GID	((gid_t)-1)
 
 /* The default queue directory for this user (xmalloc'd). */
 char	*queue_default_dir(void);
 
-/* Create (if needed) and open the queue; -1 with r set (ERR_CANTCREAT). */
+/*
+ * Create (if needed) and open the queue; -1 with r set (ERR_CANTCREAT):
+ * also when queue_check_dir() refuses the directory or a folder in it.
+ * Parents of dir are created 0700 when missing, never checked.
+ */
 int	queue_open(struct queue *, const char *dir, struct result *r);
 void	queue_close(struct queue *);
+
+/*
+ * May the opened directory fd (named path in messages) hold a queue?
+ * It must be a directory owned by the effective user, without a write
+ * bit for others, nor for its group unless that group is allowed_gid
+ * (QUEUE_NO_GID: none).  -1 with r set if not (RES_PERM, ERR_CANTCREAT,
+ * one line naming path and what is wrong), or if fstat() fails.
+ */
+int	queue_check_dir(int fd, const char *path, gid_t allowed_gid,
+	    struct result *r);
 
 /*
  * Create a new spool file in tmp/.  *id gets its name (xmalloc'd).
@@ -52,7 +73,13 @@ int	queue_dirfd(const struct queue *, enum queue_dir);
 int	queue_write_env(struct queue *, enum queue_dir, const char *id,
 	    const struct envelope *, const struct envelope_meta *, int durable,
 	    struct result *);
-/* Read ID.env from a folder; -1 with *why if missing or malformed. */
+/*
+ * Read ID.env from a folder; -1 with *why (naming the file) if it is
+ * missing, malformed, or not to be trusted: not a regular file, owned by
+ * another user, writable by group or others.  Such an entry must never
+ * be sent.  *why belongs to the queue and lasts until the next call or
+ * queue_close().
+ */
 int	queue_read_env(struct queue *, enum queue_dir, const char *id,
 	    struct envelope *, struct envelope_meta *, const char **why);
 
