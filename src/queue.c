@@ -164,6 +164,12 @@ fail:
 void
 queue_close(struct queue *q)
 {
+	if (q->path == NULL) {
+		/* never opened (zeroed): descriptor 0 is not ours */
+		memset(q, 0, sizeof(*q));
+		q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
+		return;
+	}
 	if (q->tmpfd != -1)
 		close(q->tmpfd);
 	if (q->queuefd != -1)

@@ -69,8 +69,11 @@ add_item(struct queue *q, enum queue_dir d, const char *id,
 	struct envelope_meta m;
 	const char *why;
 
-	if (queue_read_env(q, d, id, &e, &m, &why) == -1)
+	if (queue_read_env(q, d, id, &e, &m, &why) == -1) {
+		/* Never sent: say why, so that it can be mended or dropped. */
+		log_warn("queue %s: not sent: %s", id, why);
 		return;
+	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[*n].dir = d;
 	(*v)[*n].id = xstrdup(id);

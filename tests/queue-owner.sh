@@ -149,7 +149,11 @@ bad_entry() {
 	before=$(eml)
 	run_outbox /dev/null -C "$T_DIR/c" -q
 	expect "$case_: -q exits 0" 0
+	check "$case_: -q says which entry it will not send, and why" \
+	    grep -q "^outbox: warning: queue $bad: not sent: envelope $Q/queue/$bad.env " "$T_ERR"
 	check "$case_: only the good entry was sent" test "$(sent_to)" = "good@example.org "
+	run_outbox /dev/null -C "$T_DIR/c" --flush "$bad"
+	expect "$case_: --flush ID exits 66" 66 "no queue entry $bad"
 	check "$case_: the bad one is left where it was" test -e "$Q/queue/$bad"
 	before=$(eml)
 	run_outbox /dev/null -C "$T_DIR/c" --flush "$bad"
