@@ -323,6 +323,16 @@ test_sanitize(void **state)
 		{ "abcdef", 3, "abc" },
 		{ "ab\ncd", 3, "ab\\x0A" },
 		{ "abc", 0, "" },
+		/* C1 controls, raw or as UTF-8, and bytes that are not
+		   UTF-8: a terminal could act on them */
+		{ "a\x9b" "31mb", 100, "a\\x9B31mb" },
+		{ "a\xc2\x9b" "31m", 100, "a\\xC2\\x9B31m" },
+		{ "\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80", 100,
+		    "\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "\xc3", 100, "\\xC3" },
+		{ "\xc0\xaf", 100, "\\xC0\\xAF" },
+		{ "\xed\xa0\x80", 100, "\\xED\\xA0\\x80" },
+		{ "\xe2\x82", 100, "\\xE2\\x82" },
 	};
 	size_t i;
 
