@@ -660,3 +660,38 @@ codec_param_2047(const char *attr, const char *value)
 	(void)buf_addc(&b, '"');
 	return buf_take(&b);
 }
+
+size_t
+codec_utf8_len(const unsigned char *p, size_t n, unsigned long *out)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (p[0] < 0x80) {
+		if (out)
+			*out = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		len = 2, cp = p[0] & 0x1F;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		len = 3, cp = p[0] & 0x0F;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	if (out)
+		*out = cp;
+	return len;
+}

@@ -123,4 +123,11 @@ char	*codec_param(const char *attr, const char *value);
  */
 char	*codec_param_2047(const char *attr, const char *value);
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (at most n bytes; 1 for
+ * ASCII), or 0 for an invalid, overlong or truncated one; *cp (if not
+ * NULL) gets the code point.
+ */
+size_t	codec_utf8_len(const unsigned char *p, size_t n, unsigned long *cp);
+
 #endif

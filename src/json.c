@@ -7,38 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "json.h"
-
-/* Length of a valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		len = 2, cp = p[0] & 0x1F;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		len = 3, cp = p[0] & 0x0F;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return len;
-}
 
 void
 json_string(struct buf *b, const char *s)
@@ -60,7 +30,7 @@ json_string(struct buf *b, const char *s)
 		} else if (*p < 0x20 || *p == 0x7f) {
 			(void)buf_addf(b, "\\u%04x", *p);
 			len = 1;
-		} else if ((len = utf8_len(p, n)) == 0) {
+		} else if ((len = codec_utf8_len(p, n, NULL)) == 0) {
 			(void)buf_addstr(b, "\\ufffd");
 			len = 1;
 		} else

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "result.h"
 #include "xmalloc.h"
 
@@ -290,48 +291,18 @@ result_exit_name(int code)
 	}
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at p (at most n bytes) that
- * is a printable character (not a C1 control, U+0080..U+009F), or 0.
- */
-static size_t
-utf8_printable(const unsigned char *p, size_t n)
-{
-	unsigned long cp;
-	size_t len, i;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		len = 2, cp = p[0] & 0x1F;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		len = 3, cp = p[0] & 0x0F;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-	    (cp >= 0x80 && cp <= 0x9F))
-		return 0;
-	return len;
-}
-
 char *
 result_sanitize_n(const char *s, size_t len)
 {
 	struct buf b;
 	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
 	size_t i, k;
 
 	buf_init(&b, len * 4 + 16);
 	for (i = 0; i < len; i++) {
-		if (p[i] >= 0x80 && (k = utf8_printable(p + i, len - i)) > 0) {
+		if (p[i] >= 0x80 && (k = codec_utf8_len(p + i, len - i,
+		    &cp)) > 0 && cp > 0x9F) {
 			(void)buf_add(&b, (const char *)p + i, k);
 			i += k - 1;
 		} else if (p[i] < 0x20 || p[i] >= 0x7f)
