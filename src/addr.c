@@ -123,7 +123,7 @@ next_tok(struct lexer *lx, struct tok *t)
 static void
 list_add(struct addr_list *l, char *spec, char *name)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = xgrow(l->v, l->n, sizeof(*l->v));
 	l->v[l->n].spec = spec;
 	l->v[l->n].name = name;
 	l->n++;

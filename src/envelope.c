@@ -115,7 +115,7 @@ envelope_add_rcpt(struct envelope *e, const char *addr)
 		return 0;
 	if (e->nrcpt >= RCPT_MAX)
 		return -1;
-	e->rcpt = xrealloc(e->rcpt, (e->nrcpt + 1) * sizeof(char *));
+	e->rcpt = xgrow(e->rcpt, e->nrcpt, sizeof(char *));
 	e->rcpt[e->nrcpt++] = xstrdup(addr);
 	*s = e->nrcpt;
 	e->seen->n = e->nrcpt;
@@ -215,7 +215,7 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	if (strcmp(k, "rcpt") == 0) {
 		if (e->nrcpt >= RCPT_MAX)
 			return -1;
-		e->rcpt = xrealloc(e->rcpt, (e->nrcpt + 1) * sizeof(char *));
+		e->rcpt = xgrow(e->rcpt, e->nrcpt, sizeof(char *));
 		e->rcpt[e->nrcpt++] = xstrdup(v);
 		return 0;
 	}

@@ -755,7 +755,6 @@ main(int argc, char **argv)
 	   exit: no core dumps, no ptrace by other users, from the start. */
 	compat_nodump(1);
 	result_init(&r);
-	config_init(&cfg);
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) == -1) {
 		/* the command line is unknown: look for --json in it */
 		for (i = 1; i < argc && strcmp(argv[i], "--json") != 0; i++)
@@ -765,6 +764,7 @@ main(int argc, char **argv)
 		result_free(&r);
 		return code;
 	}
+	config_init(&cfg);
 	log_set_verbose(cli.verbose);
 	switch (cli.mode) {
 	case MODE_HELP:

@@ -170,7 +170,7 @@ field_name_len(const char *l, size_t len)
 static void
 add_field(struct msg *m, size_t off, size_t len, size_t namelen)
 {
-	m->f = xrealloc(m->f, (m->nf + 1) * sizeof(*m->f));
+	m->f = xgrow(m->f, m->nf, sizeof(*m->f));
 	m->f[m->nf].off = off;
 	m->f[m->nf].len = len;
 	m->f[m->nf].namelen = namelen;

@@ -32,7 +32,7 @@ rcpt_free(struct rcpt *rc)
 void
 rcpt_hdr_add(struct addr_list *l, const char *spec, const char *name)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = xgrow(l->v, l->n, sizeof(*l->v));
 	l->v[l->n].spec = xstrdup(spec);
 	l->v[l->n].name = name ? xstrdup(name) : NULL;
 	l->n++;

@@ -133,7 +133,7 @@ result_add_rcpt(struct result *r, const char *address, int code,
 {
 	struct result_rcpt *rc;
 
-	r->rcpt = xrealloc(r->rcpt, (r->nrcpt + 1) * sizeof(*r->rcpt));
+	r->rcpt = xgrow(r->rcpt, r->nrcpt, sizeof(*r->rcpt));
 	rc = &r->rcpt[r->nrcpt++];
 	rc->address = xstrdup(address);
 	rc->code = code;

@@ -50,6 +50,16 @@ xrealloc(void *old, size_t n)
 	return p;
 }
 
+void *
+xgrow(void *old, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return old;
+	if (n > ((size_t)-1 / 2) / (size ? size : 1))
+		xalloc_die();
+	return xrealloc(old, (n ? 2 * n : 1) * size);
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -12,6 +12,12 @@
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
+/*
+ * Room for element n of an array that only ever grows through here:
+ * reallocated (to twice n) only when n is 0 or a power of two, so that
+ * appending n elements costs O(n) copies, not O(n^2).
+ */
+void	*xgrow(void *, size_t n, size_t size);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...)
