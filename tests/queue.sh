@@ -113,6 +113,22 @@ expect "--drop of an unknown id" 66 "no queue entry"
 run_outbox /dev/null -C "$T_DIR/c" --drop ../../etc/passwd
 expect "--drop refuses a path: no such entry" 66 "no queue entry \\.\\./\\.\\./etc/passwd"
 
+# --- a lock that cannot be taken: a clear error, nothing left behind --------
+if command -v strace >/dev/null 2>&1 && strace -qq -o /dev/null true 2>/dev/null; then
+	rm -rf "$Q"
+	conf "$DOWN"
+	T_RC=0
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -qq -o /dev/null -e trace=flock -e inject=flock:error=ENOLCK \
+	    "$OUTBOX" -C "$T_DIR/c" bob@example.org <"$IN" >"$T_OUT" \
+	    2>"$T_ERR" || T_RC=$?
+	expect "flock() fails: exit 73 naming it" 73 "^outbox: queue: cannot lock .*/tmp/[0-9a-f.]+: No locks available$"
+	check "... one line" test "$(wc -l <"$T_ERR")" = 1
+	check "... and no entry anywhere" test -z "$(find "$Q" -type f)"
+else
+	echo "skip - flock() failure (strace cannot trace here)"
+fi
+
 # --- expiry ---------------------------------------------------------------------
 rm -rf "$Q"
 conf "$DOWN" "queue_max_age 1s"
