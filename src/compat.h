@@ -11,6 +11,8 @@ void	compat_bzero(void *, size_t);
 /* Write all n bytes (retrying short writes and EINTR); 0 or -1 (errno;
    EIO if the file took nothing). */
 int	compat_write_all(int fd, const void *, size_t n);
+/* Milliseconds on the monotonic clock (for deadlines and durations). */
+long long compat_now_ms(void);
 /* Mark the process non-dumpable while secrets are held (no-op elsewhere). */
 void	compat_nodump(int on);
 

@@ -40,21 +40,11 @@ err_set(struct config_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline, at most a day; 0 when it passed. */
 static int
 left_ms(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - compat_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -225,7 +215,7 @@ stop(pid_t pid)
 	if (getpgid(pid) == pid)
 		(void)kill(-pid, SIGKILL);
 	(void)kill(pid, SIGKILL);
-	(void)reap(pid, &status, now_ms() + 1000);
+	(void)reap(pid, &status, compat_now_ms() + 1000);
 }
 
 /*
@@ -319,7 +309,7 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	(void)sigaction(SIGCHLD, &dfl, &old);
-	deadline = now_ms() + (long long)secs * 1000;
+	deadline = compat_now_ms() + (long long)secs * 1000;
 	if ((pid = spawn(a->passwordeval, &outr, &errr)) == -1) {
 		err_set(err, "passwordeval: %s", strerror(errno));
 		(void)sigaction(SIGCHLD, &old, NULL);

@@ -34,19 +34,10 @@ static void describe_tls(struct deliver_conn *, struct result *);
 static void
 tls_failure(struct transport *t, struct result *r, const char *what)
 {
-	enum result_class cls;
-	enum result_err err;
-
-	transport_classify(t, &cls, &err);
-	if (t->err == TE_INJECT)
-		/* The server spoke first, in clear: not an implicit TLS
-		   port. */
-		result_local(r, cls, STAGE_TLS, err, what, "the server "
-		    "answered in plain text, not TLS (for a STARTTLS port "
-		    "such as 587 set tls_starttls on, or use --tls "
-		    "starttls)");
-	else
-		result_local(r, cls, STAGE_TLS, err, what, "%s", t->errmsg);
+	/* The server spoke first, in clear: not an implicit TLS port. */
+	transport_result(t, r, STAGE_TLS, what, t->err != TE_INJECT ? NULL :
+	    "the server answered in plain text, not TLS (for a STARTTLS "
+	    "port such as 587 set tls_starttls on, or use --tls starttls)");
 }
 
 struct deliver_conn {

@@ -58,15 +58,6 @@ struct entry {
 	int		 kept;		/* 0, or 1 + enum queue_dir */
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int
 usage_fail(struct result *r, const char *msg)
 {
@@ -420,6 +411,17 @@ accepted(void *ctx)
 	e->kept = 0;
 }
 
+/* A send or a probe needs a server: 78 with the fix when there is none. */
+static int
+need_host(const struct account *a, struct result *r)
+{
+	if (a->nhosts > 0)
+		return 0;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "no host "
+	    "configured for account %s (set 'host' or use --host)", a->name);
+	return -1;
+}
+
 static int
 send_message(const struct account *a, const struct envelope *env,
     struct entry *e, struct result *r)
@@ -429,12 +431,8 @@ send_message(const struct account *a, const struct envelope *env,
 	char *password = NULL;
 	int rc;
 
-	if (a->nhosts == 0) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "no host configured for account %s (set 'host' or use "
-		    "--host)", a->name);
+	if (need_host(a, r) == -1)
 		return -1;
-	}
 	if (config_password(a, &password, &err) == -1) {
 		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "%s", err.msg);
@@ -455,7 +453,7 @@ send_message(const struct account *a, const struct envelope *env,
 static void
 write_log(const struct cli *c, const struct account *a,
     const struct input *in, const struct entry *e, const struct result *r,
-    int code, double start)
+    int code, long long start)
 {
 	struct log_entry l;
 
@@ -469,7 +467,7 @@ write_log(const struct cli *c, const struct account *a,
 	l.account = a->name;
 	l.msgid = in->msgid;
 	l.queue_id = e->kept ? e->id : NULL;
-	l.duration = now() - start;
+	l.duration = (compat_now_ms() - start) / 1e3;
 	l.r = r;
 	l.exitcode = code;
 	log_message(a->logfile, a->syslog, c->syslog_tag, &l);
@@ -528,7 +526,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 {
 	struct account *a = NULL;
 	char *origin = NULL;
-	double start = now();
+	long long start = compat_now_ms();
 	int code;
 
 	if ((c->mode == MODE_COMPOSE ? compose_message(c, cfg, in, &a, r) :
@@ -630,10 +628,7 @@ serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 
 	if (a == NULL)
 		return report(r);
-	if (a->nhosts == 0) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "no host configured for account %s (set 'host' or use "
-		    "--host)", a->name);
+	if (need_host(a, r) == -1) {
 		config_account_free(a);
 		return report(r);
 	}

@@ -17,17 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "net.h"
 #include "xmalloc.h"
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int
 is_loopback(const struct sockaddr *sa)
@@ -114,7 +106,7 @@ net_connect(const char *host, int port, const char *source_ip,
 	struct addrinfo hints, *res, *ai;
 	char portstr[16], addrstr[INET6_ADDRSTRLEN], what[300];
 	int rc, fd = -1, err = 0;
-	long start = now_ms();
+	long long start = compat_now_ms();
 
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	memset(&hints, 0, sizeof(hints));
@@ -152,8 +144,8 @@ net_connect(const char *host, int port, const char *source_ip,
 	if (fd == -1) {
 		if (err == ETIMEDOUT)
 			result_local(r, RES_TEMP, STAGE_CONNECT, ERR_TEMP,
-			    what, "timed out after %ld s",
-			    (now_ms() - start) / 1000);
+			    what, "timed out after %lld s",
+			    (compat_now_ms() - start) / 1000);
 		else
 			result_local(r, RES_TEMP, STAGE_CONNECT, ERR_TEMP,
 			    what, "%s", strerror(err));

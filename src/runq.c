@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "deliver.h"
 #include "dsn.h"
 #include "limits.h"
@@ -129,9 +130,8 @@ struct run {
 	const struct runq_opts	*o;
 	struct runq_stats	*st;
 	time_t			 now;
-	/* the configuration of the group being served */
-	const char		*cfgname;	/* item's config, or NULL */
-	struct config		 own;		/* read for it */
+	/* an entry's own configuration file, read for it (own.path) */
+	struct config		 own;
 	int			 own_loaded;
 	/* the account being served */
 	const char		*name;
@@ -168,13 +168,12 @@ item_config(struct run *x, const struct item *it, struct result *r)
 	if (x->o->explicit_config || it->config == NULL ||
 	    (x->o->cfg->path && strcmp(x->o->cfg->path, it->config) == 0))
 		return x->o->cfg;
-	if (x->own_loaded && cmp_str0(x->cfgname, it->config) == 0)
+	if (x->own_loaded && cmp_str0(x->own.path, it->config) == 0)
 		return &x->own;
 	if (x->own_loaded)
 		config_free(&x->own);
 	config_init(&x->own);
 	x->own_loaded = 1;
-	x->cfgname = it->config;
 	if (config_load(&x->own, it->config, &err) == -1) {
 		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
 		    err.msg);
@@ -192,7 +191,6 @@ begin_account(struct run *x, const struct item *it)
 	struct account *a;
 
 	x->name = it->account;
-	x->cfgname = it->config;
 	if (cfg == NULL) {
 		x->broken = 1;
 		return;
@@ -222,15 +220,13 @@ begin_account(struct run *x, const struct item *it)
 /* One log line per attempt, as a send writes it. */
 static void
 log_attempt(struct run *x, const struct item *it, const struct envelope *e,
-    const struct envelope_meta *m, const struct result *r, double start)
+    const struct envelope_meta *m, const struct result *r, long long start)
 {
 	const struct account *a = x->acct;
 	struct log_entry l;
-	struct timespec ts;
 
 	if (a == NULL || (a->logfile == NULL && a->syslog == NULL))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	memset(&l, 0, sizeof(l));
 	l.host = r->server ? r->server : a->nhosts ? a->hosts[0] : "";
 	l.user = a->user;
@@ -241,23 +237,20 @@ log_attempt(struct run *x, const struct item *it, const struct envelope *e,
 	l.account = it->account;
 	l.msgid = m->message_id;
 	l.queue_id = it->id;
-	l.duration = ts.tv_sec + ts.tv_nsec / 1e9 - start;
+	l.duration = (compat_now_ms() - start) / 1e3;
 	l.r = r;
 	l.exitcode = result_exit(r);
 	log_message(a->logfile, a->syslog, x->o->syslog_tag, &l);
 }
 
+/* A queue write that failed (wr): say so; the caller says what is left. */
 static void
-move_failed(struct run *x, const struct item *it, const struct result *wr)
+log_write_error(const struct item *it, const struct result *wr)
 {
-	char *w;
+	char *w = result_line(wr);
 
-	if (wr->cls == RES_OK)
-		return;
-	w = result_line(wr);
 	log_error("queue %s: %s", it->id, w);
 	free(w);
-	(void)x;
 }
 
 /* Reschedule an entry after a deferred attempt. */
@@ -271,21 +264,12 @@ defer(struct run *x, const struct item *it, int fd, struct envelope *e,
 	result_init(&wr);
 	free(m->last_error);
 	m->last_error = line;
-	if (it->dir == QD_FAILED) {
-		/* A failed/ entry sent again stays there, with the news. */
-		if (queue_write_env(x->q, QD_FAILED, it->id, e, m, 1, &wr))
-			move_failed(x, it, &wr);
-		log_error("queue %s: still failed: %s", it->id, line);
-		x->st->failed++;
-		result_free(&wr);
-		return;
-	}
 	m->attempts++;
 	m->next_attempt = (long long)x->now + runq_backoff(m->attempts);
 	if (it->dir == QD_TMP ? queue_move(x->q, QD_TMP, QD_QUEUE, it->id, fd,
 	    e, m, &wr) : queue_write_env(x->q, QD_QUEUE, it->id, e, m, 1,
 	    &wr))
-		move_failed(x, it, &wr);
+		log_write_error(it, &wr);
 	log_error("queue %s: deferred: %s", it->id, line);
 	x->st->deferred++;
 	result_free(&wr);
@@ -375,7 +359,7 @@ fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	free(m->last_error);
 	m->last_error = xstrdup(why);
 	if (queue_move(x->q, it->dir, QD_FAILED, it->id, fd, e, m, &wr)) {
-		move_failed(x, it, &wr);
+		log_write_error(it, &wr);
 		log_error("queue %s: failed, but kept in %s/ for now: %s",
 		    it->id, it->dir == QD_TMP ? "tmp" : "queue", why);
 		x->st->deferred++;
@@ -388,7 +372,8 @@ fail_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	bounce(x, it, fd, e, m, why, status, r);
 }
 
-/* A failed/ entry named by --flush that is refused again. */
+/* A failed/ entry named by --flush that is not accepted: it stays there,
+   with the news, and its sender is not told a second time. */
 static void
 fail_again(struct run *x, const struct item *it, struct envelope *e,
     struct envelope_meta *m, const struct result *r)
@@ -399,15 +384,16 @@ fail_again(struct run *x, const struct item *it, struct envelope *e,
 	free(m->last_error);
 	m->last_error = result_line(r);
 	if (queue_write_env(x->q, QD_FAILED, it->id, e, m, 1, &wr))
-		move_failed(x, it, &wr);
+		log_write_error(it, &wr);
 	log_error("queue %s: failed again: %s", it->id, m->last_error);
 	x->st->failed++;
 	result_free(&wr);
 }
 
-/* The attempt itself: over this account's connection, opened once. */
+/* This account's connection, opened once; -1 (x->connr says why) when
+   there is none: then every entry of the account waits. */
 static int
-attempt(struct run *x, struct envelope *e, int fd, struct result *r)
+connection(struct run *x)
 {
 	struct deliver_params p;
 
@@ -418,41 +404,34 @@ attempt(struct run *x, struct envelope *e, int fd, struct result *r)
 		if ((x->conn = deliver_open(&p, &x->connr)) == NULL)
 			x->broken = 1;
 	}
-	if (x->broken) {
-		/* No connection for this account: every entry waits. */
-		result_free(r);
-		result_init(r);
-		result_local(r, x->connr.cls, x->connr.stage, x->connr.err,
-		    x->connr.what, "%s", x->connr.text ? x->connr.text : "");
-		r->code = x->connr.code;
-		memcpy(r->enhanced, x->connr.enhanced, sizeof(r->enhanced));
-		if (x->connr.server)
-			r->server = xstrdup(x->connr.server);
-		return -1;
-	}
-	return deliver_send(x->conn, e, fd, r);
+	return x->broken ? -1 : 0;
 }
 
 static void
 send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
     struct envelope_meta *m)
 {
-	struct timespec ts;
 	struct result r;
-	double start;
+	const struct result *out = &r;	/* what decides */
+	long long start = compat_now_ms();
 	char *line;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = ts.tv_sec + ts.tv_nsec / 1e9;
 	result_init(&r);
 	if (e->nul)
 		/* Kept for its NUL bytes: never sent, on any path. */
 		result_local(&r, RES_PERM, STAGE_NONE, ERR_DATA,
 		    "reading the message", "the message contains NUL bytes");
+	else if (connection(x) == -1)
+		out = &x->connr;
 	else
-		(void)attempt(x, e, fd, &r);
-	log_attempt(x, it, e, m, &r, start);
-	switch (result_disposition(&r)) {
+		(void)deliver_send(x->conn, e, fd, &r);
+	log_attempt(x, it, e, m, out, start);
+	if (it->dir == QD_FAILED && result_disposition(out) != DISP_SENT) {
+		fail_again(x, it, e, m, out);
+		result_free(&r);
+		return;
+	}
+	switch (result_disposition(out)) {
 	case DISP_SENT:
 		queue_remove(x->q, it->dir, it->id);
 		x->st->sent++;
@@ -463,16 +442,12 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 		}
 		break;
 	case DISP_DEFERRED:
-		defer(x, it, fd, e, m, &r);
+		defer(x, it, fd, e, m, out);
 		break;
 	case DISP_FAILED:
-		if (it->dir == QD_FAILED) {
-			fail_again(x, it, e, m, &r);
-			break;
-		}
-		line = result_line(&r);
-		fail_entry(x, it, fd, e, m, line, r.enhanced[0] == '5' ?
-		    r.enhanced : "5.0.0", &r);
+		line = result_line(out);
+		fail_entry(x, it, fd, e, m, line, out->enhanced[0] == '5' ?
+		    out->enhanced : "5.0.0", out);
 		free(line);
 		break;
 	}
@@ -592,8 +567,8 @@ runq_flush(struct queue *q, const struct runq_opts *o,
 	sweep_tmp(q, x.now);
 	v = collect(q, o->ids, o->nids, &n, &unknown);
 	for (i = 0; i < n; i++) {
-		if (i == 0 || cmp_str0(x.cfgname, v[i].config) != 0 ||
-		    strcmp(x.name ? x.name : "", v[i].account) != 0) {
+		if (i == 0 || cmp_str0(v[i - 1].config, v[i].config) != 0 ||
+		    strcmp(v[i - 1].account, v[i].account) != 0) {
 			end_account(&x);
 			begin_account(&x, &v[i]);
 		}

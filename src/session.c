@@ -95,14 +95,7 @@ trace(const struct session *s, const char *dir, const char *line)
 static int
 io_fail(struct session *s, const char *what)
 {
-	struct transport *t = s->t;
-	enum result_class cls;
-	enum result_err err;
-
-	transport_classify(t, &cls, &err);
-	result_local(s->r, cls, stage(s), err, what, "%s%s",
-	    t->err == TE_TOOLONG ? "malformed reply: " : "",
-	    t->errmsg[0] ? t->errmsg : "I/O error");
+	transport_result(s->t, s->r, stage(s), what, NULL);
 	s->dead = 1;
 	return -1;
 }
@@ -121,15 +114,13 @@ send_line(struct session *s, const char *line, const char *shown,
 	size_t max = s->state == SMTP_AUTH ? AUTH_LINE_MAX : CMD_LINE_MAX;
 
 	if (n > max) {
-		if (s->state == SMTP_AUTH)
-			result_local(s->r, RES_PERM, STAGE_AUTH, ERR_CONFIG,
-			    what, "the command would be %zu octets, over "
-			    "the limit of %zu (RFC 4954): the token or "
-			    "password is too long", n, max);
-		else
-			result_local(s->r, RES_PERM, stage(s), ERR_USAGE,
-			    what, "the command would be %zu octets, over "
-			    "the limit of %zu", n, max);
+		/* An AUTH line carries the account's secret: configuration;
+		   any other carries the message's addresses. */
+		result_local(s->r, RES_PERM, stage(s), s->state == SMTP_AUTH ?
+		    ERR_CONFIG : ERR_USAGE, what, "the command would be %zu "
+		    "octets, over the limit of %zu%s", n, max,
+		    s->state == SMTP_AUTH ? " (RFC 4954): the token or "
+		    "password is too long" : "");
 		return -1;
 	}
 	trace(s, "C", shown ? shown : line);
@@ -766,8 +757,9 @@ session_send(struct session *s, const struct envelope *env,
 		if (command(s, "RSET", NULL, "RSET") == -1)
 			return -1;
 		if (s->reply.code != 250) {
-			/* No fault of this message: the connection is no
-			   good for more. */
+			/* No fault of this message: it waits.  After a 4xx
+			   the connection may serve the next one; anything
+			   else ends it. */
 			char *text = reply_oneline(&s->reply);
 
 			result_local(r, RES_TEMP, STAGE_MAIL, ERR_TEMP, "RSET",

@@ -88,13 +88,8 @@ tls_fail(struct transport *t, gnutls_session_t s, int rc, int sys_errno,
 	case GNUTLS_E_PUSH_ERROR:
 		if (sys_errno == 0 || sys_errno == EAGAIN)
 			sys_errno = ECONNRESET;
-		if (sys_errno == ECONNRESET || sys_errno == EPIPE ||
-		    sys_errno == ECONNABORTED)
-			return transport_fail(t, TE_RESET, "%sconnection "
-			    "reset by server", during);
-		return transport_fail(t, TE_IO, "%s%s: %s", during,
-		    rc == GNUTLS_E_PULL_ERROR ? "read" : "write",
-		    strerror(sys_errno));
+		return transport_errno(t, sys_errno, during,
+		    rc == GNUTLS_E_PULL_ERROR ? "read" : "write");
 	case GNUTLS_E_REHANDSHAKE:
 		return transport_fail(t, TE_DROP, "%sthe server asked for a "
 		    "TLS renegotiation", during);

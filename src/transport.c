@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "tls.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -31,55 +32,51 @@ transport_fail(struct transport *t, enum transport_err e, const char *fmt,
 }
 
 void
-transport_classify(const struct transport *t, enum result_class *cls,
-    enum result_err *err)
+transport_result(const struct transport *t, struct result *r,
+    enum result_stage stage, const char *what, const char *text)
 {
+	enum result_class cls = RES_PERM;
+	enum result_err err;
+
 	switch (t->err) {
 	case TE_TOOLONG:
 	case TE_TLS:
 	case TE_INJECT:
-		*cls = RES_PERM;
-		*err = ERR_PROTOCOL;
+		err = ERR_PROTOCOL;
 		break;
 	case TE_VERIFY:
-		*cls = RES_PERM;
-		*err = ERR_NOPERM;
+		err = ERR_NOPERM;
 		break;
 	case TE_CONFIG:
-		*cls = RES_PERM;
-		*err = ERR_CONFIG;
+		err = ERR_CONFIG;
 		break;
 	default:
-		*cls = RES_TEMP;
-		*err = ERR_TEMP;
+		cls = RES_TEMP;
+		err = ERR_TEMP;
 		break;
 	}
+	if (text == NULL)
+		text = t->errmsg[0] ? t->errmsg : "I/O error";
+	result_local(r, cls, stage, err, what, "%s%s", t->err == TE_TOOLONG ?
+	    "malformed reply: " : "", text);
 }
 
 /* A failed read or write on the socket: reset and EPIPE are the server
    going away, like EOF. */
 int
-transport_errno(struct transport *t, int e, const char *op)
+transport_errno(struct transport *t, int e, const char *during,
+    const char *op)
 {
 	if (e == ECONNRESET || e == EPIPE || e == ECONNABORTED)
-		return transport_fail(t, TE_RESET, "connection reset by "
-		    "server");
-	return transport_fail(t, TE_IO, "%s: %s", op, strerror(e));
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+		return transport_fail(t, TE_RESET, "%sconnection reset by "
+		    "server", during);
+	return transport_fail(t, TE_IO, "%s%s: %s", during, op, strerror(e));
 }
 
 void
 transport_deadline(struct transport *t, int ms)
 {
-	t->deadline = ms > 0 ? now_ms() + ms : 0;
+	t->deadline = ms > 0 ? compat_now_ms() + ms : 0;
 }
 
 int
@@ -94,7 +91,7 @@ transport_wait(struct transport *t, int events)
 	for (;;) {
 		wait = t->timeout_ms > 0 ? t->timeout_ms : -1;
 		if (t->deadline) {
-			left = t->deadline - now_ms();
+			left = t->deadline - compat_now_ms();
 			if (left <= 0)
 				left = 0;
 			if (wait < 0 || left < wait)
@@ -124,7 +121,7 @@ sock_read(struct transport *t, void *p, size_t n)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return transport_errno(t, errno, "read");
+			return transport_errno(t, errno, "", "read");
 		if (transport_wait(t, POLLIN) == -1)
 			return -1;
 	}
@@ -146,7 +143,7 @@ sock_write(struct transport *t, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return transport_errno(t, errno, "write");
+			return transport_errno(t, errno, "", "write");
 		if (transport_wait(t, POLLOUT) == -1)
 			return -1;
 	}

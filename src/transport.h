@@ -109,18 +109,21 @@ int	transport_channel_binding(struct transport *, const char **type,
 void	transport_deadline(struct transport *, int ms);
 
 /*
- * The class and local error kind of t->err: temporary for a connection
- * that went away (TE_EOF ... TE_DROP), 76 for a protocol mismatch, 77
- * for a certificate, 78 for local settings.  The only such table.
+ * Record t's failure in r at stage: temporary for a connection that went
+ * away (TE_EOF ... TE_DROP), 76 for a protocol mismatch or a malformed
+ * reply, 77 for a certificate, 78 for local settings (the only such
+ * table); the text is t->errmsg, or text when it is not NULL.
  */
-void	transport_classify(const struct transport *, enum result_class *,
-	    enum result_err *);
+void	transport_result(const struct transport *, struct result *r,
+	    enum result_stage, const char *what, const char *text);
 
 /* Helper for backends: record an error, returns -1. */
 int	transport_fail(struct transport *, enum transport_err,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Helper for backends: a socket errno (reset and EPIPE as TE_RESET). */
-int	transport_errno(struct transport *, int err, const char *op);
+/* Helper for backends: a socket errno (reset and EPIPE as TE_RESET),
+   the message prefixed by during ("" or e.g. "TLS handshake: "). */
+int	transport_errno(struct transport *, int err, const char *during,
+	    const char *op);
 /* Wait for fd readiness (POLLIN or POLLOUT); -1 with TE_TIMEOUT/TE_IO. */
 int	transport_wait(struct transport *, int events);
 
