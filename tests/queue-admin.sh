@@ -94,29 +94,6 @@ make_due() { sed -i 's/^next-attempt: .*/next-attempt: 0/' "$Q/queue/$1.env"; }
 # interrupt ID: make a queued entry look like a send killed mid-way
 # (in tmp/, envelope complete, lock free).
 interrupt() { mv "$Q/queue/$1" "$Q/queue/$1.env" "$Q/tmp/"; }
-# one_line NAME ERE: stderr of the last run is exactly one line matching.
-one_line() {
-	if test "$(wc -l <"$T_ERR")" = 1 && grep -Eq -- "$2" "$T_ERR"; then
-		pass "$1"
-	else
-		fail "$1" "exit $T_RC; stderr (expected one line /$2/):" \
-		    "$(head -c 600 "$T_ERR")"
-	fi
-}
-# start_script NAME: tests/smtpd.py with the script on stdin; SC_PORT,
-# SC_PID.
-start_script() {
-	cat >"$T_DIR/$1.script"
-	rm -f "$T_DIR/$1.port"
-	lib_spawn "$PY" "$SMTPD" --script "$T_DIR/$1.script" \
-	    --port-file "$T_DIR/$1.port" --log "$T_DIR/$1.log" \
-	    --transcript "$T_DIR/$1.transcript" --timeout 8 \
-	    2>"$T_DIR/$1.err"
-	SC_PID=$LIB_PID
-	lib_wait_file "$T_DIR/$1.port" || { echo "smtpd.py did not start" >&2
-		cat "$T_DIR/$1.err" >&2; exit 99; }
-	SC_PORT=$(cat "$T_DIR/$1.port")
-}
 # script_ok NAME: the scripted server saw exactly its dialogue and ended.
 script_ok() {
 	if lib_wait_exit "$SC_PID" 5 && test "$LIB_STATUS" = 0; then

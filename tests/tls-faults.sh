@@ -82,15 +82,6 @@ check_dirs() {
 }
 # field ID KEY: a field of the envelope of queue/ID.
 field() { sed -n "s/^$2: //p" "$Q/queue/$1.env" 2>/dev/null; }
-# one_line NAME ERE: stderr is exactly one line, matching ERE.
-one_line() {
-	if test "$(wc -l <"$T_ERR")" = 1 && grep -Eq -- "$2" "$T_ERR"; then
-		pass "$1"
-	else
-		fail "$1" "stderr (expected one line /$2/):" \
-		    "$(head -c 600 "$T_ERR")"
-	fi
-}
 # queue_one MESSAGE: a fresh queue holding MESSAGE after one refused
 # connection (attempts 1), due now; sets ID.
 queue_one() {

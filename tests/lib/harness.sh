@@ -133,3 +133,28 @@ start_smarthost() {
 	}
 	SH_PORT=$(cat "$T_DIR/$sname.port")
 }
+
+# one_line NAME ERE: stderr of the last run is exactly one line matching.
+one_line() {
+	if test "$(wc -l <"$T_ERR")" = 1 && grep -Eq -- "$2" "$T_ERR"; then
+		pass "$1"
+	else
+		fail "$1" "exit $T_RC; stderr (expected one line /$2/):" \
+		    "$(head -c 600 "$T_ERR")"
+	fi
+}
+
+# start_script NAME: start tests/smtpd.py with the script on stdin (its
+# files are $T_DIR/NAME.*); sets SC_PORT and SC_PID.
+start_script() {
+	cat >"$T_DIR/$1.script"
+	rm -f "$T_DIR/$1.port"
+	lib_spawn "$PY" "$srcdir/tests/smtpd.py" --script "$T_DIR/$1.script" \
+	    --port-file "$T_DIR/$1.port" --log "$T_DIR/$1.log" \
+	    --transcript "$T_DIR/$1.transcript" --timeout 8 \
+	    2>"$T_DIR/$1.err"
+	SC_PID=$LIB_PID
+	lib_wait_file "$T_DIR/$1.port" || { echo "smtpd.py did not start" >&2
+		cat "$T_DIR/$1.err" >&2; exit 99; }
+	SC_PORT=$(cat "$T_DIR/$1.port")
+}
