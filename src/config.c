@@ -478,6 +478,7 @@ config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->defaults = config_account_new("defaults");
+	c->group = -1;
 }
 
 void
@@ -561,6 +562,14 @@ struct parse_state {
 	char		 where[1100];
 };
 
+/* Secrets of the system file, which a user's account may not take. */
+static int
+holds_secret(const struct account *a)
+{
+	return a->password || a->passwordeval || a->tls_key_file ||
+	    a->tls_cert_file;
+}
+
 static int
 new_account(struct parse_state *ps, char *args, struct config_error *err)
 {
@@ -601,6 +610,16 @@ new_account(struct parse_state *ps, char *args, struct config_error *err)
 		if ((par = find(ps->c, tok)) == NULL) {
 			err_set(err, ps->where, "account '%s' inherits from "
 			    "unknown account '%s'", name, tok);
+			config_account_free(a);
+			return -1;
+		}
+		if (ps->c->sealed && par->file && strcmp(par->file,
+		    CONFIG_SYSTEM_FILE) == 0 && strcmp(ps->name,
+		    CONFIG_SYSTEM_FILE) != 0 && holds_secret(par)) {
+			err_set(err, ps->where, "account '%s' may not inherit "
+			    "from system account '%s': it holds secrets of %s "
+			    "(use -A %s as it is)", name, tok,
+			    CONFIG_SYSTEM_FILE, tok);
 			config_account_free(a);
 			return -1;
 		}
@@ -723,6 +742,22 @@ config_parse(struct config *c, const char *text, size_t len,
 	return rc;
 }
 
+/*
+ * May the file hold a password?  If no one but its owner can read it;
+ * the system file of a setgid outbox also if it is root's and only the
+ * outbox group reads it besides.
+ */
+static int
+private_enough(const struct config *c, const char *path,
+    const struct stat *st)
+{
+	if ((st->st_mode & 077) == 0)
+		return 1;
+	return c->group >= 0 && strcmp(path, CONFIG_SYSTEM_FILE) == 0 &&
+	    st->st_uid == 0 && (long)st->st_gid == c->group &&
+	    (st->st_mode & 037) == 0;
+}
+
 /* Read and parse one file; 1 if it does not exist. */
 static int
 load_file(struct config *c, const char *path, int msmtp,
@@ -765,7 +800,7 @@ load_file(struct config *c, const char *path, int msmtp,
 		return -1;
 	}
 	rc = config_parse(c, b.data ? b.data : "", b.len, path, msmtp,
-	    (st.st_mode & 077) == 0, err);
+	    private_enough(c, path, &st), err);
 	buf_free(&b);
 	if (rc == 0) {
 		free(c->path);
@@ -790,21 +825,68 @@ xdg_path(const char *var, const char *fallback, const char *rest)
 }
 
 int
-config_load(struct config *c, const char *path, struct config_error *err)
+config_load_system(struct config *c, struct config_error *err)
 {
-	char *user[2];
-	int rc, found = 0, sys;
+	int rc = load_file(c, CONFIG_SYSTEM_FILE, 0, err);
+
+	if (rc == -1 && errno == EACCES)
+		return 2;
+	return rc;
+}
+
+int
+config_user_exists(void)
+{
+	char *f[3];
+	size_t i;
+	int found = 0;
+
+	f[0] = xdg_path("XDG_CONFIG_HOME", ".config", "outbox/config");
+	f[1] = xdg_path("HOME", ".", ".msmtprc");
+	f[2] = xdg_path("XDG_CONFIG_HOME", ".config", "msmtp/config");
+	for (i = 0; i < 3; i++) {
+		/* access(): with the real ids, as the user */
+		if (access(f[i], F_OK) == 0)
+			found = 1;
+		free(f[i]);
+	}
+	return found;
+}
+
+/* The keyword bits of the secrets holds_secret() names. */
+static unsigned long long
+secret_bits(void)
+{
+	static const char *const k[] = { "password", "passwordeval",
+	    "tls_key_file", "tls_cert_file" };
+	unsigned long long bits = 0;
 	size_t i;
 
-	if (path) {
-		rc = load_file(c, path, 0, err);
-		if (rc == 1)
-			err_set(err, NULL, "%s: %s", path, strerror(ENOENT));
-		return rc ? -1 : 0;
+	for (i = 0; i < 4; i++)
+		bits |= 1ULL << (size_t)(keyword_find(k[i]) - keywords);
+	return bits;
+}
+
+int
+config_load_user(struct config *c, int sys, struct config_error *err)
+{
+	char *user[2];
+	int rc, found = 0;
+	size_t i;
+
+	if (c->sealed) {
+		/* Nothing of the system file's secrets reaches the user's
+		   accounts through `defaults`. */
+		xfree_secret(c->defaults->password);
+		c->defaults->password = NULL;
+		free(c->defaults->passwordeval);
+		c->defaults->passwordeval = NULL;
+		free(c->defaults->tls_key_file);
+		c->defaults->tls_key_file = NULL;
+		free(c->defaults->tls_cert_file);
+		c->defaults->tls_cert_file = NULL;
+		c->defaults->set &= ~secret_bits();
 	}
-	sys = load_file(c, "/etc/outbox.conf", 0, err);
-	if (sys == -1)
-		return -1;
 	user[0] = xdg_path("XDG_CONFIG_HOME", ".config", "outbox/config");
 	rc = load_file(c, user[0], 0, err);
 	free(user[0]);
@@ -824,6 +906,23 @@ config_load(struct config *c, const char *path, struct config_error *err)
 		free(user[i]);
 	}
 	return rc == -1 ? -1 : 0;
+}
+
+int
+config_load(struct config *c, const char *path, struct config_error *err)
+{
+	int rc, sys;
+
+	if (path) {
+		rc = load_file(c, path, 0, err);
+		if (rc == 1)
+			err_set(err, NULL, "%s: %s", path, strerror(ENOENT));
+		return rc ? -1 : 0;
+	}
+	sys = load_file(c, CONFIG_SYSTEM_FILE, 0, err);
+	if (sys == -1)
+		return -1;
+	return config_load_user(c, sys, err);
 }
 
 int

@@ -10,6 +10,7 @@
 #define OUTBOX_CONFIG_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 enum tls_mode {
 	TLSM_OFF = 0,
@@ -81,7 +82,14 @@ struct config {
 	char		 *default_alias; /* `account default : NAME` */
 	char		 *path;		/* the file read, or NULL */
 	int		  msmtp;	/* read from an msmtp file */
+	int		  sealed;	/* setgid: the system file's secrets
+					   stay with its own accounts */
+	long		  group;	/* setgid: the system file may be
+					   0640 root:group; else -1 */
 };
+
+/* The system configuration. */
+#define CONFIG_SYSTEM_FILE	"/etc/outbox.conf"
 
 struct config_error {
 	char	 msg[1024];
@@ -96,6 +104,17 @@ void	config_free(struct config *);
  * an error (config-less use); returns 0, or -1 with err set (exit 78).
  */
 int	config_load(struct config *, const char *path, struct config_error *);
+/*
+ * config_load() in two steps, for a setgid outbox that reads the system
+ * file with its group and the rest without: the system file (0 read, 1
+ * missing, 2 not readable, -1 err set), then the user's files (sys: what
+ * the first step returned).  With c->sealed, user accounts can take no
+ * secret of the system file (through `defaults` or inheritance).
+ */
+int	config_load_system(struct config *, struct config_error *);
+int	config_load_user(struct config *, int sys, struct config_error *);
+/* Does the real user have a configuration file of their own? */
+int	config_user_exists(void);
 
 /*
  * Parse one file's text.  name is used in messages; msmtp selects the
@@ -132,6 +151,13 @@ int	config_finish(struct account *, struct config_error *);
  */
 int	config_password(const struct account *, char **out,
 	    struct config_error *);
+
+/*
+ * Run passwordeval with `sh -p`, for a process whose effective group
+ * must reach what the command reads (the setgid helper, which has
+ * already emptied its environment).
+ */
+void	config_password_sealed(int on);
 
 /* Print the account's effective settings, secrets masked. */
 void	config_print(const struct account *, const char *source, void *fp);

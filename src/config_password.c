@@ -169,6 +169,14 @@ own_group(void)
 	return !fg;
 }
 
+static int sealed;
+
+void
+config_password_sealed(int on)
+{
+	sealed = on;
+}
+
 /*
  * The child: its own process group unless outbox is in a terminal's
  * foreground (so that the deadline can stop all it starts), default
@@ -201,7 +209,12 @@ child(const char *cmd, int outw, int errw, int group)
 		_exit(127);
 	}
 	close_from_3();
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	/* -p: a shell started with another effective group (the helper
+	   of a setgid outbox) keeps it, for files only the group reads. */
+	if (sealed)
+		execl("/bin/sh", "sh", "-p", "-c", cmd, (char *)NULL);
+	else
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
 }
 

@@ -95,6 +95,10 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 	c->tc.certcheck = a->tls_certcheck;
 	c->tc.cert_file = a->tls_cert_file;
 	c->tc.key_file = a->tls_key_file;
+	c->tc.cert_pem = c->p.cert_pem;
+	c->tc.cert_len = c->p.cert_len;
+	c->tc.key_pem = c->p.key_pem;
+	c->tc.key_len = c->p.key_len;
 	c->tc.priorities = a->tls_priorities;
 	if (a->tls_mode != TLSM_OFF && !a->tls_certcheck)
 		log_warn("tls_certcheck is off: the server's certificate is "

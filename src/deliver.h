@@ -16,6 +16,11 @@
 struct deliver_params {
 	const struct account	*acct;
 	const char		*password;	/* NULL if none */
+	/* client certificate and key in memory (PEM), else the files */
+	const char		*cert_pem;
+	size_t			 cert_len;
+	const char		*key_pem;
+	size_t			 key_len;
 	const struct envelope	*env;
 	int			 fd;		/* the spooled message */
 	int			 probe_only;	/* --serverinfo */

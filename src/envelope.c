@@ -182,6 +182,8 @@ envelope_format(const struct envelope *e, const struct envelope_meta *m,
 	(void)buf_addf(&b, "created: %lld\nattempts: %u\nnext-attempt: %lld\n",
 	    m->created, m->attempts, m->next_attempt);
 	field(&b, "last-error", m->last_error);
+	if (m->has_uid)
+		(void)buf_addf(&b, "uid: %lu\n", m->uid);
 	(void)buf_addstr(&b, "end: 1\n");
 	*len = b.len;
 	return buf_take(&b);
@@ -207,7 +209,7 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	static const char *const once[] = { "outbox-envelope", "account",
 	    "from", "dsn-notify", "dsn-ret", "envid", "eightbit", "smtputf8",
 	    "size", "message-id", "created", "attempts", "next-attempt",
-	    "last-error", "end", "composed", "config", "nul", NULL };
+	    "last-error", "end", "composed", "config", "nul", "uid", NULL };
 	char **str = NULL;
 	long long n = 0;
 	size_t i;
@@ -253,6 +255,12 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	case 14: return n == 1 ? 0 : -1;
 	case 15: e->composed = n != 0; break;
 	case 17: e->nul = n != 0; break;
+	case 18:
+		if (n < 0 || n > 0xffffffffLL)
+			return -1;
+		m->has_uid = 1;
+		m->uid = (unsigned long)n;
+		break;
 	}
 	return 0;
 }

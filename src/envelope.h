@@ -35,6 +35,8 @@ struct envelope_meta {
 	long long	 next_attempt;	/* Unix time */
 	char		*last_error;	/* one line */
 	char		*config;	/* -C FILE it was submitted with */
+	int		 has_uid;	/* submitted through the system */
+	unsigned long	 uid;		/* queue by this real uid */
 };
 
 void	envelope_init(struct envelope *);

@@ -154,6 +154,20 @@ facility_of(const char *name)
 	return LOG_MAIL;
 }
 
+char *
+log_line(const struct log_entry *e)
+{
+	char *line = format_line(e), *out, stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
+	out = xasprintf("%s%s\n", stamp, line);
+	free(line);
+	return out;
+}
+
 void
 log_message(const char *path, const char *facility, const char *tag,
     const struct log_entry *e)

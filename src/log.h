@@ -40,5 +40,8 @@ struct log_entry {
  */
 void	log_message(const char *path, const char *facility, const char *tag,
 	    const struct log_entry *);
+/* The line log_message() appends to a file, with its newline
+   (xmalloc'd). */
+char	*log_line(const struct log_entry *);
 
 #endif

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "mimetype.h"
 #include "msg.h"
+#include "priv.h"
 #include "queue.h"
 #include "rcpt.h"
 #include "result.h"
@@ -56,6 +57,8 @@ struct entry {
 	char		*id;
 	struct envelope_meta meta;
 	int		 kept;		/* 0, or 1 + enum queue_dir */
+	int		 via;		/* in the system queue, through the
+					   setgid helper (priv.h) */
 };
 
 static int
@@ -65,13 +68,19 @@ usage_fail(struct result *r, const char *msg)
 	return -1;
 }
 
-/* Open the queue of an account (or the default one). */
+/*
+ * Open the queue of an account (or the default one).  A setgid outbox
+ * run by root, or still holding its group for the queue modes, opens it
+ * as the shared system queue.
+ */
 static int
 open_queue(struct queue *q, const struct account *a, struct result *r)
 {
 	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
+	    getegid() != getgid() ? xstrdup(QUEUE_SYSTEM_DIR) :
 	    queue_default_dir();
-	int rc = queue_open(q, dir, r);
+	int rc = priv_active() && (geteuid() == 0 || getegid() != getgid()) ?
+	    queue_open_shared(q, dir, priv_gid(), r) : queue_open(q, dir, r);
 
 	free(dir);
 	return rc;
@@ -101,6 +110,15 @@ addressing(const struct cli *c, struct config *cfg, struct input *in,
 	int rc = submit_account(cfg, c, sender, acct, r);
 
 	free(sender);
+	if (rc == 0 && priv_system(*acct) && (c->host || c->port || c->tls ||
+	    c->user)) {
+		/* Its password would go where the user says. */
+		result_local(r, RES_PERM, STAGE_NONE, ERR_NOPERM, NULL,
+		    "account %s is the system's: --host, --port, --tls and "
+		    "--user cannot change it (use a configuration of your "
+		    "own)", (*acct)->name);
+		return -1;
+	}
 	if (rc == -1 || submit_envelope(*acct, c, in->from_arg, &in->env,
 	    r) == -1)
 		return -1;
@@ -225,10 +243,70 @@ spool_message(struct input *in, int fd, struct result *r)
 	return compose_requote(&in->msg, fd, &in->env.size, r);
 }
 
+/* The helper's refusal, as a result. */
+static int
+helper_fail(struct result *r, const char *what, const char *err)
+{
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT, what, "%s",
+	    err);
+	return -1;
+}
+
+/* A new entry in the system queue, through the setgid helper. */
+static int
+entry_create_via(struct entry *e, const struct account *a, struct result *r)
+{
+	char err[1024], *dir;
+
+	queue_close(&e->q);
+	if ((e->fd = priv_create(a->name, &e->id, &dir, err,
+	    sizeof(err))) == -1)
+		return helper_fail(r, "system queue", err);
+	e->q.path = dir;
+	e->via = 1;
+	return 0;
+}
+
+/* The entry's envelope in tmp/ (to QD_TMP), or the entry moved to to. */
+static int
+entry_env(struct entry *e, enum queue_dir to, const struct envelope *env,
+    struct result *r)
+{
+	char err[1024], *text;
+	size_t len;
+	int rc;
+
+	if (!e->via)
+		return to == QD_TMP ? queue_write_env(&e->q, QD_TMP, e->id,
+		    env, &e->meta, 0, r) : queue_move(&e->q, QD_TMP, to,
+		    e->id, e->fd, env, &e->meta, r);
+	if ((text = envelope_format(env, &e->meta, &len)) == NULL) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_SOFTWARE, "envelope",
+		    "a line break in an envelope value");
+		return -1;
+	}
+	rc = priv_env(e->id, to, to != QD_TMP, text, len, err, sizeof(err));
+	free(text);
+	return rc == -1 ? helper_fail(r, "system queue", err) : 0;
+}
+
+static void
+entry_remove(struct entry *e)
+{
+	char err[1024];
+
+	if (e->via)
+		(void)priv_remove(e->id, err, sizeof(err));
+	else
+		queue_remove(&e->q, QD_TMP, e->id);
+}
+
 /* A new entry in tmp/, ours (locked) until we exit or hand it over. */
 static int
 entry_create(struct entry *e, const struct account *a, struct result *r)
 {
+	if (priv_system(a))
+		return entry_create_via(e, a, r);
 	if (open_queue(&e->q, a, r) == -1 ||
 	    (e->fd = queue_spool_create(&e->q, &e->id, r)) == -1)
 		return -1;
@@ -246,7 +324,7 @@ static void
 entry_discard(struct entry *e)
 {
 	if (e->id)
-		queue_remove(&e->q, QD_TMP, e->id);
+		entry_remove(e);
 	free(e->id);
 	e->id = NULL;
 }
@@ -289,8 +367,7 @@ spool(const struct cli *c, const struct account *a, const char *config,
 	e->meta.config = config ? xstrdup(config) : NULL;
 	e->meta.created = (long long)time(NULL);
 	e->meta.next_attempt = e->meta.created;
-	if (e->id && queue_write_env(&e->q, QD_TMP, e->id, &in->env,
-	    &e->meta, 0, r) == -1)
+	if (e->id && entry_env(e, QD_TMP, &in->env, r) == -1)
 		goto fail;
 	if (in->msg.in.nul) {
 		result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
@@ -330,8 +407,7 @@ keep(const struct cli *c, const struct account *a, struct entry *e,
 		if (code == 75)
 			code = 0;
 	}
-	if (queue_move(&e->q, QD_TMP, to, e->id, e->fd, env,
-	    &e->meta, &wr) == 0) {
+	if (entry_env(e, to, env, &wr) == 0) {
 		e->kept = 1 + (int)to;
 		if (to_queue)
 			log_error("%s (kept in the queue as %s, next attempt "
@@ -348,7 +424,7 @@ keep(const struct cli *c, const struct account *a, struct entry *e,
 	} else {
 		/* Nothing sendable may stay behind a failure exit. */
 		why = result_line(&wr);
-		queue_remove(&e->q, QD_TMP, e->id);
+		entry_remove(e);
 		log_error("%s (not kept: %s)", line, why);
 		free(why);
 		code = 73;
@@ -367,7 +443,7 @@ flush_after_send(const struct cli *c, struct config *cfg, struct entry *e)
 	struct runq_stats st;
 	struct result r;
 
-	if (c->no_queue || e->q.path == NULL)
+	if (c->no_queue || e->q.path == NULL || e->via)
 		return;
 	memset(&o, 0, sizeof(o));
 	o.cfg = cfg;
@@ -407,7 +483,7 @@ accepted(void *ctx)
 	struct entry *e = ctx;
 
 	if (e->id)
-		queue_remove(&e->q, QD_TMP, e->id);
+		entry_remove(e);
 	e->kept = 0;
 }
 
@@ -422,31 +498,109 @@ need_host(const struct account *a, struct result *r)
 	return -1;
 }
 
+/* The secrets of a system account that only the setgid helper reads:
+   passwordeval's output, the client certificate and key. */
+struct sys_secrets {
+	char	*password;
+	char	*cert;
+	size_t	 cert_len;
+	char	*key;
+	size_t	 key_len;
+};
+
+static int
+system_secrets(const struct account *a, struct sys_secrets *s,
+    struct result *r)
+{
+	char err[1024];
+
+	memset(s, 0, sizeof(*s));
+	if ((a->passwordeval && a->password == NULL &&
+	    priv_secret(a->name, &s->password, err, sizeof(err)) == -1) ||
+	    (a->tls_cert_file && priv_file(a->name, "tls_cert_file",
+	    &s->cert, &s->cert_len, err, sizeof(err)) == -1) ||
+	    (a->tls_key_file && priv_file(a->name, "tls_key_file", &s->key,
+	    &s->key_len, err, sizeof(err)) == -1)) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "%s", err);
+		return -1;
+	}
+	if (s->cert && s->key == NULL) {
+		/* one file holds both */
+		s->key = s->cert;
+		s->key_len = s->cert_len;
+		s->cert = NULL;
+	}
+	return 0;
+}
+
+static void
+system_secrets_free(struct sys_secrets *s)
+{
+	if (s->cert)
+		compat_bzero(s->cert, s->cert_len);
+	if (s->key)
+		compat_bzero(s->key, s->key_len);
+	free(s->cert);
+	free(s->key);
+	xfree_secret(s->password);
+}
+
+/* The password of an account: through the helper for a system one. */
+static int
+account_password(const struct account *a, struct sys_secrets *s,
+    char **password, struct result *r)
+{
+	struct config_error err;
+
+	*password = NULL;
+	if (priv_system(a)) {
+		if (system_secrets(a, s, r) == -1)
+			return -1;
+		if (s->password) {
+			*password = s->password;
+			s->password = NULL;
+			return 0;
+		}
+	}
+	if (config_password(a, password, &err) == -1) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 send_message(const struct account *a, const struct envelope *env,
     struct entry *e, struct result *r)
 {
 	struct deliver_params p;
-	struct config_error err;
+	struct sys_secrets sec;
 	char *password = NULL;
 	int rc;
 
+	memset(&sec, 0, sizeof(sec));
 	if (need_host(a, r) == -1)
 		return -1;
-	if (config_password(a, &password, &err) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err.msg);
+	if (account_password(a, &sec, &password, r) == -1) {
+		system_secrets_free(&sec);
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
 	p.acct = a;
 	p.password = password;
+	p.cert_pem = sec.cert;
+	p.cert_len = sec.cert_len;
+	p.key_pem = sec.key;
+	p.key_len = sec.key_len;
 	p.env = env;
 	p.fd = e->fd;
 	p.accepted = accepted;
 	p.accepted_ctx = e;
 	rc = deliver(&p, r);
 	xfree_secret(password);
+	system_secrets_free(&sec);
 	return rc;
 }
 
@@ -456,6 +610,7 @@ write_log(const struct cli *c, const struct account *a,
     int code, long long start)
 {
 	struct log_entry l;
+	char err[1024], *line;
 
 	memset(&l, 0, sizeof(l));
 	l.host = r->server ? r->server : a->nhosts ? a->hosts[0] : "";
@@ -470,7 +625,15 @@ write_log(const struct cli *c, const struct account *a,
 	l.duration = (compat_now_ms() - start) / 1e3;
 	l.r = r;
 	l.exitcode = code;
-	log_message(a->logfile, a->syslog, c->syslog_tag, &l);
+	if (priv_system(a) && a->logfile && c->log_file == NULL) {
+		/* the system account's log: the group writes it */
+		line = log_line(&l);
+		if (priv_log(a->name, line, err, sizeof(err)) == -1)
+			log_warn("%s", err);
+		free(line);
+		log_message(NULL, a->syslog, c->syslog_tag, &l);
+	} else
+		log_message(a->logfile, a->syslog, c->syslog_tag, &l);
 }
 
 /* The one line of a failure before anything was kept. */
@@ -735,6 +898,57 @@ early_exit(int json, struct result *r)
 	return code;
 }
 
+static int
+is_queue_mode(enum cli_mode m)
+{
+	return m == MODE_LIST || m == MODE_FLUSH || m == MODE_DROP;
+}
+
+/*
+ * The configuration.  A setgid outbox (priv.h) reads the system file
+ * with its group, then hands the group to the helper (send modes) or
+ * drops it, and only then reads the user's files.  The queue modes of a
+ * user without a configuration of their own keep the group: they serve
+ * that user's entries of the system queue, and read nothing of theirs.
+ */
+static int
+load_config(const struct cli *c, struct config *cfg,
+    struct config_error *err)
+{
+	int sys, send = c->mode == MODE_SEND || c->mode == MODE_COMPOSE;
+
+	if (!priv_active())
+		return config_load(cfg, c->config_file, err);
+	cfg->group = (long)priv_gid();
+	if (c->config_file || c->log_file || getuid() == 0) {
+		priv_drop();
+		return config_load(cfg, c->config_file, err);
+	}
+	cfg->sealed = 1;
+	if ((sys = config_load_system(cfg, err)) == -1) {
+		priv_drop();
+		return -1;
+	}
+	if (sys == 2) {
+		priv_drop();
+		if (!config_user_exists()) {
+			snprintf(err->msg, sizeof(err->msg), "%s: %s",
+			    CONFIG_SYSTEM_FILE, strerror(EACCES));
+			return -1;
+		}
+		log_warn("%s is not readable: using your own configuration",
+		    CONFIG_SYSTEM_FILE);
+	} else if (is_queue_mode(c->mode) && !config_user_exists())
+		return config_load_user(cfg, sys, err);
+	else if (sys == 0 && send) {
+		if (priv_split(cfg) == -1)
+			log_warn("cannot start the setgid helper: %s",
+			    strerror(errno));
+	} else
+		priv_drop();
+	return config_load_user(cfg, sys, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -749,6 +963,7 @@ main(int argc, char **argv)
 	/* Passwords may be read with the configuration and are held until
 	   exit: no core dumps, no ptrace by other users, from the start. */
 	compat_nodump(1);
+	(void)priv_init();
 	result_init(&r);
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) == -1) {
 		/* the command line is unknown: look for --json in it */
@@ -776,7 +991,7 @@ main(int argc, char **argv)
 	default:
 		break;
 	}
-	if (config_load(&cfg, cli.config_file, &cerr) == -1) {
+	if (load_config(&cli, &cfg, &cerr) == -1) {
 		result_local(&r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
 		    cerr.msg);
 		code = early_exit(cli.json, &r);
@@ -784,6 +999,7 @@ main(int argc, char **argv)
 	}
 	code = dispatch(&cli, &cfg, &r);
 done:
+	priv_end();
 	result_free(&r);
 	config_free(&cfg);
 	cli_free(&cli);

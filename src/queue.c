@@ -29,7 +29,7 @@ queue_default_dir(void)
 	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 
 	if (geteuid() == 0)
-		return xstrdup("/var/spool/outbox");
+		return xstrdup(QUEUE_SYSTEM_DIR);
 	if (x && *x == '/')
 		return xasprintf("%s/outbox/queue", x);
 	if (home == NULL || *home != '/') {
@@ -72,23 +72,34 @@ open_sub(int dirfd, const char *name)
 	    O_CLOEXEC);
 }
 
+/* Who may own what the queue trusts. */
+enum owner_rule {
+	OWN_SELF,		/* the effective user */
+	OWN_SELF_OR_ROOT,	/* ... or root (a shared queue's folders) */
+	OWN_ANY			/* anyone (root reading a shared queue) */
+};
+
 /*
- * Why st may not be trusted, in why (len bytes): another owner, or a
- * write bit for others, or for a group other than allowed_gid.  -1 if
- * so, else 0.
+ * Why st may not be trusted, in why (len bytes): an owner the rule does
+ * not allow, or a write bit for others, or
+ * for a group other than allowed_gid (and then only on a sticky
+ * directory, where no one removes or renames what is not theirs).  -1
+ * if so, else 0.
  */
 static int
-untrusted(const struct stat *st, gid_t allowed_gid, char *why, size_t len)
+untrusted(const struct stat *st, gid_t allowed_gid, enum owner_rule own,
+    char *why, size_t len)
 {
 	unsigned int mode = (unsigned int)st->st_mode & 07777;
 
-	if (st->st_uid != geteuid())
+	if (st->st_uid != geteuid() && own != OWN_ANY &&
+	    !(own == OWN_SELF_OR_ROOT && st->st_uid == 0))
 		snprintf(why, len, "is owned by uid %lu, not %lu",
 		    (unsigned long)st->st_uid, (unsigned long)geteuid());
 	else if (mode & S_IWOTH)
 		snprintf(why, len, "is writable by others (mode %04o)", mode);
 	else if ((mode & S_IWGRP) && (allowed_gid == QUEUE_NO_GID ||
-	    st->st_gid != allowed_gid))
+	    st->st_gid != allowed_gid || !(mode & S_ISVTX)))
 		snprintf(why, len, "is writable by its group (mode %04o)",
 		    mode);
 	else
@@ -110,7 +121,8 @@ queue_check_dir(int fd, const char *path, gid_t allowed_gid,
 	}
 	if (!S_ISDIR(st.st_mode))
 		snprintf(why, sizeof(why), "is not a directory");
-	else if (untrusted(&st, allowed_gid, why, sizeof(why)) == 0)
+	else if (untrusted(&st, allowed_gid, allowed_gid != QUEUE_NO_GID ?
+	    OWN_SELF_OR_ROOT : OWN_SELF, why, sizeof(why)) == 0)
 		return 0;
 	result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT, NULL,
 	    "queue directory %s %s: refusing to use it", path, why);
@@ -128,6 +140,13 @@ open_failed(const char *path, struct result *r)
 int
 queue_open(struct queue *q, const char *dir, struct result *r)
 {
+	return queue_open_shared(q, dir, QUEUE_NO_GID, r);
+}
+
+int
+queue_open_shared(struct queue *q, const char *dir, gid_t gid,
+    struct result *r)
+{
 	int *fds[3] = { &q->tmpfd, &q->queuefd, &q->failedfd };
 	char *sub = NULL;
 	size_t k;
@@ -135,13 +154,14 @@ queue_open(struct queue *q, const char *dir, struct result *r)
 	memset(q, 0, sizeof(*q));
 	q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
 	q->path = xstrdup(dir);
+	q->gid = gid;
 	if (make_dirs(dir) == -1 ||
 	    (q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1) {
 		open_failed(dir, r);
 		goto fail;
 	}
-	if (queue_check_dir(q->dirfd, dir, QUEUE_NO_GID, r) == -1)
+	if (queue_check_dir(q->dirfd, dir, gid, r) == -1)
 		goto fail;
 	for (k = 0; k < 3; k++) {
 		sub = xasprintf("%s/%s", dir, folder_names[k]);
@@ -149,7 +169,7 @@ queue_open(struct queue *q, const char *dir, struct result *r)
 			open_failed(sub, r);
 			goto fail;
 		}
-		if (queue_check_dir(*fds[k], sub, QUEUE_NO_GID, r) == -1)
+		if (queue_check_dir(*fds[k], sub, gid, r) == -1)
 			goto fail;
 		free(sub);
 		sub = NULL;
@@ -168,6 +188,7 @@ queue_close(struct queue *q)
 		/* never opened (zeroed): descriptor 0 is not ours */
 		memset(q, 0, sizeof(*q));
 		q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
+		q->gid = QUEUE_NO_GID;
 		return;
 	}
 	if (q->tmpfd != -1)
@@ -182,6 +203,7 @@ queue_close(struct queue *q)
 	free(q->why);
 	memset(q, 0, sizeof(*q));
 	q->dirfd = q->tmpfd = q->queuefd = q->failedfd = -1;
+	q->gid = QUEUE_NO_GID;
 }
 
 int
@@ -309,7 +331,9 @@ open_env(struct queue *q, enum queue_dir d, const char *id,
 		    strerror(errno));
 	else if (!S_ISREG(st->st_mode))
 		snprintf(reason, sizeof(reason), "is not a regular file");
-	else if (untrusted(st, QUEUE_NO_GID, reason, sizeof(reason)) == 0) {
+	else if (untrusted(st, QUEUE_NO_GID, q->gid != QUEUE_NO_GID &&
+	    geteuid() == 0 ? OWN_ANY : OWN_SELF, reason,
+	    sizeof(reason)) == 0) {
 		if (st->st_size <= 16 * 1024 * 1024)
 			return fd;
 		snprintf(reason, sizeof(reason), "is too large (%lld bytes)",
@@ -340,6 +364,19 @@ queue_read_env(struct queue *q, enum queue_dir d, const char *id,
 	else if ((rc = envelope_parse(text, (size_t)n, e, m, why)) == -1) {
 		snprintf(reason, sizeof(reason), "is malformed: %s", *why);
 		*why = env_failed(q, d, id, reason);
+	} else if (st.st_uid != geteuid() && (!m->has_uid ||
+	    m->uid != (unsigned long)st.st_uid)) {
+		/* Another user's entry in a shared queue (root reads it):
+		   what it says of its sender must be what the system
+		   says. */
+		snprintf(reason, sizeof(reason), "belongs to uid %lu but "
+		    "does not record it", (unsigned long)st.st_uid);
+		*why = env_failed(q, d, id, reason);
+		rc = -1;
+	} else if (st.st_uid != geteuid()) {
+		/* ... and a -C file it names is never read for it. */
+		free(m->config);
+		m->config = NULL;
 	}
 	free(text);
 	return rc;
@@ -408,6 +445,21 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * In a shared queue a user other than root sees only their own entries
+ * (the envelope's owner is the submitting user).
+ */
+static int
+visible(const struct queue *q, int dirfd, const char *env)
+{
+	struct stat st;
+
+	if (q->gid == QUEUE_NO_GID || geteuid() == 0)
+		return 1;
+	return fstatat(dirfd, env, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_uid == geteuid();
+}
+
 char **
 queue_ids(struct queue *q, enum queue_dir d)
 {
@@ -426,6 +478,8 @@ queue_ids(struct queue *q, enum queue_dir d)
 	while ((de = readdir(dir)) != NULL) {
 		len = strlen(de->d_name);
 		if (len <= 4 || strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		if (!visible(q, fd, de->d_name))
 			continue;
 		v = xrealloc(v, (n + 2) * sizeof(char *));
 		v[n] = xstrndup(de->d_name, len - 4);

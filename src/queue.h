@@ -23,7 +23,12 @@ struct queue {
 	int	 queuefd;
 	int	 failedfd;
 	char	*why;		/* the last queue_read_env() failure */
+	gid_t	 gid;		/* shared through this group, or
+				   QUEUE_NO_GID */
 };
+
+/* The system queue: root's, and shared by a setgid outbox. */
+#define QUEUE_SYSTEM_DIR	"/var/spool/outbox"
 
 /* No group may write to the queue: the user's alone. */
 #define QUEUE_NO_GID	((gid_t)-1)
@@ -37,6 +42,15 @@ char	*queue_default_dir(void);
  * Parents of dir are created 0700 when missing, never checked.
  */
 int	queue_open(struct queue *, const char *dir, struct result *r);
+/*
+ * The same for a queue shared through group gid (the system queue of a
+ * setgid outbox): its directories may also belong to root, and its
+ * folders be writable by gid if they are sticky.  Root reads every
+ * entry (an entry of another user must record that user's uid, and any
+ * -C file it names is ignored); anyone else sees only their own.
+ */
+int	queue_open_shared(struct queue *, const char *dir, gid_t gid,
+	    struct result *r);
 void	queue_close(struct queue *);
 
 /*

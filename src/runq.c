@@ -719,6 +719,10 @@ runq_drop(struct queue *q, const char *id, struct result *r)
 		if (fstatat(queue_dirfd(q, dirs[k]), id, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
+		/* A shared queue: a user drops only their own entries. */
+		if (q->gid != QUEUE_NO_GID && geteuid() != 0 &&
+		    st.st_uid != geteuid())
+			continue;
 		if ((fd = queue_lock(q, dirs[k], id)) == -1) {
 			result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP,
 			    "--drop", "%s is being sent right now", id);

@@ -334,7 +334,19 @@ setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 			    rc < 0 ? ": " : "",
 			    rc < 0 ? gnutls_strerror(rc) : "");
 	}
-	if (cf->cert_file || cf->key_file) {
+	if (cf->key_pem) {
+		gnutls_datum_t cd = { (unsigned char *)(cf->cert_pem ?
+		    cf->cert_pem : cf->key_pem), (unsigned)(cf->cert_pem ?
+		    cf->cert_len : cf->key_len) };
+		gnutls_datum_t kd = { (unsigned char *)cf->key_pem,
+		    (unsigned)cf->key_len };
+
+		rc = gnutls_certificate_set_x509_key_mem(c->cred, &cd, &kd,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc < 0)
+			return transport_fail(t, TE_CONFIG, "cannot load "
+			    "client certificate: %s", gnutls_strerror(rc));
+	} else if (cf->cert_file || cf->key_file) {
 		rc = gnutls_certificate_set_x509_key_file(c->cred,
 		    cf->cert_file ? cf->cert_file : cf->key_file,
 		    cf->key_file ? cf->key_file : cf->cert_file,

@@ -20,6 +20,11 @@ struct tls_conf {
 	int		 certcheck;	/* verify the certificate */
 	const char	*cert_file;	/* client certificate */
 	const char	*key_file;
+	/* or both in memory (PEM), read for it by the setgid helper */
+	const char	*cert_pem;
+	size_t		 cert_len;
+	const char	*key_pem;
+	size_t		 key_len;
 	const char	*priorities;	/* GnuTLS priority string */
 };
 
