@@ -23,6 +23,7 @@
 #include "composer.h"
 #include "config.h"
 #include "deliver.h"
+#include "entry.h"
 #include "envelope.h"
 #include "json.h"
 #include "limits.h"
@@ -50,40 +51,11 @@ struct input {
 	struct envelope	 env;
 };
 
-/* Its queue entry: in tmp/ while sending, then queue/ or failed/. */
-struct entry {
-	struct queue	 q;
-	int		 fd;
-	char		*id;
-	struct envelope_meta meta;
-	int		 kept;		/* 0, or 1 + enum queue_dir */
-	int		 via;		/* in the system queue, through the
-					   setgid helper (priv.h) */
-};
-
 static int
 usage_fail(struct result *r, const char *msg)
 {
 	result_local(r, RES_PERM, STAGE_NONE, ERR_USAGE, NULL, "%s", msg);
 	return -1;
-}
-
-/*
- * Open the queue of an account (or the default one).  A setgid outbox
- * run by root, or still holding its group for the queue modes, opens it
- * as the shared system queue.
- */
-static int
-open_queue(struct queue *q, const struct account *a, struct result *r)
-{
-	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
-	    getegid() != getgid() ? xstrdup(QUEUE_SYSTEM_DIR) :
-	    queue_default_dir();
-	int rc = priv_active() && (geteuid() == 0 || getegid() != getgid()) ?
-	    queue_open_shared(q, dir, priv_gid(), r) : queue_open(q, dir, r);
-
-	free(dir);
-	return rc;
 }
 
 /* --from, else a -H From: the From mailbox, and the envelope sender. */
@@ -243,114 +215,12 @@ spool_message(struct input *in, int fd, struct result *r)
 	return compose_requote(&in->msg, fd, &in->env.size, r);
 }
 
-/* The helper's refusal, as a result. */
-static int
-helper_fail(struct result *r, const char *what, const char *err)
-{
-	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT, what, "%s",
-	    err);
-	return -1;
-}
-
-/* A new entry in the system queue, through the setgid helper. */
-static int
-entry_create_via(struct entry *e, const struct account *a, struct result *r)
-{
-	char err[1024], *dir;
-
-	queue_close(&e->q);
-	if ((e->fd = priv_create(a->name, &e->id, &dir, err,
-	    sizeof(err))) == -1)
-		return helper_fail(r, "system queue", err);
-	e->q.path = dir;
-	e->via = 1;
-	return 0;
-}
-
-/* The entry's envelope in tmp/ (to QD_TMP), or the entry moved to to. */
-static int
-entry_env(struct entry *e, enum queue_dir to, const struct envelope *env,
-    struct result *r)
-{
-	char err[1024], *text;
-	size_t len;
-	int rc;
-
-	if (!e->via)
-		return to == QD_TMP ? queue_write_env(&e->q, QD_TMP, e->id,
-		    env, &e->meta, 0, r) : queue_move(&e->q, QD_TMP, to,
-		    e->id, e->fd, env, &e->meta, r);
-	if ((text = envelope_format(env, &e->meta, &len)) == NULL) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_SOFTWARE, "envelope",
-		    "a line break in an envelope value");
-		return -1;
-	}
-	rc = priv_env(e->id, to, to != QD_TMP, text, len, err, sizeof(err));
-	free(text);
-	return rc == -1 ? helper_fail(r, "system queue", err) : 0;
-}
-
-static void
-entry_remove(struct entry *e)
-{
-	char err[1024];
-
-	if (e->via)
-		(void)priv_remove(e->id, err, sizeof(err));
-	else
-		queue_remove(&e->q, QD_TMP, e->id);
-}
-
-/* A new entry in tmp/, ours (locked) until we exit or hand it over. */
-static int
-entry_create(struct entry *e, const struct account *a, struct result *r)
-{
-	if (priv_system(a))
-		return entry_create_via(e, a, r);
-	if (open_queue(&e->q, a, r) == -1 ||
-	    (e->fd = queue_spool_create(&e->q, &e->id, r)) == -1)
-		return -1;
-	if (flock(e->fd, LOCK_EX) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT, "queue",
-		    "cannot lock %s/tmp/%s: %s", e->q.path, e->id,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* No partial entry is ever left behind. */
-static void
-entry_discard(struct entry *e)
-{
-	if (e->id)
-		entry_remove(e);
-	free(e->id);
-	e->id = NULL;
-}
-
-static int
-dry_spool(struct entry *e, struct result *r)
-{
-	FILE *fp = tmpfile();
-
-	if (fp == NULL || (e->fd = dup(fileno(fp))) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CANTCREAT,
-		    "temporary file", "%s", strerror(errno));
-		if (fp)
-			fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	return 0;
-}
-
 /* The message into its entry, then the envelope: the entry is complete. */
 static int
 spool(const struct cli *c, const struct account *a, const char *config,
     struct input *in, struct entry *e, struct result *r)
 {
-	if ((c->dry_run ? dry_spool(e, r) : entry_create(e, a, r)) == -1)
+	if ((c->dry_run ? entry_dry(e, r) : entry_create(e, a, r)) == -1)
 		goto fail;
 	if ((c->mode == MODE_COMPOSE ? compose_write(&in->comp, e->fd,
 	    &in->env.size, r) : spool_message(in, e->fd, r)) == -1)
@@ -378,60 +248,6 @@ spool(const struct cli *c, const struct account *a, const char *config,
 fail:
 	entry_discard(e);
 	return -1;
-}
-
-/*
- * The attempt did not end in SENT: keep the message where the one rule
- * (result_disposition) says, print the one line that says why and where
- * it is now, and return the exit code.  A deferred message goes to the
- * queue (exit 0 for a temporary failure, else the table's code, so the
- * caller learns that e.g. the login was refused); with --no-queue or
- * queue off, and for a failed one, to failed/.
- */
-static int
-keep(const struct cli *c, const struct account *a, struct entry *e,
-    const struct envelope *env, const struct result *r)
-{
-	enum result_disposition d = result_disposition(r);
-	int to_queue = d == DISP_DEFERRED && a->queue && !c->no_queue;
-	enum queue_dir to = to_queue ? QD_QUEUE : QD_FAILED;
-	struct result wr;
-	char *line = result_line(r), *why;
-	int code = result_exit(r);
-
-	result_init(&wr);
-	e->meta.last_error = xstrdup(line);
-	if (to_queue) {
-		e->meta.attempts = 1;
-		e->meta.next_attempt = (long long)time(NULL) + runq_backoff(1);
-		if (code == 75)
-			code = 0;
-	}
-	if (entry_env(e, to, env, &wr) == 0) {
-		e->kept = 1 + (int)to;
-		if (to_queue)
-			log_error("%s (kept in the queue as %s, next attempt "
-			    "in %ld s)", line, e->id, runq_backoff(1));
-		else
-			log_error("%s (kept in failed/ as %s)", line, e->id);
-	} else if (to_queue) {
-		/* Still complete in tmp/: the next -q sends it. */
-		why = result_line(&wr);
-		log_error("%s (kept in %s/tmp as %s for the next -q: %s)",
-		    line, e->q.path, e->id, why);
-		free(why);
-		e->kept = 1 + (int)QD_TMP;
-	} else {
-		/* Nothing sendable may stay behind a failure exit. */
-		why = result_line(&wr);
-		entry_remove(e);
-		log_error("%s (not kept: %s)", line, why);
-		free(why);
-		code = 73;
-	}
-	free(line);
-	result_free(&wr);
-	return code;
 }
 
 /* After a successful send: whatever else is due goes now, each entry
@@ -699,7 +515,8 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 	}
 	origin = config_origin(c);
 	if (spool(c, a, origin, in, e, r) == -1) {
-		code = e->id ? keep(c, a, e, &in->env, r) : report(r);
+		code = e->id ? entry_keep(e, a, c->no_queue, &in->env, r) :
+		    report(r);
 		goto done;
 	}
 	if (c->dry_run) {
@@ -713,7 +530,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		code = 0;
 		goto done;
 	}
-	code = keep(c, a, e, &in->env, r);
+	code = entry_keep(e, a, c->no_queue, &in->env, r);
 	write_log(c, a, in, e, r, result_exit(r), start);
 done:
 	free(origin);
@@ -721,8 +538,59 @@ done:
 	return code;
 }
 
+/*
+ * The configuration cannot be read or is broken (why): a message on
+ * standard input is still kept, in the user's own failed/ with the
+ * reason, its recipients as given, and the exit is 78.
+ */
 static int
-run_send(const struct cli *c, struct config *cfg, struct result *r)
+keep_unconfigured(const struct cli *c, struct input *in, struct entry *e,
+    const char *why, struct result *r)
+{
+	struct account *a = config_account_new("default");
+	struct addr_list l = { NULL, 0 };
+	struct result wr;
+	const char *w, *f;
+	size_t i, n;
+	int code;
+
+	result_init(&wr);
+	result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s", why);
+	if (c->mode != MODE_SEND || c->dry_run || msg_read_head(&in->msg, 0,
+	    c->ignore_dots, &wr) == -1) {
+		code = report(r);
+		goto done;
+	}
+	n = c->from ? strlen(c->from) : 0;
+	in->env.from = n >= 2 && c->from[0] == '<' && c->from[n - 1] == '>' ?
+	    xstrndup(c->from + 1, n - 2) : xstrdup(c->from ? c->from : "");
+	for (i = 0; i < c->args.n; i++)
+		(void)envelope_add_rcpt(&in->env, c->args.v[i]);
+	if (c->read_rcpts && msg_recipients(&in->msg, &l, &w, &f) == 0)
+		for (i = 0; i < l.n; i++)
+			(void)envelope_add_rcpt(&in->env, l.v[i].spec);
+	addr_list_free(&l);
+	if (entry_create(e, a, &wr) == -1 || spool_message(in, e->fd,
+	    &wr) == -1) {
+		w = result_line(&wr);
+		log_error("%s (not kept: %s)", why, w);
+		free((char *)w);
+		entry_discard(e);
+		code = result_exit(r);
+		goto done;
+	}
+	e->meta.account = xstrdup(a->name);
+	e->meta.created = (long long)time(NULL);
+	code = entry_keep(e, a, 1, &in->env, r);
+done:
+	result_free(&wr);
+	config_account_free(a);
+	return code;
+}
+
+static int
+run_send(const struct cli *c, struct config *cfg, const char *cfgerr,
+    struct result *r)
 {
 	struct input in;
 	struct entry e;
@@ -734,7 +602,8 @@ run_send(const struct cli *c, struct config *cfg, struct result *r)
 	msg_init(&in.msg);
 	compose_init(&in.comp);
 	envelope_init(&in.env);
-	code = send_pipeline(c, cfg, &in, &e, r);
+	code = cfgerr ? keep_unconfigured(c, &in, &e, cfgerr, r) :
+	    send_pipeline(c, cfg, &in, &e, r);
 	if (c->json && !c->dry_run)
 		print_json(r, code, &e, in.msgid);
 	if (e.fd != -1)
@@ -837,7 +706,7 @@ run_queue(const struct cli *c, struct config *cfg, struct result *r)
 	if (a == NULL && config_account(cfg, "default") != NULL &&
 	    submit_account(cfg, c, NULL, &a, r) == -1)
 		return report(r);
-	if (open_queue(&q, a, r) == -1) {
+	if (entry_queue_open(&q, a, r) == -1) {
 		code = report(r);
 		goto done;
 	}
@@ -879,7 +748,7 @@ dispatch(const struct cli *c, struct config *cfg, struct result *r)
 		return print_config(c, cfg, r);
 	case MODE_SEND:
 	case MODE_COMPOSE:
-		return run_send(c, cfg, r);
+		return run_send(c, cfg, NULL, r);
 	case MODE_SERVERINFO:
 		return serverinfo(c, cfg, r);
 	default:
@@ -992,9 +861,13 @@ main(int argc, char **argv)
 		break;
 	}
 	if (load_config(&cli, &cfg, &cerr) == -1) {
-		result_local(&r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
-		    cerr.msg);
-		code = early_exit(cli.json, &r);
+		if (cli.mode == MODE_SEND && !cli.dry_run)
+			code = run_send(&cli, &cfg, cerr.msg, &r);
+		else {
+			result_local(&r, RES_PERM, STAGE_NONE, ERR_CONFIG,
+			    NULL, "%s", cerr.msg);
+			code = early_exit(cli.json, &r);
+		}
 		goto done;
 	}
 	code = dispatch(&cli, &cfg, &r);
