@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "limits.h"
+#include "xmalloc.h"
 
 /* The value of one setting as text, for table comparisons. */
 static char *
@@ -667,6 +669,83 @@ test_password_perm(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * A setgid outbox (config.sealed): a user's account may not inherit a
+ * secret of a system account, nor take one through the system file's
+ * `defaults`; without secrets, or unsealed, inheritance is as before.
+ */
+static void
+test_sealed(void **state)
+{
+	/* "open" comes before `defaults`: it holds no secret */
+	static const char sys[] = "account open\nhost sys.example\n"
+	    "defaults\npassword dpw\ntimeout 7\n"
+	    "account s\nhost sys.example\nuser u\npassword spw\n";
+	static const char *const bad[] = {
+		"account mine : s\nhost evil.example\n",
+		"account mine : open, s\n",
+	};
+	char dir[] = "/tmp/outbox-sealed-XXXXXX", *path;
+	struct config cfg;
+	struct config_error err;
+	struct account *a;
+	size_t i;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		config_init(&cfg);
+		cfg.sealed = 1;
+		assert_int_equal(config_parse(&cfg, sys, strlen(sys),
+		    CONFIG_SYSTEM_FILE, 0, 1, &err), 0);
+		if (config_parse(&cfg, bad[i], strlen(bad[i]), "/home/u/c", 0,
+		    1, &err) != -1)
+			fail_msg("case %zu: a system secret was inherited", i);
+		if (strstr(err.msg, "system account 's'") == NULL)
+			fail_msg("case %zu: %s", i, err.msg);
+		config_free(&cfg);
+		/* unsealed (no setgid): allowed, as before */
+		config_init(&cfg);
+		assert_int_equal(config_parse(&cfg, sys, strlen(sys),
+		    CONFIG_SYSTEM_FILE, 0, 1, &err), 0);
+		assert_int_equal(config_parse(&cfg, bad[i], strlen(bad[i]),
+		    "/home/u/c", 0, 1, &err), 0);
+		config_free(&cfg);
+	}
+	/* through the user's file as config_load_user() reads it: the
+	   system `defaults` keep their other settings, not the password */
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/outbox", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	free(path);
+	path = xasprintf("%s/outbox/config", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("account mine : open\nhost usr.example\n", fp);
+	fclose(fp);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	config_init(&cfg);
+	cfg.sealed = 1;
+	assert_int_equal(config_parse(&cfg, sys, strlen(sys),
+	    CONFIG_SYSTEM_FILE, 0, 1, &err), 0);
+	if (config_load_user(&cfg, 0, &err) != 0)
+		fail_msg("user file refused: %s", err.msg);
+	a = config_account(&cfg, "mine");
+	assert_non_null(a);
+	assert_null(a->password);
+	assert_int_equal(a->timeout, 7);
+	assert_string_equal(get(a, "host"), "usr.example");
+	assert_string_equal(config_account(&cfg, "s")->password, "spw");
+	config_free(&cfg);
+	unlink(path);
+	free(path);
+	path = xasprintf("%s/outbox", dir);
+	rmdir(path);
+	free(path);
+	rmdir(dir);
+	unsetenv("XDG_CONFIG_HOME");
+}
+
 /* ---- config_finish ------------------------------------------------------ */
 
 static void
@@ -894,6 +973,7 @@ main(void)
 		cmocka_unit_test(test_errors_bounds),
 		cmocka_unit_test(test_msmtp_mode),
 		cmocka_unit_test(test_password_perm),
+		cmocka_unit_test(test_sealed),
 		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_password),

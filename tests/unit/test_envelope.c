@@ -113,6 +113,46 @@ test_refuses_line_breaks(void **state)
 	envelope_meta_free(&m);
 }
 
+/* The submitting uid of a system queue entry round-trips; without it
+   no uid line is written and none is read. */
+static void
+test_uid(void **state)
+{
+	struct envelope e, e2;
+	struct envelope_meta m = { 0 }, m2;
+	const char *why;
+	char *text;
+	size_t len;
+
+	(void)state;
+	envelope_init(&e);
+	e.from = xstrdup("s@x.example");
+	assert_int_equal(envelope_add_rcpt(&e, "r@x.example"), 0);
+	text = envelope_format(&e, &m, &len);
+	assert_non_null(text);
+	assert_null(strstr(text, "uid:"));
+	memset(&m2, 0, sizeof(m2));
+	envelope_init(&e2);
+	assert_int_equal(envelope_parse(text, len, &e2, &m2, &why), 0);
+	assert_int_equal(m2.has_uid, 0);
+	free(text);
+	envelope_free(&e2);
+	envelope_meta_free(&m2);
+	m.has_uid = 1;
+	m.uid = 4294967295UL;
+	text = envelope_format(&e, &m, &len);
+	assert_non_null(strstr(text, "\nuid: 4294967295\n"));
+	memset(&m2, 0, sizeof(m2));
+	envelope_init(&e2);
+	assert_int_equal(envelope_parse(text, len, &e2, &m2, &why), 0);
+	assert_int_equal(m2.has_uid, 1);
+	assert_true(m2.uid == 4294967295UL);
+	free(text);
+	envelope_free(&e2);
+	envelope_meta_free(&m2);
+	envelope_free(&e);
+}
+
 static void
 test_parse_bad(void **state)
 {
@@ -131,6 +171,11 @@ test_parse_bad(void **state)
 		"outbox-envelope: 1\nfrom:a@b\nrcpt: c@d\nend: 1\n",
 		"outbox-envelope: 1\nfrom a@b\nrcpt: c@d\nend: 1\n",
 		"outbox-envelope: 1\nfrom: a@b\nrcpt: c@d\nend: 0\n",
+		"outbox-envelope: 1\nfrom: a@b\nrcpt: c@d\nuid: -1\nend: 1\n",
+		"outbox-envelope: 1\nfrom: a@b\nrcpt: c@d\nuid: 4294967296\n"
+		    "end: 1\n",
+		"outbox-envelope: 1\nfrom: a@b\nrcpt: c@d\nuid: 1\nuid: 2\n"
+		    "end: 1\n",
 	};
 	struct envelope e;
 	struct envelope_meta m;
@@ -234,6 +279,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refuses_line_breaks),
+		cmocka_unit_test(test_uid),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_add_rcpt_dedup),
 		cmocka_unit_test(test_add_rcpt_after_parse),
