@@ -11,7 +11,7 @@
 #   1. the group (groupadd --system) unless it exists;
 #   2. BINDIR/outbox root:GROUP 2755 (setgid GROUP);
 #   3. the system queue SPOOLDIR root:GROUP 0750, and its tmp/, queue/,
-#      failed/ root:GROUP 2770;
+#      failed/ root:GROUP 3770;
 #   4. /etc/outbox.conf, if it exists, root:GROUP 0640;
 #   5. outbox-queue.timer enabled when systemd runs, else the cron line.
 # Running it again changes nothing more.
@@ -76,6 +76,7 @@ setmode() {
 		else
 			case $_m in
 			2*) chmod "0${_m#?}" "$_f" ;;
+			3*) chmod "1${_m#?}" "$_f" ;;
 			*) chmod "$_m" "$_f" ;;
 			esac
 		fi
@@ -111,14 +112,14 @@ say "$DESTDIR$BIN: $RESULT"
 # 3. The system queue.  The top is 0750: outbox reaches the folders
 # through the group, other users cannot even list it, and only root can
 # create, rename or replace anything in it (tmp/, queue/, failed/ cannot be
-# swapped for links).  The folders are 2770: outbox, with the group, makes
+# swapped for links).  The folders are 3770: outbox, with the group, makes
 # and renames entries there; the setgid bit gives every entry the group,
 # whoever sent it.
 (umask 077 && mkdir -p "$DESTDIR$SPOOLDIR/tmp" "$DESTDIR$SPOOLDIR/queue" \
     "$DESTDIR$SPOOLDIR/failed")
 setmode 0750 "$SPOOLDIR"
 say "$DESTDIR$SPOOLDIR: $RESULT"
-setmode 2770 "$SPOOLDIR/tmp" "$SPOOLDIR/queue" "$SPOOLDIR/failed"
+setmode 3770 "$SPOOLDIR/tmp" "$SPOOLDIR/queue" "$SPOOLDIR/failed"
 say "$DESTDIR$SPOOLDIR/{tmp,queue,failed}: $RESULT"
 if test "$SPOOLDIR" != "$DEFAULT_SPOOL"; then
 	say "note: outbox's own default queue is $DEFAULT_SPOOL: put" \

@@ -206,7 +206,7 @@ is "system: DESTDIR: binary not setgid" "$(stat -c %04a "$ST/usr/bin/outbox")" 0
 check "system: DESTDIR: the postinst line" \
     out_has "chown root:$G /usr/bin/outbox && chmod 2755 /usr/bin/outbox"
 is "system: DESTDIR: queue" "$(stat -c %04a "$ST$SPOOL")" 0750
-is "system: DESTDIR: queue/" "$(stat -c %04a "$ST$SPOOL/queue")" 0770
+is "system: DESTDIR: queue/" "$(stat -c %04a "$ST$SPOOL/queue")" 1770
 check "system: DESTDIR: the real queue is not made" test ! -e $SPOOL
 check "system: DESTDIR: no systemctl" test ! -e "$NS/systemctl.log"
 
@@ -221,7 +221,7 @@ check "system: says it made it" out_has "^install-system: group $G: created"
 is "system: binary root:$G 2755" "$(st "$P/bin/outbox")" "root:$G 2755"
 is "system: $SPOOL root:$G 0750" "$(st $SPOOL)" "root:$G 0750"
 for d in tmp queue failed; do
-	is "system: $SPOOL/$d root:$G 2770" "$(st $SPOOL/$d)" "root:$G 2770"
+	is "system: $SPOOL/$d root:$G 3770" "$(st $SPOOL/$d)" "root:$G 3770"
 done
 is "system: /etc/outbox.conf root:$G 0640" "$(st /etc/outbox.conf)" \
     "root:$G 0640"
@@ -238,7 +238,7 @@ is "system: a second run succeeds" "$T_RC" 0
 check "system: ... finds the group" out_has "^install-system: group $G: exists"
 is "system: ... one group" "$(grep -c "^$G:" /etc/group)" 1
 is "system: ... binary still root:$G 2755" "$(st "$P/bin/outbox")" "root:$G 2755"
-is "system: ... queue/ still root:$G 2770" "$(st $SPOOL/queue)" "root:$G 2770"
+is "system: ... queue/ still root:$G 3770" "$(st $SPOOL/queue)" "root:$G 3770"
 is "system: ... config still root:$G 0640" "$(st /etc/outbox.conf)" \
     "root:$G 0640"
 
@@ -251,7 +251,7 @@ rmdir /run/systemd/system
 : >"$NS/systemctl.log"
 mk install-system prefix="$P" $UNITS SYSTEMCTL="$NS/systemctl"
 is "system: a third run succeeds" "$T_RC" 0
-is "system: ... mends failed/" "$(st $SPOOL/failed)" "root:$G 2770"
+is "system: ... mends failed/" "$(st $SPOOL/failed)" "root:$G 3770"
 is "system: ... mends the top (no setgid there)" "$(st $SPOOL)" "root:$G 0750"
 check "system: ... hints at a configuration" \
     out_has "^install-system: /etc/outbox.conf: not there"
