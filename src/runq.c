@@ -41,6 +41,8 @@ struct item {
 	char		*id;
 	char		*account;
 	char		*config;	/* -C FILE of the submission, or NULL */
+	int		 foreign;	/* another user's entry of the shared
+					   queue: only system accounts */
 };
 
 static int
@@ -57,6 +59,8 @@ cmp_item(const void *a, const void *b)
 	const struct item *x = a, *y = b;
 	int c = cmp_str0(x->config, y->config);
 
+	if (c == 0)
+		c = x->foreign - y->foreign;
 	if (c == 0)
 		c = strcmp(x->account, y->account);
 	return c ? c : strcmp(x->id, y->id);
@@ -80,6 +84,7 @@ add_item(struct queue *q, enum queue_dir d, const char *id,
 	(*v)[*n].id = xstrdup(id);
 	(*v)[*n].account = xstrdup(m.account ? m.account : "default");
 	(*v)[*n].config = m.config ? xstrdup(m.config) : NULL;
+	(*v)[*n].foreign = m.has_uid && m.uid != (unsigned long)geteuid();
 	(*n)++;
 	envelope_free(&e);
 	envelope_meta_free(&m);
@@ -196,6 +201,16 @@ begin_account(struct run *x, const struct item *it)
 		return;
 	}
 	a = config_account(cfg, it->account);
+	if (a && it->foreign && (a->file == NULL ||
+	    strcmp(a->file, CONFIG_SYSTEM_FILE) != 0)) {
+		/* A user submitted it through the system: it goes through
+		   a system account or not at all. */
+		result_local(&x->connr, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "account %s of another user's entry is not in %s",
+		    it->account, CONFIG_SYSTEM_FILE);
+		x->broken = 1;
+		return;
+	}
 	if (a == NULL && x->o->skip_unknown) {
 		x->unknown = 1;
 		return;
@@ -568,6 +583,7 @@ runq_flush(struct queue *q, const struct runq_opts *o,
 	v = collect(q, o->ids, o->nids, &n, &unknown);
 	for (i = 0; i < n; i++) {
 		if (i == 0 || cmp_str0(v[i - 1].config, v[i].config) != 0 ||
+		    v[i - 1].foreign != v[i].foreign ||
 		    strcmp(v[i - 1].account, v[i].account) != 0) {
 			end_account(&x);
 			begin_account(&x, &v[i]);
