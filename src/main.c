@@ -789,7 +789,7 @@ load_config(const struct cli *c, struct config *cfg,
 	if (!priv_active())
 		return config_load(cfg, c->config_file, err);
 	cfg->group = (long)priv_gid();
-	if (c->config_file || c->log_file || getuid() == 0) {
+	if (c->config_file || getuid() == 0) {
 		priv_drop();
 		return config_load(cfg, c->config_file, err);
 	}
@@ -807,7 +807,8 @@ load_config(const struct cli *c, struct config *cfg,
 		}
 		log_warn("%s is not readable: using your own configuration",
 		    CONFIG_SYSTEM_FILE);
-	} else if (is_queue_mode(c->mode) && !config_user_exists())
+	} else if (is_queue_mode(c->mode) && !config_user_exists() &&
+	    c->log_file == NULL)
 		return config_load_user(cfg, sys, err);
 	else if (sys == 0 && send) {
 		if (priv_split(cfg) == -1)
