@@ -807,10 +807,17 @@ load_config(const struct cli *c, struct config *cfg,
 		}
 		log_warn("%s is not readable: using your own configuration",
 		    CONFIG_SYSTEM_FILE);
-	} else if (is_queue_mode(c->mode) && !config_user_exists() &&
-	    c->log_file == NULL)
-		return config_load_user(cfg, sys, err);
-	else if (sys == 0 && send) {
+	} else if (sys == 0 && is_queue_mode(c->mode) &&
+	    !config_user_exists() && c->log_file == NULL) {
+		/* It keeps the group, and reads no file of the user's (not
+		   even one made since the check): the system file alone.
+		   What passwordeval runs sees nothing of the user's
+		   environment, as in the helper. */
+		clearenv();
+		(void)setenv("PATH", "/usr/bin:/bin", 1);
+		config_password_sealed(1);
+		return 0;
+	} else if (sys == 0 && send) {
 		if (priv_split(cfg) == -1)
 			log_warn("cannot start the setgid helper: %s",
 			    strerror(errno));
