@@ -44,10 +44,20 @@ scripts/deps.sh
 say "building (scripts/build.sh $*)"
 scripts/build.sh "$@"
 
+# The machine's own queue is never touched by the tests (each suite runs
+# in a private mount namespace over /var/spool when root): checked here.
+spool_state() { ls -AlR /var/spool/outbox 2>&1 || true; }
+spool_before=$(spool_state)
+
 say "make check"
 if ! make -j"$jobs" check; then
 	show_failures "$top"
 	say "make check FAILED"
+	exit 1
+fi
+if test "$(spool_state)" != "$spool_before"; then
+	say "make check changed /var/spool/outbox, the machine's own queue:"
+	spool_state
 	exit 1
 fi
 

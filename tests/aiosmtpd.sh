@@ -17,6 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${srcdir:-$(cd "$here/.." && pwd)}
 OUTBOX=${OUTBOX:-$srcdir/outbox}
+. "$srcdir/tests/lib/private-spool.sh"
 PY=/usr/bin/python3
 SMARTHOST=$srcdir/tests/lib/smarthost.py
 MKCERTS=$srcdir/tests/lib/gencerts.sh

@@ -23,6 +23,7 @@ case $OUTBOX in
 esac
 PYTHON=${PYTHON:-/usr/bin/python3}
 export srcdir OUTBOX PYTHON
+. "$srcdir/tests/lib/private-spool.sh"
 
 LIB_PASS=0
 LIB_FAIL=0
