@@ -291,4 +291,36 @@ if run_outbox_nodns "$IN" -C "$T_DIR/fo" bob@example.org; then
 else
 	echo "skip - a host that does not exist (needs root and unshare)"
 fi
+
+# --- a configuration error never loses the message -----------------------------
+# The message is kept in the user's own failed/ (here: the test's queue,
+# given by XDG_STATE_HOME, or the private /var/spool of run_outbox as
+# root), with the reason, and the exit is 78.
+own_failed() {
+	if test "$(id -u)" = 0; then echo "$T_DIR/spool/outbox/failed"
+	else echo "$XDG_STATE_HOME/outbox/queue/failed"; fi
+}
+printf 'To: carol@example.org\nSubject: kept\n\nthe body line\n' >"$T_DIR/ck"
+mkconf "$T_DIR/broken" <<EOC
+host 127.0.0.1
+bogus_keyword 1
+EOC
+before=$(ls "$(own_failed)" 2>/dev/null | grep -c '\.env$')
+run_outbox "$T_DIR/ck" -C "$T_DIR/broken" -t bob@example.org
+expect "broken configuration: exit 78" 78
+one_line "... one line naming the error and where the message is" \
+    "broken:2: unknown keyword 'bogus_keyword' \(kept in failed/ as [0-9a-f.]+\)$"
+id=$(sed -n 's/.*(kept in failed\/ as \([0-9a-f.]*\))$/\1/p' "$T_ERR")
+F=$(own_failed)
+check "... the message is in failed/" grep -q "the body line" "$F/$id"
+check "... with both recipients" sh -c "grep -q '^rcpt: bob@example.org\$' \
+    '$F/$id.env' && grep -q '^rcpt: carol@example.org\$' '$F/$id.env'"
+check "... and the reason" grep -q "^last-error: .*bogus_keyword" "$F/$id.env"
+check "... one entry more" test "$(ls "$F" | grep -c '\.env$')" = $((before + 1))
+run_outbox "$T_DIR/ck" -C "$T_DIR/nonexistent" bob@example.org
+expect "a -C file that does not exist: exit 78" 78 \
+    "nonexistent: No such file or directory \(kept in failed/ as"
+run_outbox "$T_DIR/ck" -C "$T_DIR/broken" --dry-run bob@example.org
+expect "--dry-run keeps nothing" 78
+check "... and says nothing of keeping" ! grep -q kept "$T_ERR"
 finish
