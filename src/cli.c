@@ -20,8 +20,13 @@ enum {
 	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP, OPT_DUE
 };
 
-static const char shortopts[] = ":tio:f:r:F:N:R:V:B:b:q::vC:X:L:O:UGh:A:ns:"
-    "a:H:";
+/*
+ * Every letter of Postfix's sendmail ("A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:
+ * imno:p:r:q:tvx"; -q's argument is optional here), then outbox's own
+ * short options, which sendmail does not use.
+ */
+static const char shortopts[] = ":A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:"
+    "p:r:q::tvxs:a:H:";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -98,24 +103,20 @@ parse_notify(const char *v)
 	return out;
 }
 
-/* -o and -b argument letters. */
-static int
+/*
+ * -o: -oi, and the delivery modes -odq (queue only) and -odb/-odi (send
+ * now, the default); every other -oX is accepted and ignored, as
+ * Postfix does (-oem, -om, -oA..., -oMr..., -oL9, ...).
+ */
+static void
 o_flag(struct cli *c, const char *v)
 {
-	static const char *ignored[] = { "em", "ee", "ep", "eq", "ew", "m",
-	    "db", "di", NULL };
-	size_t i;
-
-	if (strcmp(v, "i") == 0) {
+	if (strcmp(v, "i") == 0)
 		c->ignore_dots = 1;
-		return 0;
-	}
-	if (v[0] == 'A')
-		return 0;
-	for (i = 0; ignored[i]; i++)
-		if (strcmp(v, ignored[i]) == 0)
-			return 0;
-	return -1;
+	else if (strcmp(v, "dq") == 0)
+		c->queue_only = 1;
+	else if (strcmp(v, "db") == 0 || strcmp(v, "di") == 0)
+		c->queue_only = 0;
 }
 
 static int
@@ -160,10 +161,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	switch (opt) {
 	case 't': c->read_rcpts = 1; break;
 	case 'i': c->ignore_dots = 1; break;
-	case 'o':
-		if (o_flag(c, arg) == -1)
-			goto unknown_o;
-		break;
+	case 'o': o_flag(c, arg); break;
 	case 'b':
 		if (b_flag(c, arg) == -1)
 			goto unknown_b;
@@ -213,7 +211,11 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case 'C': c->config_file = arg; break;
 	case 'X': c->log_file = arg; break;
 	case 'L': c->syslog_tag = arg; break;
-	case 'O': case 'U': case 'G': case 'h': case 'n': break;
+	case 'I': c->mode = MODE_NEWALIASES; break;
+	/* accepted and ignored, as Postfix does (-n: as sendmail) */
+	case 'O': case 'U': case 'G': case 'h': case 'n': case 'c':
+	case 'e': case 'm': case 'p': case 'x':
+		break;
 	case 'A':
 		/* sendmail's -Am and -Ac; anything else names an account */
 		if (strcmp(arg, "m") && strcmp(arg, "c"))
@@ -253,9 +255,6 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case OPT_HELP: c->mode = MODE_HELP; break;
 	}
 	return 0;
-unknown_o:
-	snprintf(err, errlen, "unknown option -o%s", arg);
-	return -1;
 unknown_b:
 	snprintf(err, errlen, "unsupported option -b%s", arg);
 	return -1;
@@ -358,14 +357,16 @@ cli_usage(void)
 "  -R full|hdrs    DSN return\n"
 "  -V ENVID        DSN envelope id\n"
 "  -B 7BIT|8BITMIME  body type\n"
-"  -bm             send (default); -bp list the queue; -bi no-op\n"
+"  -bm             send (default); -bp list the queue; -bi, -I no-op\n"
+"  -odq            keep the message in the queue; the next -q sends it\n"
 "  -q[TIME]        deliver every queued message now (TIME ignored)\n"
 "  -v              print the SMTP transcript on stderr\n"
 "  -C FILE         configuration file\n"
 "  -X FILE         log file\n"
 "  -L TAG          syslog tag\n"
-"  accepted and ignored: -oem -oee -oep -oeq -oew -om -odb -odi -oA*\n"
-"                        -O* -U -G -h N -Am -Ac -n\n"
+"  accepted and ignored: -oem -oee -oep -oeq -oew -om -odb -odi -oA*,\n"
+"                        every other -oX, -O* -U -G -h N -Am -Ac -n -c -m\n"
+"                        -x -e ARG -p ARG\n"
 "\n"
 "outbox options:\n"
 "  -s, --subject TEXT     compose a message with this subject\n"

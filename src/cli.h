@@ -12,7 +12,7 @@ enum cli_mode {
 	MODE_LIST,		/* mailq, -bp, --list */
 	MODE_FLUSH,		/* -q, --flush */
 	MODE_DROP,		/* --drop ID */
-	MODE_NEWALIASES,	/* newaliases, -bi */
+	MODE_NEWALIASES,	/* newaliases, -bi, -I */
 	MODE_SERVERINFO,
 	MODE_PRINTCONFIG,
 	MODE_VERSION,
@@ -33,6 +33,7 @@ struct cli {
 	int		 json;
 	int		 no_queue;
 	int		 due;		/* --due: only entries due now */
+	int		 queue_only;	/* -odq: queue, no attempt now */
 	const char	*from;		/* -f, -r */
 	const char	*fullname;	/* -F */
 	char		*dsn_notify;	/* -N, normalised: "NEVER", ... */

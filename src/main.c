@@ -519,6 +519,9 @@ config_origin(const struct cli *c)
 	return out;
 }
 
+static int queue_only(struct entry *, const struct envelope *,
+    struct result *);
+
 /* Read or build the message, spool it, send it, keep it if need be. */
 static int
 send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
@@ -541,6 +544,10 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 	}
 	if (c->dry_run) {
 		code = dry_run(&in->env, e->fd);
+		goto done;
+	}
+	if (c->queue_only && a->queue && !c->no_queue) {
+		code = queue_only(e, &in->env, r);
 		goto done;
 	}
 	if (send_message(a, &in->env, e, r) == 0) {
@@ -789,3 +796,36 @@ done:
 	cli_free(&cli);
 	return code;
 }
+
+/*
+ * -odq: the complete entry goes to queue/ without an attempt, due at
+ * once, for the next -q; exit 0 and nothing on stderr, as Postfix.  (With
+ * --no-queue or queue off there is no queue to wait in: it is sent now.)
+ */
+static int
+queue_only(struct entry *e, const struct envelope *env, struct result *r)
+{
+	struct result wr;
+	char *why;
+
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, NULL,
+	    "queued without an attempt (-odq)");
+	e->meta.last_error = result_line(r);
+	e->meta.attempts = 0;
+	e->meta.next_attempt = (long long)time(NULL);
+	result_init(&wr);
+	if (queue_move(&e->q, QD_TMP, QD_QUEUE, e->id, e->fd, env,
+	    &e->meta, &wr) == 0)
+		e->kept = 1 + (int)QD_QUEUE;
+	else {
+		/* Still complete in tmp/: the next -q sends it. */
+		why = result_line(&wr);
+		log_error("queued without an attempt (-odq): kept in %s/tmp "
+		    "as %s for the next -q: %s", e->q.path, e->id, why);
+		free(why);
+		e->kept = 1 + (int)QD_TMP;
+	}
+	result_free(&wr);
+	return 0;
+}
+
