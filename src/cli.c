@@ -128,6 +128,8 @@ b_flag(struct cli *c, const char *v)
 		c->mode = MODE_LIST;
 	else if (strcmp(v, "i") == 0)
 		c->mode = MODE_NEWALIASES;
+	else if (strcmp(v, "v") == 0)
+		c->mode = MODE_VERIFY;
 	else
 		return -1;
 	return 0;
@@ -267,6 +269,16 @@ is_composer_opt(int opt)
 	    opt == OPT_HTML || opt == OPT_BODY || opt == OPT_REPLY_TO;
 }
 
+/* What -bv cannot be combined with. */
+static int
+mode_conflict(const struct cli *c, int compose, char *err, size_t errlen)
+{
+	if (c->mode != MODE_VERIFY || !compose)
+		return 0;
+	snprintf(err, errlen, "composer options cannot be used with -bv");
+	return -1;
+}
+
 int
 cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 {
@@ -317,6 +329,8 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 		}
 		strlist_add(&c->args, argv[i]);
 	}
+	if (mode_conflict(c, compose, err, errlen) == -1)
+		goto fail;
 	if (compose && c->mode == MODE_SEND)
 		c->mode = MODE_COMPOSE;
 	return 0;
@@ -345,6 +359,7 @@ cli_usage(void)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox -t [options] < message\n"
 "       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
+"       outbox -bv [-t] recipient...\n"
 "       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
 "       outbox --serverinfo | --print-config | --version | --help\n"
 "\n"
@@ -358,6 +373,7 @@ cli_usage(void)
 "  -V ENVID        DSN envelope id\n"
 "  -B 7BIT|8BITMIME  body type\n"
 "  -bm             send (default); -bp list the queue; -bi, -I no-op\n"
+"  -bv             print what each recipient resolves to; send nothing\n"
 "  -odq            keep the message in the queue; the next -q sends it\n"
 "  -q[TIME]        deliver every queued message now (TIME ignored)\n"
 "  -v              print the SMTP transcript on stderr\n"

@@ -13,6 +13,7 @@ enum cli_mode {
 	MODE_FLUSH,		/* -q, --flush */
 	MODE_DROP,		/* --drop ID */
 	MODE_NEWALIASES,	/* newaliases, -bi, -I */
+	MODE_VERIFY,		/* -bv: resolve recipients, send nothing */
 	MODE_SERVERINFO,
 	MODE_PRINTCONFIG,
 	MODE_VERSION,

@@ -35,6 +35,7 @@
 #include "runq.h"
 #include "serverinfo.h"
 #include "submit.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 /* The message this run submits, as it is read or built. */
@@ -715,6 +716,9 @@ done:
 	return code;
 }
 
+static int run_verify(const struct cli *, struct config *,
+    struct result *);
+
 static int
 dispatch(const struct cli *c, struct config *cfg, struct result *r)
 {
@@ -726,6 +730,8 @@ dispatch(const struct cli *c, struct config *cfg, struct result *r)
 		return run_send(c, cfg, r);
 	case MODE_SERVERINFO:
 		return serverinfo(c, cfg, r);
+	case MODE_VERIFY:
+		return run_verify(c, cfg, r);
 	default:
 		return run_queue(c, cfg, r);
 	}
@@ -829,3 +835,11 @@ queue_only(struct entry *e, const struct envelope *env, struct result *r)
 	return 0;
 }
 
+/* -bv: one line per recipient on stdout; a fault of the run on stderr. */
+static int
+run_verify(const struct cli *c, struct config *cfg, struct result *r)
+{
+	int code = verify_run(c, cfg, stdout, r);
+
+	return code == -1 ? report(r) : code;
+}

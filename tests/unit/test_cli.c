@@ -29,7 +29,8 @@ struct cli_case {
 static const char *const mode_names[] = {
 	[MODE_SEND] = "send", [MODE_COMPOSE] = "compose",
 	[MODE_LIST] = "list", [MODE_FLUSH] = "flush", [MODE_DROP] = "drop",
-	[MODE_NEWALIASES] = "newaliases", [MODE_SERVERINFO] = "serverinfo",
+	[MODE_NEWALIASES] = "newaliases", [MODE_VERIFY] = "verify",
+	[MODE_SERVERINFO] = "serverinfo",
 	[MODE_PRINTCONFIG] = "printconfig", [MODE_VERSION] = "version",
 	[MODE_HELP] = "help",
 };
@@ -162,9 +163,16 @@ static const struct cli_case cases[] = {
 	{ { "outbox", "-bs" }, NULL },
 	{ { "outbox", "-bd" }, NULL },
 	{ { "outbox", "-bh" }, NULL },
-	{ { "outbox", "-bv", "a@b" }, NULL },
+	{ { "outbox", "-bv", "a@b" }, "mode=verify args=a@b" },
+	{ { "outbox", "-bv", "-t" }, "mode=verify t" },
+	{ { "outbox", "-bv", "root", "-C", "/c" },
+	    "mode=verify config=/c args=root" },
 	{ { "outbox", "-b" }, NULL },
 	{ { "outbox", "-I" }, "mode=newaliases" },
+	{ { "outbox", "-bv", "-s", "S", "a@b" }, NULL },
+	{ { "outbox", "-bv", "-a", "f", "a@b" }, NULL },
+	/* the mode is the last one given */
+	{ { "outbox", "-bv", "-bp" }, "mode=list" },
 	/* -q */
 	{ { "outbox", "-q" }, "mode=flush" },
 	{ { "outbox", "-q30m" }, "mode=flush qtime=30m" },
@@ -528,6 +536,7 @@ test_usage(void **state)
 	assert_non_null(strstr(u, "--subject"));
 	assert_non_null(strstr(u, "-oi"));
 	/* every option outbox takes and ignores is listed */
+	assert_non_null(strstr(u, "-bv"));
 	assert_non_null(strstr(u, "-odq"));
 	assert_non_null(strstr(u, "-I "));
 	assert_non_null(strstr(u, "-e ARG"));
