@@ -73,9 +73,8 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* -N: "never" or a list of success, failure, delay. */
-static char *
-parse_notify(const char *v)
+char *
+cli_notify(const char *v)
 {
 	char *copy = xstrdup(v), *p = copy, *tok, *out;
 	int s = 0, f = 0, d = 0, never = 0, bad = 0;
@@ -128,6 +127,8 @@ b_flag(struct cli *c, const char *v)
 		c->mode = MODE_LIST;
 	else if (strcmp(v, "i") == 0)
 		c->mode = MODE_NEWALIASES;
+	else if (strcmp(v, "s") == 0)
+		c->mode = MODE_SMTP;
 	else if (strcmp(v, "v") == 0)
 		c->mode = MODE_VERIFY;
 	else
@@ -135,12 +136,8 @@ b_flag(struct cli *c, const char *v)
 	return 0;
 }
 
-/*
- * -V: RFC 3461 4.4 allows 1 to 100 characters of xtext; outbox encodes
- * '+' and '=' itself, but takes only printable US-ASCII (33-126).
- */
-static int
-envid_ok(const char *s)
+int
+cli_envid_ok(const char *s)
 {
 	size_t n;
 
@@ -172,7 +169,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case 'F': c->fullname = arg; break;
 	case 'N':
 		free(c->dsn_notify);
-		if ((c->dsn_notify = parse_notify(arg)) == NULL) {
+		if ((c->dsn_notify = cli_notify(arg)) == NULL) {
 			snprintf(err, errlen, "-N %s: expected never, or "
 			    "success, failure and delay joined by commas", arg);
 			return -1;
@@ -192,7 +189,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 		}
 		break;
 	case 'V':
-		if (!envid_ok(arg)) {
+		if (!cli_envid_ok(arg)) {
 			snprintf(err, errlen, "-V: the envelope id must be "
 			    "1 to 100 printable US-ASCII characters, "
 			    "without spaces");
@@ -269,13 +266,28 @@ is_composer_opt(int opt)
 	    opt == OPT_HTML || opt == OPT_BODY || opt == OPT_REPLY_TO;
 }
 
-/* What -bv cannot be combined with. */
+/* What -bs and -bv cannot be combined with. */
 static int
 mode_conflict(const struct cli *c, int compose, char *err, size_t errlen)
 {
-	if (c->mode != MODE_VERIFY || !compose)
+	const char *m = c->mode == MODE_SMTP ? "-bs" : "-bv";
+
+	if (c->mode != MODE_SMTP && c->mode != MODE_VERIFY)
 		return 0;
-	snprintf(err, errlen, "composer options cannot be used with -bv");
+	if (compose)
+		snprintf(err, errlen, "composer options cannot be used with %s",
+		    m);
+	else if (c->mode == MODE_SMTP && c->args.n)
+		snprintf(err, errlen, "-bs takes no recipient arguments (they "
+		    "come with RCPT TO)");
+	else if (c->mode == MODE_SMTP && c->read_rcpts)
+		snprintf(err, errlen, "-t cannot be used with -bs");
+	else if (c->mode == MODE_SMTP && (c->json || c->dry_run))
+		snprintf(err, errlen, "%s cannot be used with -bs: standard "
+		    "output is the SMTP session", c->json ? "--json" :
+		    "--dry-run");
+	else
+		return 0;
 	return -1;
 }
 
@@ -286,6 +298,7 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 	int opt, idx, compose = 0, i;
 
 	memset(c, 0, sizeof(*c));
+	c->prog = argc > 0 ? argv[0] : NULL;
 	if (strcmp(prog, "mailq") == 0)
 		c->mode = MODE_LIST;
 	else if (strcmp(prog, "newaliases") == 0)
@@ -359,6 +372,7 @@ cli_usage(void)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox -t [options] < message\n"
 "       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
+"       outbox -bs [options]      (SMTP on standard input and output)\n"
 "       outbox -bv [-t] recipient...\n"
 "       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
 "       outbox --serverinfo | --print-config | --version | --help\n"
@@ -373,6 +387,8 @@ cli_usage(void)
 "  -V ENVID        DSN envelope id\n"
 "  -B 7BIT|8BITMIME  body type\n"
 "  -bm             send (default); -bp list the queue; -bi, -I no-op\n"
+"  -bs             speak SMTP on standard input and output; each message\n"
+"                  is submitted as in sendmail mode\n"
 "  -bv             print what each recipient resolves to; send nothing\n"
 "  -odq            keep the message in the queue; the next -q sends it\n"
 "  -q[TIME]        deliver every queued message now (TIME ignored)\n"

@@ -34,6 +34,7 @@
 #include "result.h"
 #include "runq.h"
 #include "serverinfo.h"
+#include "smtpbs.h"
 #include "submit.h"
 #include "verify.h"
 #include "xmalloc.h"
@@ -785,6 +786,10 @@ main(int argc, char **argv)
 		goto done;
 	case MODE_NEWALIASES:
 		code = 0;
+		goto done;
+	case MODE_SMTP:
+		/* each message's own process reads the configuration */
+		code = smtpbs_run(&cli, 0, 1);
 		goto done;
 	default:
 		break;

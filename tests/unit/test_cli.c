@@ -30,7 +30,7 @@ static const char *const mode_names[] = {
 	[MODE_SEND] = "send", [MODE_COMPOSE] = "compose",
 	[MODE_LIST] = "list", [MODE_FLUSH] = "flush", [MODE_DROP] = "drop",
 	[MODE_NEWALIASES] = "newaliases", [MODE_VERIFY] = "verify",
-	[MODE_SERVERINFO] = "serverinfo",
+	[MODE_SMTP] = "smtp", [MODE_SERVERINFO] = "serverinfo",
 	[MODE_PRINTCONFIG] = "printconfig", [MODE_VERSION] = "version",
 	[MODE_HELP] = "help",
 };
@@ -160,7 +160,7 @@ static const struct cli_case cases[] = {
 	{ { "outbox", "-bm", "a@b" }, "mode=send args=a@b" },
 	{ { "outbox", "-bp" }, "mode=list" },
 	{ { "outbox", "-bi" }, "mode=newaliases" },
-	{ { "outbox", "-bs" }, NULL },
+	{ { "outbox", "-bs" }, "mode=smtp" },
 	{ { "outbox", "-bd" }, NULL },
 	{ { "outbox", "-bh" }, NULL },
 	{ { "outbox", "-bv", "a@b" }, "mode=verify args=a@b" },
@@ -169,9 +169,23 @@ static const struct cli_case cases[] = {
 	    "mode=verify config=/c args=root" },
 	{ { "outbox", "-b" }, NULL },
 	{ { "outbox", "-I" }, "mode=newaliases" },
+	/* -bs: the options each message is submitted with */
+	{ { "outbox", "-bs", "-C", "/c", "-A", "work", "-v", "-odq",
+	    "--no-queue", "-X", "/l", "-L", "tag", "-F", "Name" },
+	    "mode=smtp v no-queue odq fullname=Name config=/c log=/l "
+	    "tag=tag account=work" },
+	{ { "outbox", "-bs", "-oi", "-odi", "-oem" }, "mode=smtp i" },
+	{ { "outbox", "-bs", "a@b" }, NULL },
+	{ { "outbox", "a@b", "-bs" }, NULL },
+	{ { "outbox", "-bs", "-t" }, NULL },
+	{ { "outbox", "-bs", "--json" }, NULL },
+	{ { "outbox", "-bs", "--dry-run" }, NULL },
+	{ { "outbox", "-bs", "-s", "S" }, NULL },
+	{ { "outbox", "-bs", "--cc", "c@d" }, NULL },
 	{ { "outbox", "-bv", "-s", "S", "a@b" }, NULL },
 	{ { "outbox", "-bv", "-a", "f", "a@b" }, NULL },
 	/* the mode is the last one given */
+	{ { "outbox", "-bs", "-bm", "a@b" }, "mode=send args=a@b" },
 	{ { "outbox", "-bv", "-bp" }, "mode=list" },
 	/* -q */
 	{ { "outbox", "-q" }, "mode=flush" },
@@ -536,6 +550,7 @@ test_usage(void **state)
 	assert_non_null(strstr(u, "--subject"));
 	assert_non_null(strstr(u, "-oi"));
 	/* every option outbox takes and ignores is listed */
+	assert_non_null(strstr(u, "-bs"));
 	assert_non_null(strstr(u, "-bv"));
 	assert_non_null(strstr(u, "-odq"));
 	assert_non_null(strstr(u, "-I "));
