@@ -281,6 +281,17 @@ check_codes "-bs: 503 for bad sequences, 5xx for bad syntax" \
     "220 503 503 501 250 503 503 553 555 501 250 503 252 214 502 500 500 250 503 555 555 501 221"
 check "-bs: nothing was sent" test "$(count)" = "$before"
 
+# At most 1000 recipients a message (452 for more: the client sends the
+# rest in another transaction); a NUL in a command is refused.
+"$PY" -c 'import sys
+w = sys.stdout.write
+w("MAIL FROM:<a@example.org>\r\n")
+for i in range(1001): w("RCPT TO:<r%d@example.org>\r\n" % i)
+w("RSET\r\nNOOP\0x\r\nQUIT\r\n")' >"$T_DIR/bs.in"
+BS "$C"
+check_codes "-bs: the 1001st recipient is 452, a NUL in a command 500" \
+    "220 250$(printf ' 250%.0s' $(seq 1000)) 452 250 500 221"
+
 # Too many refused commands end the session.
 "$PY" -c 'print("FOO\r\n" * 30, end="")' >"$T_DIR/bs.in"
 BS "$C"
