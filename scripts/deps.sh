@@ -25,9 +25,11 @@ libgnutls28-dev libidn2-dev libcmocka-dev"
 # What the tests, the demo and CI need.
 # libclang-rt-dev: clang's fuzzer and sanitizer runtimes (libclang_rt.*.a),
 # which fuzz/run.sh links; Debian 12 ships them apart from clang.
+# php-cli, php-symfony-mailer, s-nail: real callers of -bs and of -m
+# (tests/sendmail-cli.sh).
 TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
 libclang-rt-dev time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
-strace util-linux"
+strace util-linux php-cli php-symfony-mailer s-nail"
 # Programs that come with a service; installed separately, see above.
 DAEMON_PKGS="postfix dovecot-core"
 DAEMON_SERVICES="postfix dovecot"

@@ -20,8 +20,13 @@ enum {
 	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP, OPT_DUE
 };
 
-static const char shortopts[] = ":tio:f:r:F:N:R:V:B:b:q::vC:X:L:O:UGh:A:ns:"
-    "a:H:";
+/*
+ * Every letter of Postfix's sendmail ("A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:
+ * imno:p:r:q:tvx"; -q's argument is optional here), then outbox's own
+ * short options, which sendmail does not use.
+ */
+static const char shortopts[] = ":A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:"
+    "p:r:q::tvxs:a:H:";
 
 static const struct option longopts[] = {
 	{ "subject", required_argument, NULL, 's' },
@@ -68,9 +73,8 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* -N: "never" or a list of success, failure, delay. */
-static char *
-parse_notify(const char *v)
+char *
+cli_notify(const char *v)
 {
 	char *copy = xstrdup(v), *p = copy, *tok, *out;
 	int s = 0, f = 0, d = 0, never = 0, bad = 0;
@@ -98,24 +102,20 @@ parse_notify(const char *v)
 	return out;
 }
 
-/* -o and -b argument letters. */
-static int
+/*
+ * -o: -oi, and the delivery modes -odq (queue only) and -odb/-odi (send
+ * now, the default); every other -oX is accepted and ignored, as
+ * Postfix does (-oem, -om, -oA..., -oMr..., -oL9, ...).
+ */
+static void
 o_flag(struct cli *c, const char *v)
 {
-	static const char *ignored[] = { "em", "ee", "ep", "eq", "ew", "m",
-	    "db", "di", NULL };
-	size_t i;
-
-	if (strcmp(v, "i") == 0) {
+	if (strcmp(v, "i") == 0)
 		c->ignore_dots = 1;
-		return 0;
-	}
-	if (v[0] == 'A')
-		return 0;
-	for (i = 0; ignored[i]; i++)
-		if (strcmp(v, ignored[i]) == 0)
-			return 0;
-	return -1;
+	else if (strcmp(v, "dq") == 0)
+		c->queue_only = 1;
+	else if (strcmp(v, "db") == 0 || strcmp(v, "di") == 0)
+		c->queue_only = 0;
 }
 
 static int
@@ -127,17 +127,17 @@ b_flag(struct cli *c, const char *v)
 		c->mode = MODE_LIST;
 	else if (strcmp(v, "i") == 0)
 		c->mode = MODE_NEWALIASES;
+	else if (strcmp(v, "s") == 0)
+		c->mode = MODE_SMTP;
+	else if (strcmp(v, "v") == 0)
+		c->mode = MODE_VERIFY;
 	else
 		return -1;
 	return 0;
 }
 
-/*
- * -V: RFC 3461 4.4 allows 1 to 100 characters of xtext; outbox encodes
- * '+' and '=' itself, but takes only printable US-ASCII (33-126).
- */
-static int
-envid_ok(const char *s)
+int
+cli_envid_ok(const char *s)
 {
 	size_t n;
 
@@ -160,10 +160,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	switch (opt) {
 	case 't': c->read_rcpts = 1; break;
 	case 'i': c->ignore_dots = 1; break;
-	case 'o':
-		if (o_flag(c, arg) == -1)
-			goto unknown_o;
-		break;
+	case 'o': o_flag(c, arg); break;
 	case 'b':
 		if (b_flag(c, arg) == -1)
 			goto unknown_b;
@@ -172,7 +169,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case 'F': c->fullname = arg; break;
 	case 'N':
 		free(c->dsn_notify);
-		if ((c->dsn_notify = parse_notify(arg)) == NULL) {
+		if ((c->dsn_notify = cli_notify(arg)) == NULL) {
 			snprintf(err, errlen, "-N %s: expected never, or "
 			    "success, failure and delay joined by commas", arg);
 			return -1;
@@ -192,7 +189,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 		}
 		break;
 	case 'V':
-		if (!envid_ok(arg)) {
+		if (!cli_envid_ok(arg)) {
 			snprintf(err, errlen, "-V: the envelope id must be "
 			    "1 to 100 printable US-ASCII characters, "
 			    "without spaces");
@@ -213,7 +210,11 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case 'C': c->config_file = arg; break;
 	case 'X': c->log_file = arg; break;
 	case 'L': c->syslog_tag = arg; break;
-	case 'O': case 'U': case 'G': case 'h': case 'n': break;
+	case 'I': c->mode = MODE_NEWALIASES; break;
+	/* accepted and ignored, as Postfix does (-n: as sendmail) */
+	case 'O': case 'U': case 'G': case 'h': case 'n': case 'c':
+	case 'e': case 'm': case 'p': case 'x':
+		break;
 	case 'A':
 		/* sendmail's -Am and -Ac; anything else names an account */
 		if (strcmp(arg, "m") && strcmp(arg, "c"))
@@ -253,9 +254,6 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case OPT_HELP: c->mode = MODE_HELP; break;
 	}
 	return 0;
-unknown_o:
-	snprintf(err, errlen, "unknown option -o%s", arg);
-	return -1;
 unknown_b:
 	snprintf(err, errlen, "unsupported option -b%s", arg);
 	return -1;
@@ -268,6 +266,31 @@ is_composer_opt(int opt)
 	    opt == OPT_HTML || opt == OPT_BODY || opt == OPT_REPLY_TO;
 }
 
+/* What -bs and -bv cannot be combined with. */
+static int
+mode_conflict(const struct cli *c, int compose, char *err, size_t errlen)
+{
+	const char *m = c->mode == MODE_SMTP ? "-bs" : "-bv";
+
+	if (c->mode != MODE_SMTP && c->mode != MODE_VERIFY)
+		return 0;
+	if (compose)
+		snprintf(err, errlen, "composer options cannot be used with %s",
+		    m);
+	else if (c->mode == MODE_SMTP && c->args.n)
+		snprintf(err, errlen, "-bs takes no recipient arguments (they "
+		    "come with RCPT TO)");
+	else if (c->mode == MODE_SMTP && c->read_rcpts)
+		snprintf(err, errlen, "-t cannot be used with -bs");
+	else if (c->mode == MODE_SMTP && (c->json || c->dry_run))
+		snprintf(err, errlen, "%s cannot be used with -bs: standard "
+		    "output is the SMTP session", c->json ? "--json" :
+		    "--dry-run");
+	else
+		return 0;
+	return -1;
+}
+
 int
 cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 {
@@ -275,6 +298,7 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 	int opt, idx, compose = 0, i;
 
 	memset(c, 0, sizeof(*c));
+	c->prog = argc > 0 ? argv[0] : NULL;
 	if (strcmp(prog, "mailq") == 0)
 		c->mode = MODE_LIST;
 	else if (strcmp(prog, "newaliases") == 0)
@@ -318,6 +342,8 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 		}
 		strlist_add(&c->args, argv[i]);
 	}
+	if (mode_conflict(c, compose, err, errlen) == -1)
+		goto fail;
 	if (compose && c->mode == MODE_SEND)
 		c->mode = MODE_COMPOSE;
 	return 0;
@@ -346,6 +372,8 @@ cli_usage(void)
 "usage: outbox [options] [--] recipient...\n"
 "       outbox -t [options] < message\n"
 "       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
+"       outbox -bs [options]      (SMTP on standard input and output)\n"
+"       outbox -bv [-t] recipient...\n"
 "       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
 "       outbox --serverinfo | --print-config | --version | --help\n"
 "\n"
@@ -358,14 +386,19 @@ cli_usage(void)
 "  -R full|hdrs    DSN return\n"
 "  -V ENVID        DSN envelope id\n"
 "  -B 7BIT|8BITMIME  body type\n"
-"  -bm             send (default); -bp list the queue; -bi no-op\n"
+"  -bm             send (default); -bp list the queue; -bi, -I no-op\n"
+"  -bs             speak SMTP on standard input and output; each message\n"
+"                  is submitted as in sendmail mode\n"
+"  -bv             print what each recipient resolves to; send nothing\n"
+"  -odq            keep the message in the queue; the next -q sends it\n"
 "  -q[TIME]        deliver every queued message now (TIME ignored)\n"
 "  -v              print the SMTP transcript on stderr\n"
 "  -C FILE         configuration file\n"
 "  -X FILE         log file\n"
 "  -L TAG          syslog tag\n"
-"  accepted and ignored: -oem -oee -oep -oeq -oew -om -odb -odi -oA*\n"
-"                        -O* -U -G -h N -Am -Ac -n\n"
+"  accepted and ignored: -oem -oee -oep -oeq -oew -om -odb -odi -oA*,\n"
+"                        every other -oX, -O* -U -G -h N -Am -Ac -n -c -m\n"
+"                        -x -e ARG -p ARG\n"
 "\n"
 "outbox options:\n"
 "  -s, --subject TEXT     compose a message with this subject\n"

@@ -12,7 +12,9 @@ enum cli_mode {
 	MODE_LIST,		/* mailq, -bp, --list */
 	MODE_FLUSH,		/* -q, --flush */
 	MODE_DROP,		/* --drop ID */
-	MODE_NEWALIASES,	/* newaliases, -bi */
+	MODE_NEWALIASES,	/* newaliases, -bi, -I */
+	MODE_VERIFY,		/* -bv: resolve recipients, send nothing */
+	MODE_SMTP,		/* -bs: SMTP on stdin/stdout */
 	MODE_SERVERINFO,
 	MODE_PRINTCONFIG,
 	MODE_VERSION,
@@ -33,6 +35,8 @@ struct cli {
 	int		 json;
 	int		 no_queue;
 	int		 due;		/* --due: only entries due now */
+	int		 queue_only;	/* -odq: queue, no attempt now */
+	const char	*prog;		/* argv[0], as given */
 	const char	*from;		/* -f, -r */
 	const char	*fullname;	/* -F */
 	char		*dsn_notify;	/* -N, normalised: "NEVER", ... */
@@ -70,6 +74,17 @@ struct cli {
  */
 int	cli_parse(struct cli *, int argc, char **argv, char *err, size_t);
 void	cli_free(struct cli *);
+/*
+ * -N's value: "never", or success, failure and delay joined by commas
+ * (any case, any order), as an xmalloc'd "NEVER" or "SUCCESS,FAILURE,
+ * DELAY" in this order; NULL when it is none of those.
+ */
+char	*cli_notify(const char *);
+/*
+ * Is this a -V value: 1 to 100 printable US-ASCII characters (33-126)?
+ * RFC 3461 4.4 allows that many of xtext; outbox encodes '+' and '='.
+ */
+int	 cli_envid_ok(const char *);
 /* The --help text. */
 const char *cli_usage(void);
 

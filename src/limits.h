@@ -24,4 +24,12 @@
 #define RBUF_SIZE		(16 * 1024)	/* transport read buffer */
 #define DEFAULT_TIMEOUT_S	60
 
+/* -bs: the SMTP session outbox serves on standard input and output */
+#define SMTPBS_LINE_MAX		2048	/* one command line, CRLF excl. */
+#define SMTPBS_RCPT_MAX		1000	/* recipients of one message */
+#define SMTPBS_ERRORS_MAX	20	/* refused commands in one session */
+#define SMTPBS_TIMEOUT_S	300	/* wait for the client's next bytes */
+#define SMTPBS_TEXT_MAX		400	/* a submission's line in a reply */
+#define SMTPBS_JSON_MAX		(256 * 1024)	/* a submission's --json */
+
 #endif

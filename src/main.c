@@ -36,7 +36,9 @@
 #include "result.h"
 #include "runq.h"
 #include "serverinfo.h"
+#include "smtpbs.h"
 #include "submit.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 /* The message this run submits, as it is read or built. */
@@ -498,6 +500,9 @@ config_origin(const struct cli *c)
 	return out;
 }
 
+static int queue_only(struct entry *, const struct envelope *,
+    struct result *);
+
 /* Read or build the message, spool it, send it, keep it if need be. */
 static int
 send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
@@ -521,6 +526,10 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 	}
 	if (c->dry_run) {
 		code = dry_run(&in->env, e->fd);
+		goto done;
+	}
+	if (c->queue_only && a->queue && !c->no_queue) {
+		code = queue_only(e, &in->env, r);
 		goto done;
 	}
 	if (send_message(a, &in->env, e, r) == 0) {
@@ -740,6 +749,9 @@ done:
 	return code;
 }
 
+static int run_verify(const struct cli *, struct config *,
+    struct result *);
+
 static int
 dispatch(const struct cli *c, struct config *cfg, struct result *r)
 {
@@ -751,6 +763,8 @@ dispatch(const struct cli *c, struct config *cfg, struct result *r)
 		return run_send(c, cfg, NULL, r);
 	case MODE_SERVERINFO:
 		return serverinfo(c, cfg, r);
+	case MODE_VERIFY:
+		return run_verify(c, cfg, r);
 	default:
 		return run_queue(c, cfg, r);
 	}
@@ -865,6 +879,10 @@ main(int argc, char **argv)
 	case MODE_NEWALIASES:
 		code = 0;
 		goto done;
+	case MODE_SMTP:
+		/* each message's own process reads the configuration */
+		code = smtpbs_run(&cli, 0, 1);
+		goto done;
 	default:
 		break;
 	}
@@ -885,4 +903,45 @@ done:
 	config_free(&cfg);
 	cli_free(&cli);
 	return code;
+}
+
+/*
+ * -odq: the complete entry goes to queue/ without an attempt, due at
+ * once, for the next -q; exit 0 and nothing on stderr, as Postfix.  (With
+ * --no-queue or queue off there is no queue to wait in: it is sent now.)
+ */
+static int
+queue_only(struct entry *e, const struct envelope *env, struct result *r)
+{
+	struct result wr;
+	char *why;
+
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, NULL,
+	    "queued without an attempt (-odq)");
+	e->meta.last_error = result_line(r);
+	e->meta.attempts = 0;
+	e->meta.next_attempt = (long long)time(NULL);
+	result_init(&wr);
+	if (queue_move(&e->q, QD_TMP, QD_QUEUE, e->id, e->fd, env,
+	    &e->meta, &wr) == 0)
+		e->kept = 1 + (int)QD_QUEUE;
+	else {
+		/* Still complete in tmp/: the next -q sends it. */
+		why = result_line(&wr);
+		log_error("queued without an attempt (-odq): kept in %s/tmp "
+		    "as %s for the next -q: %s", e->q.path, e->id, why);
+		free(why);
+		e->kept = 1 + (int)QD_TMP;
+	}
+	result_free(&wr);
+	return 0;
+}
+
+/* -bv: one line per recipient on stdout; a fault of the run on stderr. */
+static int
+run_verify(const struct cli *c, struct config *cfg, struct result *r)
+{
+	int code = verify_run(c, cfg, stdout, r);
+
+	return code == -1 ? report(r) : code;
 }

@@ -16,6 +16,18 @@
 #include "submit.h"
 #include "xmalloc.h"
 
+/* The domain of user@host: the account's domain if it has a dot, else
+   the host name. */
+static void
+local_host(const struct account *a, char *host, size_t len)
+{
+	if (a->domain && strchr(a->domain, '.'))
+		snprintf(host, len, "%s", a->domain);
+	else if (gethostname(host, len) == -1 || host[0] == '\0')
+		snprintf(host, len, "localhost");
+	host[len - 1] = '\0';
+}
+
 char *
 submit_local_sender(const struct account *a)
 {
@@ -23,12 +35,30 @@ submit_local_sender(const struct account *a)
 	char host[256];
 	const char *user = pw ? pw->pw_name : getenv("LOGNAME");
 
-	if (a->domain && strchr(a->domain, '.'))
-		snprintf(host, sizeof(host), "%s", a->domain);
-	else if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
+	local_host(a, host, sizeof(host));
 	return xasprintf("%s@%s", user ? user : "nobody", host);
+}
+
+/*
+ * A bare local name as -f ("root", "www-data") gets the domain of the
+ * account's from, else that of user@host: the sender is qualified, as
+ * Postfix appends $myorigin, never refused.  Takes s.
+ */
+static char *
+qualify_sender(const struct account *a, char *s)
+{
+	const char *dom = a->from ? addr_domain(a->from) : NULL;
+	char host[256], *out;
+
+	if (*s == '\0' || strchr(s, '@'))
+		return s;
+	if (dom == NULL) {
+		local_host(a, host, sizeof(host));
+		dom = host;
+	}
+	out = xasprintf("%s@%s", s, dom);
+	free(s);
+	return out;
 }
 
 /* The GECOS full name, up to the first comma, or NULL. */
@@ -166,7 +196,7 @@ submit_envelope(const struct account *a, const struct cli *c,
 	const char *why;
 
 	if (c->from && a->allow_from_override)
-		e->from = sender_arg(c->from);
+		e->from = qualify_sender(a, sender_arg(c->from));
 	else if (from_arg && a->allow_from_override)
 		e->from = xstrdup(from_arg);
 	else if (a->from)

@@ -39,7 +39,9 @@ int	submit_account(struct config *, const struct cli *, const char *sender,
 
 /*
  * The envelope sender (-f or from_arg when allowed, else the account's
- * from, else user@host), DSN NOTIFY/RET and ENVID.
+ * from, else user@host), DSN NOTIFY/RET and ENVID.  A bare local name as
+ * -f ("root") gets the domain of the account's from, else the domain of
+ * user@host.
  */
 int	submit_envelope(const struct account *, const struct cli *,
 	    const char *from_arg, struct envelope *, struct result *);

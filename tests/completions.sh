@@ -45,9 +45,10 @@ LONGOPTS="--subject --attach --cc --bcc --reply-to --from --header --html
 --body --account --host --port --tls --user --json --dry-run --no-queue
 --serverinfo --list --flush --due --drop --print-config --debug --version
 --help"
-SHORTOPTS="-t -i -oi -f -r -F -N -R -V -B -bm -bp -bi -q -v -C -X -L -s -a
--H -A"
-IGNORED="-oem -oee -oep -oeq -oew -om -odb -odi -U -G -h -Am -Ac -n"
+SHORTOPTS="-t -i -oi -f -r -F -N -R -V -B -bm -bp -bi -bs -bv -I -odq -q -v -C
+-X -L -s -a -H -A"
+IGNORED="-oem -oee -oep -oeq -oew -om -odb -odi -U -G -h -Am -Ac -n -c -m -x
+-e -p"
 
 # The outbox user file: settings before the first account line (the
 # account "default"), defaults, inheritance, a tab, and the

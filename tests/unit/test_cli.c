@@ -29,7 +29,8 @@ struct cli_case {
 static const char *const mode_names[] = {
 	[MODE_SEND] = "send", [MODE_COMPOSE] = "compose",
 	[MODE_LIST] = "list", [MODE_FLUSH] = "flush", [MODE_DROP] = "drop",
-	[MODE_NEWALIASES] = "newaliases", [MODE_SERVERINFO] = "serverinfo",
+	[MODE_NEWALIASES] = "newaliases", [MODE_VERIFY] = "verify",
+	[MODE_SMTP] = "smtp", [MODE_SERVERINFO] = "serverinfo",
 	[MODE_PRINTCONFIG] = "printconfig", [MODE_VERSION] = "version",
 	[MODE_HELP] = "help",
 };
@@ -75,6 +76,7 @@ describe(const struct cli *c, char *out, size_t max)
 	FLAG(dry_run, "dry-run");
 	FLAG(json, "json");
 	FLAG(no_queue, "no-queue");
+	FLAG(queue_only, "odq");
 	STR(from, "from");
 	STR(fullname, "fullname");
 	STR(dsn_notify, "notify");
@@ -158,10 +160,33 @@ static const struct cli_case cases[] = {
 	{ { "outbox", "-bm", "a@b" }, "mode=send args=a@b" },
 	{ { "outbox", "-bp" }, "mode=list" },
 	{ { "outbox", "-bi" }, "mode=newaliases" },
-	{ { "outbox", "-bs" }, NULL },
+	{ { "outbox", "-bs" }, "mode=smtp" },
 	{ { "outbox", "-bd" }, NULL },
-	{ { "outbox", "-bv", "a@b" }, NULL },
+	{ { "outbox", "-bh" }, NULL },
+	{ { "outbox", "-bv", "a@b" }, "mode=verify args=a@b" },
+	{ { "outbox", "-bv", "-t" }, "mode=verify t" },
+	{ { "outbox", "-bv", "root", "-C", "/c" },
+	    "mode=verify config=/c args=root" },
 	{ { "outbox", "-b" }, NULL },
+	{ { "outbox", "-I" }, "mode=newaliases" },
+	/* -bs: the options each message is submitted with */
+	{ { "outbox", "-bs", "-C", "/c", "-A", "work", "-v", "-odq",
+	    "--no-queue", "-X", "/l", "-L", "tag", "-F", "Name" },
+	    "mode=smtp v no-queue odq fullname=Name config=/c log=/l "
+	    "tag=tag account=work" },
+	{ { "outbox", "-bs", "-oi", "-odi", "-oem" }, "mode=smtp i" },
+	{ { "outbox", "-bs", "a@b" }, NULL },
+	{ { "outbox", "a@b", "-bs" }, NULL },
+	{ { "outbox", "-bs", "-t" }, NULL },
+	{ { "outbox", "-bs", "--json" }, NULL },
+	{ { "outbox", "-bs", "--dry-run" }, NULL },
+	{ { "outbox", "-bs", "-s", "S" }, NULL },
+	{ { "outbox", "-bs", "--cc", "c@d" }, NULL },
+	{ { "outbox", "-bv", "-s", "S", "a@b" }, NULL },
+	{ { "outbox", "-bv", "-a", "f", "a@b" }, NULL },
+	/* the mode is the last one given */
+	{ { "outbox", "-bs", "-bm", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-bv", "-bp" }, "mode=list" },
 	/* -q */
 	{ { "outbox", "-q" }, "mode=flush" },
 	{ { "outbox", "-q30m" }, "mode=flush qtime=30m" },
@@ -184,6 +209,34 @@ static const struct cli_case cases[] = {
 	{ { "outbox", "-Am" }, "mode=send" },
 	{ { "outbox", "-Ac" }, "mode=send" },
 	{ { "outbox", "-n" }, "mode=send" },
+	/* the rest of Postfix's letters: accepted and ignored */
+	{ { "outbox", "-m", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-c", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-x", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-mti" }, "mode=send t i" },
+	{ { "outbox", "-e", "m", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-em", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-p", "ESMTP:host", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-pESMTP:h", "a@b" }, "mode=send args=a@b" },
+	{ { "outbox", "-e" }, NULL },
+	{ { "outbox", "-p" }, NULL },
+	/* every -oX: -oi and -od* mean something, the others nothing */
+	{ { "outbox", "-oMrESMTP" }, "mode=send" },
+	{ { "outbox", "-oMshost.example" }, "mode=send" },
+	{ { "outbox", "-oQ" }, "mode=send" },
+	{ { "outbox", "-oQ/tmp" }, "mode=send" },
+	{ { "outbox", "-oL9" }, "mode=send" },
+	{ { "outbox", "-o7" }, "mode=send" },
+	{ { "outbox", "-o", "" }, "mode=send" },
+	{ { "outbox", "-o", "i" }, "mode=send i" },
+	{ { "outbox", "-oiX" }, "mode=send" },
+	{ { "outbox", "-odq", "a@b" }, "mode=send odq args=a@b" },
+	{ { "outbox", "-o", "dq" }, "mode=send odq" },
+	{ { "outbox", "-odq", "-odi" }, "mode=send" },
+	{ { "outbox", "-odq", "-odb" }, "mode=send" },
+	{ { "outbox", "-odi", "-odq" }, "mode=send odq" },
+	{ { "outbox", "-odd" }, "mode=send" },
+	{ { "outbox", "-o" }, NULL },
 	{ { "outbox", "-oem", "-oee", "-oep", "-oeq", "-oew", "-om", "-odb",
 	    "-odi", "-oAfoo", "-Ofoo=bar", "-U", "-G", "-h", "5", "-Am",
 	    "-Ac", "-n", "-oi", "a@b" }, "mode=send i args=a@b" },
@@ -197,9 +250,9 @@ static const struct cli_case cases[] = {
 	/* unknown options and missing values */
 	{ { "outbox", "-d" }, NULL },
 	{ { "outbox", "-d0.1" }, NULL },
-	{ { "outbox", "-oQ" }, NULL },
-	{ { "outbox", "-oQ/tmp" }, NULL },
-	{ { "outbox", "-x" }, NULL },
+	{ { "outbox", "-y" }, NULL },
+	{ { "outbox", "-E" }, NULL },
+	{ { "outbox", "-w" }, NULL },
 	{ { "outbox", "--nope" }, NULL },
 	{ { "outbox", "--nope=1" }, NULL },
 	{ { "outbox", "-ti", "-Z", "a@b" }, NULL },
@@ -291,6 +344,9 @@ static const struct cli_case cases[] = {
 	{ { "outbox", "-A", "w\n" }, NULL },
 	{ { "outbox", "-q3\n0m" }, NULL },
 	{ { "outbox", "-oAx\n" }, NULL },
+	{ { "outbox", "-oQ\r" }, NULL },
+	{ { "outbox", "-e", "m\n" }, NULL },
+	{ { "outbox", "-p", "x\r" }, NULL },
 	{ { "outbox", "-Ox=\ny" }, NULL },
 	{ { "outbox", "-h", "5\n" }, NULL },
 	{ { "outbox", "-a", "f\n" }, NULL },
@@ -493,6 +549,16 @@ test_usage(void **state)
 	assert_non_null(strstr(u, "usage:"));
 	assert_non_null(strstr(u, "--subject"));
 	assert_non_null(strstr(u, "-oi"));
+	/* every option outbox takes and ignores is listed */
+	assert_non_null(strstr(u, "-bs"));
+	assert_non_null(strstr(u, "-bv"));
+	assert_non_null(strstr(u, "-odq"));
+	assert_non_null(strstr(u, "-I "));
+	assert_non_null(strstr(u, "-e ARG"));
+	assert_non_null(strstr(u, "-p ARG"));
+	assert_non_null(strstr(u, "-m"));
+	assert_non_null(strstr(u, "-x"));
+	assert_non_null(strstr(u, "every other -oX"));
 }
 
 int
