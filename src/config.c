@@ -113,12 +113,9 @@ keyword_find(const char *name)
 	return NULL;
 }
 
-static void
-err_set(struct config_error *err, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-err_set(struct config_error *err, const char *where, const char *fmt, ...)
+void
+config_error_set(struct config_error *err, const char *where,
+    const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = 0;
@@ -451,21 +448,24 @@ config_set(struct account *a, const char *key, const char *value,
 	const char *p;
 
 	if (k == NULL) {
-		err_set(err, where, "unknown keyword '%s'", key);
+		config_error_set(err, where, "unknown keyword '%s'", key);
 		return -1;
 	}
 	for (p = value; *p; p++) {
 		if (*p == '\r' || *p == '\n') {
-			err_set(err, where, "line break in value of '%s'",
+			config_error_set(err, where,
+			    "line break in value of '%s'",
 			    key);
 			return -1;
 		}
 	}
 	if (set_value(a, k, value) == -1) {
 		if (k->secret)
-			err_set(err, where, "invalid value for '%s'", key);
+			config_error_set(err, where,
+			    "invalid value for '%s'", key);
 		else
-			err_set(err, where, "invalid value '%s' for '%s': "
+			config_error_set(err, where,
+			    "invalid value '%s' for '%s': "
 			    "expected %s", value, key, type_hint(k));
 		return -1;
 	}
@@ -581,12 +581,13 @@ new_account(struct parse_state *ps, char *args, struct config_error *err)
 		*parents++ = '\0';
 	name[strcspn(name, " \t")] = '\0';
 	if (*name == '\0') {
-		err_set(err, ps->where, "account without a name");
+		config_error_set(err, ps->where, "account without a name");
 		return -1;
 	}
 	if ((old = find(ps->c, name)) != NULL) {
 		if (old->file && strcmp(old->file, ps->name) == 0) {
-			err_set(err, ps->where, "account '%s' defined twice",
+			config_error_set(err, ps->where,
+			    "account '%s' defined twice",
 			    name);
 			return -1;
 		}
@@ -608,7 +609,8 @@ new_account(struct parse_state *ps, char *args, struct config_error *err)
 		if (*tok == '\0')
 			continue;
 		if ((par = find(ps->c, tok)) == NULL) {
-			err_set(err, ps->where, "account '%s' inherits from "
+			config_error_set(err, ps->where,
+			    "account '%s' inherits from "
 			    "unknown account '%s'", name, tok);
 			config_account_free(a);
 			return -1;
@@ -616,7 +618,8 @@ new_account(struct parse_state *ps, char *args, struct config_error *err)
 		if (ps->c->sealed && par->file && strcmp(par->file,
 		    CONFIG_SYSTEM_FILE) == 0 && strcmp(ps->name,
 		    CONFIG_SYSTEM_FILE) != 0 && holds_secret(par)) {
-			err_set(err, ps->where, "account '%s' may not inherit "
+			config_error_set(err, ps->where,
+			    "account '%s' may not inherit "
 			    "from system account '%s': it holds secrets of %s "
 			    "(use -A %s as it is)", name, tok,
 			    CONFIG_SYSTEM_FILE, tok);
@@ -677,7 +680,7 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 	if (strcmp(key, "account") == 0)
 		return new_account(ps, val, err);
 	if (unquote(val, &why) == -1) {
-		err_set(err, ps->where, "%s", why);
+		config_error_set(err, ps->where, "%s", why);
 		return -1;
 	}
 	if (keyword_find(key) == NULL && ps->msmtp) {
@@ -685,7 +688,8 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		return 0;
 	}
 	if (strcmp(key, "password") == 0 && !ps->perm_ok) {
-		err_set(err, ps->where, "holds a password but the file is "
+		config_error_set(err, ps->where,
+		    "holds a password but the file is "
 		    "readable by group or others (chmod 600 it)");
 		return -1;
 	}
@@ -726,10 +730,10 @@ config_parse(struct config *c, const char *text, size_t len,
 		lineno++;
 		snprintf(ps.where, sizeof(ps.where), "%s:%d", name, lineno);
 		if (n > CONFIG_LINE_MAX) {
-			err_set(err, ps.where, "line too long");
+			config_error_set(err, ps.where, "line too long");
 			rc = -1;
 		} else if (memchr(text + i, '\0', n) != NULL) {
-			err_set(err, ps.where, "NUL byte in line");
+			config_error_set(err, ps.where, "NUL byte in line");
 			rc = -1;
 		} else {
 			memcpy(line, text + i, n);
@@ -740,117 +744,6 @@ config_parse(struct config *c, const char *text, size_t len,
 		i += n + 1;
 	}
 	return rc;
-}
-
-/*
- * May the file hold a password?  If no one but its owner can read it;
- * the system file of a setgid outbox also if it is root's and only the
- * outbox group reads it besides.
- */
-static int
-private_enough(const struct config *c, const char *path,
-    const struct stat *st)
-{
-	if ((st->st_mode & 077) == 0)
-		return 1;
-	return c->group >= 0 && strcmp(path, CONFIG_SYSTEM_FILE) == 0 &&
-	    st->st_uid == 0 && (long)st->st_gid == c->group &&
-	    (st->st_mode & 037) == 0;
-}
-
-/* Read and parse one file; 1 if it does not exist. */
-static int
-load_file(struct config *c, const char *path, int msmtp,
-    struct config_error *err)
-{
-	struct buf b;
-	struct stat st;
-	char chunk[IO_CHUNK];
-	ssize_t n;
-	int fd, rc;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 1;
-		err_set(err, NULL, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	/* Checks are made on the opened file, not on the name. */
-	/* A character device (-C /dev/null) reads as an empty file. */
-	if (fstat(fd, &st) == -1 || !(S_ISREG(st.st_mode) ||
-	    S_ISCHR(st.st_mode))) {
-		err_set(err, NULL, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	buf_init(&b, CONFIG_SIZE_MAX);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (buf_add(&b, chunk, (size_t)n) == -1) {
-			err_set(err, NULL, "%s: file too large", path);
-			close(fd);
-			buf_free(&b);
-			return -1;
-		}
-	}
-	close(fd);
-	if (n < 0) {
-		err_set(err, NULL, "%s: %s", path, strerror(errno));
-		buf_free(&b);
-		return -1;
-	}
-	rc = config_parse(c, b.data ? b.data : "", b.len, path, msmtp,
-	    private_enough(c, path, &st), err);
-	buf_free(&b);
-	if (rc == 0) {
-		free(c->path);
-		c->path = xstrdup(path);
-	}
-	return rc;
-}
-
-static char *
-xdg_path(const char *var, const char *fallback, const char *rest)
-{
-	const char *x = getenv(var), *home = getenv("HOME");
-
-	if (x && *x == '/')
-		return xasprintf("%s/%s", x, rest);
-	if (home == NULL) {
-		struct passwd *pw = getpwuid(getuid());
-
-		home = pw ? pw->pw_dir : "/";
-	}
-	return xasprintf("%s/%s/%s", home, fallback, rest);
-}
-
-int
-config_load_system(struct config *c, struct config_error *err)
-{
-	int rc = load_file(c, CONFIG_SYSTEM_FILE, 0, err);
-
-	if (rc == -1 && errno == EACCES)
-		return 2;
-	return rc;
-}
-
-int
-config_user_exists(void)
-{
-	char *f[3];
-	size_t i;
-	int found = 0;
-
-	f[0] = xdg_path("XDG_CONFIG_HOME", ".config", "outbox/config");
-	f[1] = xdg_path("HOME", ".", ".msmtprc");
-	f[2] = xdg_path("XDG_CONFIG_HOME", ".config", "msmtp/config");
-	for (i = 0; i < 3; i++) {
-		/* access(): with the real ids, as the user */
-		if (access(f[i], F_OK) == 0)
-			found = 1;
-		free(f[i]);
-	}
-	return found;
 }
 
 /* The keyword bits of the secrets holds_secret() names. */
@@ -867,62 +760,20 @@ secret_bits(void)
 	return bits;
 }
 
-int
-config_load_user(struct config *c, int sys, struct config_error *err)
+void
+config_seal_defaults(struct config *c)
 {
-	char *user[2];
-	int rc, found = 0;
-	size_t i;
-
-	if (c->sealed) {
-		/* Nothing of the system file's secrets reaches the user's
-		   accounts through `defaults`. */
-		xfree_secret(c->defaults->password);
-		c->defaults->password = NULL;
-		free(c->defaults->passwordeval);
-		c->defaults->passwordeval = NULL;
-		free(c->defaults->tls_key_file);
-		c->defaults->tls_key_file = NULL;
-		free(c->defaults->tls_cert_file);
-		c->defaults->tls_cert_file = NULL;
-		c->defaults->set &= ~secret_bits();
-	}
-	user[0] = xdg_path("XDG_CONFIG_HOME", ".config", "outbox/config");
-	rc = load_file(c, user[0], 0, err);
-	free(user[0]);
-	if (rc == -1)
-		return -1;
-	if (rc == 0 || sys == 0)
-		return 0;
-	/* No outbox file at all: read msmtp's, as msmtp does: the system
-	   file, then the first user file found. */
-	if (load_file(c, "/etc/msmtprc", 1, err) == -1)
-		return -1;
-	user[0] = xdg_path("HOME", ".", ".msmtprc");
-	user[1] = xdg_path("XDG_CONFIG_HOME", ".config", "msmtp/config");
-	for (i = 0, rc = 1; i < 2; i++) {
-		if (!found && (rc = load_file(c, user[i], 1, err)) != 1)
-			found = 1;
-		free(user[i]);
-	}
-	return rc == -1 ? -1 : 0;
-}
-
-int
-config_load(struct config *c, const char *path, struct config_error *err)
-{
-	int rc, sys;
-
-	if (path) {
-		rc = load_file(c, path, 0, err);
-		if (rc == 1)
-			err_set(err, NULL, "%s: %s", path, strerror(ENOENT));
-		return rc ? -1 : 0;
-	}
-	sys = load_file(c, CONFIG_SYSTEM_FILE, 0, err);
-	if (sys == -1)
-		return -1;
-	return config_load_user(c, sys, err);
+	/* Nothing of the system file's secrets reaches the user's
+	   accounts through `defaults`. */
+	xfree_secret(c->defaults->password);
+	c->defaults->password = NULL;
+	free(c->defaults->passwordeval);
+	c->defaults->passwordeval = NULL;
+	free(c->defaults->tls_key_file);
+	c->defaults->tls_key_file = NULL;
+	free(c->defaults->tls_cert_file);
+	c->defaults->tls_cert_file = NULL;
+	c->defaults->set &= ~secret_bits();
 }
 
 int
@@ -945,7 +796,8 @@ config_finish(struct account *a, struct config_error *err)
 		a->auth_on = strcmp(a->auth, "off") != 0;
 	if (a->auth_on && a->user == NULL && (a->auth == NULL ||
 	    strcmp(a->auth, "external") != 0)) {
-		err_set(err, NULL, "account %s: auth is on but no user is set",
+		config_error_set(err, NULL,
+		    "account %s: auth is on but no user is set",
 		    a->name);
 		return -1;
 	}

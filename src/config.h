@@ -95,6 +95,10 @@ struct config_error {
 	char	 msg[1024];
 };
 
+/* Set err to "where: " (when where is not NULL) and the message. */
+void	config_error_set(struct config_error *, const char *where,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 void	config_init(struct config *);
 void	config_free(struct config *);
 
@@ -113,6 +117,8 @@ int	config_load(struct config *, const char *path, struct config_error *);
  */
 int	config_load_system(struct config *, struct config_error *);
 int	config_load_user(struct config *, int sys, struct config_error *);
+/* Take the secrets out of `defaults` (config_load_user() does, sealed). */
+void	config_seal_defaults(struct config *);
 /* Does the real user have a configuration file of their own? */
 int	config_user_exists(void);
 

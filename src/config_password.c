@@ -26,20 +26,6 @@
 #include "limits.h"
 #include "xmalloc.h"
 
-static void
-err_set(struct config_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-err_set(struct config_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* Milliseconds left until deadline, at most a day; 0 when it passed. */
 static int
 left_ms(long long deadline)
@@ -280,21 +266,23 @@ result_of(const struct account *a, int status, int full, struct buf *o,
 		if (*nl == '\n' || *nl == '\r')
 			*nl = ' ';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(err, "passwordeval of account %s failed "
+		config_error_set(err, NULL, "passwordeval of account %s failed "
 		    "(exit %d)%s%s", a->name, WIFEXITED(status) ?
 		    WEXITSTATUS(status) : 128 + WTERMSIG(status),
 		    *msg ? ": " : "", msg);
 		return -1;
 	}
 	if (full) {
-		err_set(err, "passwordeval of account %s: output "
+		config_error_set(err, NULL,
+		    "passwordeval of account %s: output "
 		    "longer than %d bytes", a->name, PASSWORD_MAX);
 		return -1;
 	}
 	if (o->data)
 		o->data[strcspn(o->data, "\r\n")] = '\0';
 	if (o->data == NULL || o->data[0] == '\0') {
-		err_set(err, "passwordeval of account %s printed no "
+		config_error_set(err, NULL,
+		    "passwordeval of account %s printed no "
 		    "password", a->name);
 		return -1;
 	}
@@ -324,7 +312,8 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	(void)sigaction(SIGCHLD, &dfl, &old);
 	deadline = compat_now_ms() + (long long)secs * 1000;
 	if ((pid = spawn(a->passwordeval, &outr, &errr)) == -1) {
-		err_set(err, "passwordeval: %s", strerror(errno));
+		config_error_set(err, NULL,
+		    "passwordeval: %s", strerror(errno));
 		(void)sigaction(SIGCHLD, &old, NULL);
 		return -1;
 	}
@@ -333,7 +322,8 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	if (drain(outr, errr, &o, &e, deadline, &full) == -1 ||
 	    reap(pid, &status, deadline) == -1) {
 		stop(pid);
-		err_set(err, "passwordeval of account %s did not finish "
+		config_error_set(err, NULL,
+		    "passwordeval of account %s did not finish "
 		    "within %d s", a->name, secs);
 		goto done;
 	}
@@ -361,7 +351,8 @@ config_password(const struct account *a, char **out, struct config_error *err)
 		return password_eval(a, out, err);
 	if (a->passwordenv) {
 		if ((v = getenv(a->passwordenv)) == NULL || *v == '\0') {
-			err_set(err, "account %s: passwordenv %s is not "
+			config_error_set(err, NULL,
+			    "account %s: passwordenv %s is not "
 			    "set", a->name, a->passwordenv);
 			return -1;
 		}

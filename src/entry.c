@@ -190,3 +190,34 @@ entry_keep(struct entry *e, const struct account *a, int no_queue,
 	result_free(&wr);
 	return code;
 }
+
+/*
+ * -odq: the complete entry goes to queue/ without an attempt, due at
+ * once, for the next -q; exit 0 and nothing on stderr, as Postfix.  (With
+ * --no-queue or queue off there is no queue to wait in: it is sent now.)
+ */
+int
+entry_queue_only(struct entry *e, const struct envelope *env, struct result *r)
+{
+	struct result wr;
+	char *why;
+
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, NULL,
+	    "queued without an attempt (-odq)");
+	e->meta.last_error = result_line(r);
+	e->meta.attempts = 0;
+	e->meta.next_attempt = (long long)time(NULL);
+	result_init(&wr);
+	if (entry_env(e, QD_QUEUE, env, &wr) == 0)
+		e->kept = 1 + (int)QD_QUEUE;
+	else {
+		/* Still complete in tmp/: the next -q sends it. */
+		why = result_line(&wr);
+		log_error("queued without an attempt (-odq): kept in %s/tmp "
+		    "as %s for the next -q: %s", e->q.path, e->id, why);
+		free(why);
+		e->kept = 1 + (int)QD_TMP;
+	}
+	result_free(&wr);
+	return 0;
+}

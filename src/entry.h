@@ -51,4 +51,12 @@ void	entry_discard(struct entry *);
 int	entry_keep(struct entry *, const struct account *, int no_queue,
 	    const struct envelope *, const struct result *);
 
+/*
+ * -odq: the complete entry goes to queue/ without an attempt, due at
+ * once (r says so); 0, also when it stays complete in tmp/ for the next
+ * -q because it could not be moved (said on stderr).
+ */
+int	entry_queue_only(struct entry *, const struct envelope *,
+	    struct result *);
+
 #endif

@@ -500,9 +500,6 @@ config_origin(const struct cli *c)
 	return out;
 }
 
-static int queue_only(struct entry *, const struct envelope *,
-    struct result *);
-
 /* Read or build the message, spool it, send it, keep it if need be. */
 static int
 send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
@@ -529,7 +526,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		goto done;
 	}
 	if (c->queue_only && a->queue && !c->no_queue) {
-		code = queue_only(e, &in->env, r);
+		code = entry_queue_only(e, &in->env, r);
 		goto done;
 	}
 	if (send_message(a, &in->env, e, r) == 0) {
@@ -749,8 +746,14 @@ done:
 	return code;
 }
 
-static int run_verify(const struct cli *, struct config *,
-    struct result *);
+/* -bv: one line per recipient on stdout; a fault of the run on stderr. */
+static int
+run_verify(const struct cli *c, struct config *cfg, struct result *r)
+{
+	int code = verify_run(c, cfg, stdout, r);
+
+	return code == -1 ? report(r) : code;
+}
 
 static int
 dispatch(const struct cli *c, struct config *cfg, struct result *r)
@@ -880,7 +883,10 @@ main(int argc, char **argv)
 		code = 0;
 		goto done;
 	case MODE_SMTP:
-		/* each message's own process reads the configuration */
+		/* Each message's own process reads the configuration (and
+		   takes the group again, from the file's setgid bit). */
+		if (priv_active())
+			priv_drop();
 		code = smtpbs_run(&cli, 0, 1);
 		goto done;
 	default:
@@ -903,45 +909,4 @@ done:
 	config_free(&cfg);
 	cli_free(&cli);
 	return code;
-}
-
-/*
- * -odq: the complete entry goes to queue/ without an attempt, due at
- * once, for the next -q; exit 0 and nothing on stderr, as Postfix.  (With
- * --no-queue or queue off there is no queue to wait in: it is sent now.)
- */
-static int
-queue_only(struct entry *e, const struct envelope *env, struct result *r)
-{
-	struct result wr;
-	char *why;
-
-	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, NULL,
-	    "queued without an attempt (-odq)");
-	e->meta.last_error = result_line(r);
-	e->meta.attempts = 0;
-	e->meta.next_attempt = (long long)time(NULL);
-	result_init(&wr);
-	if (queue_move(&e->q, QD_TMP, QD_QUEUE, e->id, e->fd, env,
-	    &e->meta, &wr) == 0)
-		e->kept = 1 + (int)QD_QUEUE;
-	else {
-		/* Still complete in tmp/: the next -q sends it. */
-		why = result_line(&wr);
-		log_error("queued without an attempt (-odq): kept in %s/tmp "
-		    "as %s for the next -q: %s", e->q.path, e->id, why);
-		free(why);
-		e->kept = 1 + (int)QD_TMP;
-	}
-	result_free(&wr);
-	return 0;
-}
-
-/* -bv: one line per recipient on stdout; a fault of the run on stderr. */
-static int
-run_verify(const struct cli *c, struct config *cfg, struct result *r)
-{
-	int code = verify_run(c, cfg, stdout, r);
-
-	return code == -1 ? report(r) : code;
 }
