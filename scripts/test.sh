@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/test.sh -- the README's second quick-start command: install what
 # is missing, build (in the source tree, --enable-werror), run the whole
-# test suite (make check), then make distcheck.  Prints the logs of the
-# tests that failed.
+# test suite (make check, then the slow suites: make check-slow), then
+# make distcheck.  Prints the logs of the tests that failed.
 #
 #   scripts/test.sh [--no-distcheck] [CONFIGURE-ARG...]
 #
@@ -48,6 +48,12 @@ say "make check"
 if ! make -j"$jobs" check; then
 	show_failures "$top"
 	say "make check FAILED"
+	exit 1
+fi
+
+say "make check-slow"
+if ! make check-slow; then
+	say "make check-slow FAILED"
 	exit 1
 fi
 
