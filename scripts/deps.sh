@@ -16,6 +16,12 @@
 # warning, and only the benchmark and tests/postfix.sh (which then skips)
 # are affected.
 #
+# cron and at (for tests/multiuser*.sh, which start their own cron and
+# atd in a private mount namespace) come with services too: like
+# Postfix's and Dovecot's, none is started while they are installed
+# (policy-rc.d, below), and when this script installs them, they are
+# disabled afterwards (a cron already there is left as it is).
+#
 # OUTBOX_DEPS_EXTRA="pkg ..." adds packages to the list.
 set -eu
 
@@ -25,11 +31,14 @@ libgnutls28-dev libidn2-dev libcmocka-dev"
 # What the tests, the demo and CI need.
 # libclang-rt-dev: clang's fuzzer and sanitizer runtimes (libclang_rt.*.a),
 # which fuzz/run.sh links; Debian 12 ships them apart from clang.
-# php-cli, php-symfony-mailer, s-nail: real callers of -bs and of -m
-# (tests/sendmail-cli.sh).
+# php-cli, php-symfony-mailer, s-nail, cron, at: real callers of -bs,
+# -m and the system's sendmail (tests/sendmail-cli.sh, tests/multiuser*.sh).
 TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
 libclang-rt-dev time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
-strace util-linux php-cli php-symfony-mailer s-nail"
+strace util-linux cron at php-cli php-symfony-mailer s-nail"
+# Services that packages of TEST_PKGS bring (PACKAGE:SERVICE): never
+# started while installed; disabled when this script installed them.
+TEST_SERVICES="cron:cron at:atd"
 # Programs that come with a service; installed separately, see above.
 DAEMON_PKGS="postfix dovecot-core"
 DAEMON_SERVICES="postfix dovecot"
@@ -85,17 +94,27 @@ APT="$APT -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 say "installing: $need$need_daemons"
 $APT update </dev/null
 
-if test -n "$need"; then
-	# shellcheck disable=SC2086
-	$APT install --no-install-recommends $need </dev/null
+# No service starts while packages are installed: "101: action
+# forbidden": invoke-rc.d and deb-systemd-invoke start nothing while
+# policy-rc.d says so.
+policy=/usr/sbin/policy-rc.d
+made_policy=no
+if ! $SUDO test -e "$policy"; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	made_policy=yes
 fi
+drop_policy() {
+	if test "$made_policy" = yes; then
+		$SUDO rm -f "$policy"
+	fi
+}
+trap drop_policy EXIT
 
-# install_daemons PKG... -- install with no service started; disable them.
-install_daemons() {
-	# shellcheck disable=SC2086
-	$APT install --no-install-recommends --no-remove "$@" </dev/null ||
-	    return 1
-	for svc in $DAEMON_SERVICES; do
+# disable_services SVC... -- not started at boot either (stopped if
+# running under systemd).
+disable_services() {
+	for svc in "$@"; do
 		if command -v systemctl >/dev/null 2>&1; then
 			# Works offline too (no systemd running: links only).
 			$SUDO systemctl disable "$svc.service" \
@@ -113,21 +132,31 @@ install_daemons() {
 	done
 }
 
+if test -n "$need"; then
+	# shellcheck disable=SC2086
+	$APT install --no-install-recommends $need </dev/null
+	for ps in $TEST_SERVICES; do
+		case " $need " in
+		*" ${ps%%:*} "*) disable_services "${ps#*:}" ;;
+		esac
+	done
+fi
+
+# install_daemons PKG... -- install with no service started; disable them.
+install_daemons() {
+	# shellcheck disable=SC2086
+	$APT install --no-install-recommends --no-remove "$@" </dev/null ||
+	    return 1
+	# shellcheck disable=SC2086
+	disable_services $DAEMON_SERVICES
+}
+
 if test -n "$need_daemons"; then
 	# No questions, no configuration, no daemon.
 	printf '%s\n' \
 	    'postfix postfix/main_mailer_type select No configuration' \
 	    'postfix postfix/mailname string localhost' |
 	    $SUDO debconf-set-selections
-	policy=/usr/sbin/policy-rc.d
-	made_policy=no
-	if ! $SUDO test -e "$policy"; then
-		# "101: action forbidden": invoke-rc.d and deb-systemd-invoke
-		# start no service while this file exists.
-		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-		$SUDO chmod 755 "$policy"
-		made_policy=yes
-	fi
 	# shellcheck disable=SC2086
 	if ! install_daemons $need_daemons; then
 		# One at a time, so one that conflicts does not stop the other.
@@ -138,10 +167,9 @@ if test -n "$need_daemons"; then
 				"tests/postfix.sh will not run)"
 		done
 	fi
-	if test "$made_policy" = yes; then
-		$SUDO rm -f "$policy"
-	fi
 fi
+drop_policy
+trap - EXIT
 
 # shellcheck disable=SC2086
 still=$(missing $all_pkgs | tr '\n' ' ')

@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/test.sh -- the README's second quick-start command: install what
 # is missing, build (in the source tree, --enable-werror), run the whole
-# test suite (make check), then make distcheck.  Prints the logs of the
-# tests that failed.
+# test suite (make check, then the slow suites: make check-slow), then
+# make distcheck.  Prints the logs of the tests that failed.
 #
 #   scripts/test.sh [--no-distcheck] [CONFIGURE-ARG...]
 #
@@ -58,6 +58,12 @@ fi
 if test "$(spool_state)" != "$spool_before"; then
 	say "make check changed /var/spool/outbox, the machine's own queue:"
 	spool_state
+	exit 1
+fi
+
+say "make check-slow"
+if ! make check-slow; then
+	say "make check-slow FAILED"
 	exit 1
 fi
 

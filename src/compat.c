@@ -65,3 +65,22 @@ compat_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * Sanitizer builds only: LeakSanitizer stops the process's threads with
+ * ptrace, which the kernel refuses in a process whose real and effective
+ * groups differ (outbox installed setgid, in the queue modes).  There,
+ * AT_SECURE is set, and leak checking is off; everything else of ASan
+ * stays on, and the same code paths are leak-checked unprivileged.
+ */
+#include <sys/auxv.h>
+
+const char *__lsan_default_options(void);
+
+const char *
+__lsan_default_options(void)
+{
+	return getauxval(AT_SECURE) ? "detect_leaks=0" : "";
+}
+#endif
