@@ -26,7 +26,7 @@ fi
 
 # Alice's job mails her (a bare local name, resolved through the
 # aliases); Bob's mails the address in MAILTO.
-printf '* * * * * touch "$HOME/cron-ran"; echo tok-cron-alice; echo second line\n' \
+printf '* * * * * echo ran >"$HOME/cron-ran"; echo tok-cron-alice; echo second line\n' \
     >"$T_DIR/ct.alice"
 printf 'MAILTO=bob-cron@example.org\n* * * * * echo tok-cron-bob\n' >"$T_DIR/ct.bob"
 chmod 644 "$T_DIR/ct.alice" "$T_DIR/ct.bob"
@@ -42,11 +42,7 @@ check "the crontabs are in the namespace's spool only" \
 lib_spawn env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $MU_SANENV cron -f
 CRON=$LIB_PID
 echo "# cron started at $(date +%T); the jobs run at the next minute"
-_i=0
-while ! test -e "$(mu_home $ALICE)/cron-ran" && test $_i -lt 750; do
-	_i=$((_i + 1))
-	sleep 0.1
-done
+lib_wait_file "$(mu_home $ALICE)/cron-ran" 75
 check "cron ran $ALICE's job (as $ALICE)" \
     test "$(stat -c %U "$(mu_home $ALICE)/cron-ran" 2>/dev/null)" = $ALICE
 MU_WAIT=10 delivered "cron mails $ALICE's job output" tok-cron-alice \

@@ -492,11 +492,7 @@ else
 		printf 'echo ran >"$HOME/at-ran"; echo tok-at-output\n' >"$T_DIR/job"
 		urun $ALICE "$T_DIR/job" at now
 		expect "at now as $ALICE: exits 0" 0
-		_i=0
-		while ! test -e "$AH/at-ran" && test $_i -lt 300; do
-			_i=$((_i + 1))
-			sleep 0.1
-		done
+		lib_wait_file "$AH/at-ran" 30
 		check "atd ran the job (as $ALICE)" \
 		    test "$(stat -c %U "$AH/at-ran" 2>/dev/null)" = $ALICE
 		MU_WAIT=10 delivered "at's mail of the job's output (atd)" \

@@ -316,8 +316,10 @@ bs_one() {	# bs_one RCPT: one message to RCPT, as a client sends it
 	} >"$T_DIR/bs.in"
 }
 
-# A recipient the server refuses: 550 to the final dot, with its reply.
-start_script bs550 <<'EOS'
+# A server that refuses bob@example.org with 550 5.1.1 (the script, for
+# start_script).
+refuses_bob() {
+	cat <<'EOS'
 > 220 fault.test ESMTP
 < EHLO *
 > 250-fault.test
@@ -330,6 +332,10 @@ start_script bs550 <<'EOS'
 > 221 2.0.0 bye
 eof
 EOS
+}
+
+# A recipient the server refuses: 550 to the final dot, with its reply.
+start_script bs550 < <(refuses_bob)
 conf "$T_DIR/c.sc" "$SC_PORT"
 rm -rf "$Q"
 bs_one bob@example.org
@@ -450,19 +456,7 @@ EOF
 	check "Symfony Mailer -bs: its envelope" test \
 	    "$(json $((before + 1)) mail_from) $(json $((before + 1)) rcpt_tos)" = \
 	    "app@example.org bob@example.org"
-	start_script php550 <<'EOS'
-> 220 fault.test ESMTP
-< EHLO *
-> 250-fault.test
-> 250 ENHANCEDSTATUSCODES
-< MAIL FROM:<app@example.org>*
-> 250 2.1.0 ok
-< RCPT TO:<bob@example.org>*
-> 550 5.1.1 no such user
-< QUIT
-> 221 2.0.0 bye
-eof
-EOS
+	start_script php550 < <(refuses_bob)
 	conf "$T_DIR/c.sc" "$SC_PORT"
 	T_RC=0
 	t_ns true php "$T_DIR/send.php" "$OUTBOX -C $T_DIR/c.sc" \
