@@ -180,20 +180,14 @@ put(struct sb *s, const char *p, size_t n)
 	}
 }
 
+/* One reply line, CRLF added, cut at 1 KB; traced with -v. */
 static void
-reply(struct sb *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-reply(struct sb *s, const char *fmt, ...)
+vreply(struct sb *s, const char *fmt, va_list ap)
 {
 	char line[1024];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		n = 0;
 	if ((size_t)n > sizeof(line) - 3)
@@ -201,6 +195,20 @@ reply(struct sb *s, const char *fmt, ...)
 	log_trace("-bs S", line);
 	memcpy(line + n, "\r\n", 2);
 	put(s, line, (size_t)n + 2);
+}
+
+static void
+reply(struct sb *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reply(struct sb *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreply(s, fmt, ap);
+	va_end(ap);
 }
 
 /* A refusal of a command; too many of them end the session. */
@@ -211,13 +219,11 @@ refuse(struct sb *s, const char *fmt, ...)
 static void
 refuse(struct sb *s, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	reply(s, "%s", line);
 	if (++s->errors >= SMTPBS_ERRORS_MAX && !s->done) {
 		reply(s, "421 4.7.0 %s Error: too many errors", s->host);
 		s->done = 1 + 75;

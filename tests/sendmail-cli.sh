@@ -316,10 +316,10 @@ bs_one() {	# bs_one RCPT: one message to RCPT, as a client sends it
 	} >"$T_DIR/bs.in"
 }
 
-# A server that refuses bob@example.org with 550 5.1.1 (the script, for
-# start_script).
-refuses_bob() {
-	cat <<'EOS'
+# rcpt_reply REPLY: the script (for start_script) of a server that
+# answers RCPT TO:<bob@example.org> with REPLY.
+rcpt_reply() {
+	cat <<EOS
 > 220 fault.test ESMTP
 < EHLO *
 > 250-fault.test
@@ -327,7 +327,7 @@ refuses_bob() {
 < MAIL FROM:<app@example.org>*
 > 250 2.1.0 ok
 < RCPT TO:<bob@example.org>*
-> 550 5.1.1 no such user
+> $1
 < QUIT
 > 221 2.0.0 bye
 eof
@@ -335,7 +335,7 @@ EOS
 }
 
 # A recipient the server refuses: 550 to the final dot, with its reply.
-start_script bs550 < <(refuses_bob)
+start_script bs550 < <(rcpt_reply '550 5.1.1 no such user')
 conf "$T_DIR/c.sc" "$SC_PORT"
 rm -rf "$Q"
 bs_one bob@example.org
@@ -349,19 +349,7 @@ server_done "-bs, recipient refused: the submission spoke as in sendmail mode" b
 
 # A temporary failure: the message waits in the queue, so 250 (a client
 # that got 4xx would send it again: twice).
-start_script bs451 <<'EOS'
-> 220 fault.test ESMTP
-< EHLO *
-> 250-fault.test
-> 250 ENHANCEDSTATUSCODES
-< MAIL FROM:<app@example.org>*
-> 250 2.1.0 ok
-< RCPT TO:<bob@example.org>*
-> 451 4.3.0 try later
-< QUIT
-> 221 2.0.0 bye
-eof
-EOS
+start_script bs451 < <(rcpt_reply '451 4.3.0 try later')
 conf "$T_DIR/c.sc" "$SC_PORT"
 BS "$T_DIR/c.sc"
 expect "-bs, server 4xx: the session exits 0" 0
@@ -456,7 +444,7 @@ EOF
 	check "Symfony Mailer -bs: its envelope" test \
 	    "$(json $((before + 1)) mail_from) $(json $((before + 1)) rcpt_tos)" = \
 	    "app@example.org bob@example.org"
-	start_script php550 < <(refuses_bob)
+	start_script php550 < <(rcpt_reply '550 5.1.1 no such user')
 	conf "$T_DIR/c.sc" "$SC_PORT"
 	T_RC=0
 	t_ns true php "$T_DIR/send.php" "$OUTBOX -C $T_DIR/c.sc" \
