@@ -300,6 +300,12 @@ own_failed() {
 	if test "$(id -u)" = 0; then echo "$T_DIR/spool/outbox/failed"
 	else echo "$XDG_STATE_HOME/outbox/queue/failed"; fi
 }
+if test "$(id -u)" = 0 && test $T_NS != yes; then
+	echo "skip - a configuration error keeps the message: root without" \
+	    "a private mount namespace would use the real /var/spool/outbox"
+	finish
+	exit
+fi
 printf 'To: carol@example.org\nSubject: kept\n\nthe body line\n' >"$T_DIR/ck"
 mkconf "$T_DIR/broken" <<EOC
 host 127.0.0.1

@@ -18,8 +18,8 @@
 # that tmpfs: nothing on the machine changes, no real group is made, no
 # real service is touched.  Needs root, unshare(1) and overlayfs; without
 # them it prints a skip line and exits 77.
-if test "$(id -u)" != 0 || ! command -v unshare >/dev/null 2>&1 ||
-    ! unshare -m --propagation private true 2>/dev/null; then
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/unshare.sh"
+if test -z "$T_UNSHARE"; then
 	echo "skip - install.sh: needs root and unshare(1) (a private mount namespace)"
 	exit 77
 fi
@@ -27,7 +27,7 @@ fi
 # the copy can tell that it is in another one).
 if test -z "${OUTBOX_INSTALL_NS:-}"; then
 	OUTBOX_INSTALL_NS=$(readlink /proc/self/ns/mnt) \
-	    exec unshare -m --propagation private bash "$0" "$@"
+	    exec $T_UNSHARE bash "$0" "$@"
 fi
 if test "$(readlink /proc/self/ns/mnt)" = "$OUTBOX_INSTALL_NS"; then
 	echo "install.sh: not in a private mount namespace; stopping" >&2

@@ -691,12 +691,12 @@ for kb in 1 8 64 150; do
 done
 
 # A real full file system: a 64 KiB tmpfs as the queue (root, unshare).
-if test "$(id -u)" = 0 && unshare -m true 2>/dev/null; then
+if test -n "$T_UNSHARE"; then
 	rm -rf "$Q"
 	mkdir -p "$Q"
 	conf "$DOWN"
 	T_RC=0
-	unshare -m sh -c 'mount -t tmpfs -o size=64k,mode=700 tmpfs "$1" &&
+	$T_UNSHARE sh -c 'mount -t tmpfs -o size=64k,mode=700 tmpfs "$1" &&
 	    "$2" -C "$3" bob@example.org <"$4" >/dev/null 2>"$5"
 	    rc=$?; (cd "$1" && find . -mindepth 2) >"$6"; exit $rc' sh \
 	    "$Q" "$OUTBOX" "$T_DIR/c" "$T_DIR/spoolmsg" "$T_ERR" \

@@ -182,8 +182,7 @@ hosts_probe() {
 	HOSTS_WHY=
 	if test "$(id -u)" != 0; then
 		HOSTS_WHY="[hosts] needs root"
-	elif ! command -v unshare >/dev/null 2>&1 ||
-	    ! command -v mount >/dev/null 2>&1; then
+	elif test -z "$T_UNSHARE" || ! command -v mount >/dev/null 2>&1; then
 		HOSTS_WHY="[hosts] needs unshare(1) and mount(8)"
 	elif ! test -f /etc/hosts || ! test -f /etc/nsswitch.conf; then
 		HOSTS_WHY="[hosts] needs /etc/hosts and /etc/nsswitch.conf"
@@ -191,7 +190,7 @@ hosts_probe() {
 		printf '127.0.0.1 outbox-probe.invalid\n' >"$LIB_TMP/hosts.probe"
 		printf 'hosts: files\n' >"$LIB_TMP/nss.probe"
 		# shellcheck disable=SC2016
-		if ! unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
+		if ! $T_UNSHARE sh -c 'mount --bind "$0" /etc/hosts &&
 		    mount --bind "$1" /etc/nsswitch.conf &&
 		    grep -q outbox-probe /etc/hosts' \
 		    "$LIB_TMP/hosts.probe" "$LIB_TMP/nss.probe" \
@@ -257,7 +256,7 @@ run_one() {
 		skip_why=$HOSTS_WHY
 		test -z "$skip_why" || return 2
 		# shellcheck disable=SC2016
-		wrap=(unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
+		wrap=($T_UNSHARE sh -c 'mount --bind "$0" /etc/hosts &&
 		    mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@"'
 		    "$d/hosts" "$d/nsswitch.conf")
 	fi

@@ -62,8 +62,7 @@ export XDG_STATE_HOME="$T_DIR/state"
 # never see each other's queued mail.  Without root or unshare(1), CMD
 # runs as it is.
 T_NS=no
-if test "$(id -u)" = 0 && command -v unshare >/dev/null 2>&1 &&
-    unshare -m true 2>/dev/null; then
+if test -n "$T_UNSHARE"; then
 	T_NS=yes
 fi
 mkdir -p "$T_DIR/spool"
@@ -71,7 +70,7 @@ t_ns() {
 	setup=$1
 	shift
 	if test $T_NS = yes; then
-		T_DIR=$T_DIR timeout 60 unshare -m sh -c "mount --bind \
+		T_DIR=$T_DIR timeout 60 $T_UNSHARE sh -c "mount --bind \
 		    \"\$T_DIR/spool\" /var/spool && $setup"' && exec "$@"' \
 		    sh "$@"
 	else

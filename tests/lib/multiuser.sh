@@ -95,10 +95,9 @@ if test -z "${MU_INNER-}"; then
 	for _c in unshare useradd groupadd setpriv findmnt mount; do
 		command -v $_c >/dev/null 2>&1 || mu_skip "$_c not found"
 	done
-	unshare -m --propagation private true 2>/dev/null ||
-	    mu_skip "unshare -m does not work here"
+	test -n "$T_UNSHARE" || mu_skip "unshare -m does not work here"
 	mkdir "$T_DIR/probe.u" "$T_DIR/probe.w" "$T_DIR/probe.m"
-	unshare -m --propagation private mount -t overlay overlay -o \
+	$T_UNSHARE mount -t overlay overlay -o \
 	    "lowerdir=/etc,upperdir=$T_DIR/probe.u,workdir=$T_DIR/probe.w" \
 	    "$T_DIR/probe.m" 2>/dev/null ||
 	    mu_skip "cannot mount an overlay over /etc here"
@@ -111,7 +110,7 @@ if test -z "${MU_INNER-}"; then
 	# binaries): traversable, not listable.
 	chmod 711 "$T_DIR"
 	MU_RC=0
-	MU_INNER=$T_DIR timeout 900 unshare -m --propagation private \
+	MU_INNER=$T_DIR timeout 900 $T_UNSHARE \
 	    /bin/bash "$0" "$@" || MU_RC=$?
 	if read -r _p _f <"$T_DIR/counts" 2>/dev/null; then
 		LIB_PASS=$((LIB_PASS + _p))

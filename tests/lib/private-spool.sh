@@ -5,12 +5,11 @@
 # the machine's own queue (/var/spool/outbox) or any other spool.
 # Without root or unshare(1) it does nothing (a user's default queue is
 # under XDG_STATE_HOME, which the suites point into their own directory).
-if test -z "${OUTBOX_PRIVATE_SPOOL:-}" && test "$(id -u)" = 0 &&
-    command -v unshare >/dev/null 2>&1 &&
-    unshare -m --propagation private true 2>/dev/null; then
+. "$srcdir/tests/lib/unshare.sh"
+if test -z "${OUTBOX_PRIVATE_SPOOL:-}" && test -n "$T_UNSHARE"; then
 	OUTBOX_PRIVATE_SPOOL=1
 	export OUTBOX_PRIVATE_SPOOL
-	exec unshare -m --propagation private /bin/sh -c \
+	exec $T_UNSHARE /bin/sh -c \
 	    'mount -t tmpfs -o mode=0755 outbox-tests /var/spool &&
 	    exec "$@"' sh /bin/bash "$0" "$@"
 fi
