@@ -358,6 +358,10 @@ do_create(struct helper *h, const char *name, char **id)
 	    QUEUE_SYSTEM_DIR, start_gid, &r) == -1 ||
 	    (fd = queue_spool_create(&m->q, &m->id, &r)) == -1) {
 		result_err(h, &r);
+		/* The usual cause: a setgid outbox without its queue. */
+		snprintf(h->err + strlen(h->err), sizeof(h->err) -
+		    strlen(h->err), " (the system queue of a setgid outbox "
+		    "is made by 'make install-system')");
 		result_free(&r);
 		queue_close(&m->q);
 		return -1;
