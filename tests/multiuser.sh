@@ -373,11 +373,15 @@ check "... in the system queue, $Q/queue/" test -n "$A1"
 # in_state HOME TOKEN: a file under HOME/.local/state holds TOKEN.
 in_state() { grep -rqF "$2" "$1/.local/state" 2>/dev/null; }
 check "... not in $ALICE's ~/.local/state" ! in_state "$AH" tok-q-alice
+# owned_by ID USER UID: queue/ID and its envelope belong to UID, and the
+# envelope records it.
+owned_by() {
+	check "... the entry's files are $2's (uid $3)" \
+	    test "$(stat -c %u "$Q/queue/$1" "$Q/queue/$1.env" | sort -u)" = "$3"
+	check "... the envelope says uid: $3" grep -qx "uid: $3" "$Q/queue/$1.env"
+}
 if test -n "$A1"; then
-	check "... the entry's files are $ALICE's (uid $ALICE_UID)" \
-	    test "$(stat -c %u "$Q/queue/$A1" "$Q/queue/$A1.env" | sort -u)" = "$ALICE_UID"
-	check "... the envelope says uid: $ALICE_UID" \
-	    grep -qx "uid: $ALICE_UID" "$Q/queue/$A1.env"
+	owned_by "$A1" $ALICE "$ALICE_UID"
 	urun $BOB /dev/null cat "$Q/queue/$A1"
 	check "$BOB cannot read $ALICE's entry" test $T_RC != 0
 fi
@@ -406,12 +410,7 @@ lib_stop "$SC_PID"
 B1=$(new_entry "$before")
 check "... in the system queue" test -n "$B1"
 check "... not in $BOB's ~/.local/state" ! in_state "$BH" tok-q-bob
-if test -n "$B1"; then
-	check "... the entry's files are $BOB's (uid $BOB_UID)" \
-	    test "$(stat -c %u "$Q/queue/$B1" "$Q/queue/$B1.env" | sort -u)" = "$BOB_UID"
-	check "... the envelope says uid: $BOB_UID" \
-	    grep -qx "uid: $BOB_UID" "$Q/queue/$B1.env"
-fi
+if test -n "$B1"; then owned_by "$B1" $BOB "$BOB_UID"; fi
 no_leak "the queue holds no password" "$Q"
 
 # listed ID OUT: ID is non-empty and appears in the listing OUT.
