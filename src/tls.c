@@ -388,24 +388,117 @@ setup_session(struct transport *t, struct tls_ctx *c,
 	return 0;
 }
 
+static char *
+dn_string(gnutls_x509_crt_t crt, int issuer)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	char *out;
+	int rc;
+
+	rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
+	    gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (rc < 0)
+		return xstrdup("(unknown)");
+	out = xstrndup((char *)d.data, d.size);
+	gnutls_free(d.data);
+	return out;
+}
+
+/* The server's certificate, as --serverinfo and the errors show it. */
 static int
-verify_error(struct transport *t, gnutls_session_t s)
+peer_cert(gnutls_session_t s, struct tls_peer *p)
+{
+	const gnutls_datum_t *certs;
+	unsigned int n = 0, i;
+	gnutls_x509_crt_t crt;
+	unsigned char fp[32];
+
+	memset(p, 0, sizeof(*p));
+	if ((certs = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0 ||
+	    gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return -1;
+	}
+	p->subject = dn_string(crt, 0);
+	p->issuer = dn_string(crt, 1);
+	p->not_before = (long long)gnutls_x509_crt_get_activation_time(crt);
+	p->not_after = (long long)gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
+	    fp) == 0)
+		for (i = 0; i < 32; i++)
+			snprintf(p->sha256 + 3 * i, 4, "%02X%s", fp[i],
+			    i < 31 ? ":" : "");
+	return 0;
+}
+
+/* What the user can do about a certificate that failed with status. */
+static char *
+verify_advice(unsigned status, const struct tls_peer *p, const char *host)
+{
+	const char *pin = "pin this certificate by its SHA-256 fingerprint: "
+	    "tls_fingerprint";
+
+	if ((status & (GNUTLS_CERT_SIGNER_NOT_FOUND |
+	    GNUTLS_CERT_SIGNER_NOT_CA)) && strcmp(p->subject, p->issuer) == 0)
+		return xasprintf("to trust it, set tls_trust_file to a file "
+		    "holding this self-signed certificate, or %s %s", pin,
+		    p->sha256);
+	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		return xasprintf("to trust it, set tls_trust_file to the "
+		    "certificate of the CA that signed it, or %s %s", pin,
+		    p->sha256);
+	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		return xasprintf("it is not for %s: set host to a name that "
+		    "it holds, or %s %s", host ? host : "this host", pin,
+		    p->sha256);
+	if (status & GNUTLS_CERT_EXPIRED)
+		return xasprintf("it has expired: the server must renew it "
+		    "(or this machine's clock is wrong); SHA-256 fingerprint "
+		    "%s", p->sha256);
+	if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		return xasprintf("it is not valid yet: is this machine's "
+		    "clock right?  SHA-256 fingerprint %s", p->sha256);
+	return xasprintf("SHA-256 fingerprint %s", p->sha256);
+}
+
+/*
+ * A certificate that failed verification: GnuTLS's reasons, which
+ * certificate it is, and the ways forward.  One line.
+ */
+static int
+verify_error(struct transport *t, gnutls_session_t s, const char *host)
 {
 	gnutls_datum_t out = { NULL, 0 };
 	unsigned status = gnutls_session_get_verify_cert_status(s);
+	struct tls_peer p;
+	char *why = NULL, *advice;
+	size_t n;
 
 	if (gnutls_certificate_verification_status_print(status,
 	    GNUTLS_CRT_X509, &out, 0) == 0) {
-		size_t n = strlen((char *)out.data);
-
+		n = strlen((char *)out.data);
 		while (n && ((char *)out.data)[n - 1] == ' ')
-			((char *)out.data)[--n] = '\0';
-		transport_fail(t, TE_VERIFY, "certificate verification "
-		    "failed: %s", (char *)out.data);
+			n--;
+		why = xasprintf(": %.*s", (int)n, (char *)out.data);
 		gnutls_free(out.data);
-	} else
+	}
+	if (peer_cert(s, &p) == -1) {
 		transport_fail(t, TE_VERIFY, "certificate verification "
-		    "failed");
+		    "failed%s", why ? why : "");
+		free(why);
+		return -1;
+	}
+	advice = verify_advice(status, &p, host);
+	/* DNs bounded: the whole must fit t->errmsg. */
+	transport_fail(t, TE_VERIFY, "certificate verification failed%s "
+	    "Subject: %.200s; issuer: %.200s; %s", why ? why : "",
+	    p.subject, p.issuer, advice);
+	free(advice);
+	free(why);
+	tls_peer_free(&p);
 	return -1;
 }
 
@@ -430,7 +523,7 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 			continue;
 		}
 		if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-			verify_error(t, c->session);
+			verify_error(t, c->session, cf->host);
 			goto fail;
 		}
 		if (!gnutls_error_is_fatal(rc))
@@ -466,51 +559,15 @@ tls_describe(struct transport *t, char **version, char **cipher)
 	return 0;
 }
 
-static char *
-dn_string(gnutls_x509_crt_t crt, int issuer)
-{
-	gnutls_datum_t d = { NULL, 0 };
-	char *out;
-	int rc;
-
-	rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
-	    gnutls_x509_crt_get_dn3(crt, &d, 0);
-	if (rc < 0)
-		return xstrdup("(unknown)");
-	out = xstrndup((char *)d.data, d.size);
-	gnutls_free(d.data);
-	return out;
-}
-
 int
 tls_peer_describe(struct transport *t, struct tls_peer *p)
 {
 	struct tls_ctx *c = t->ctx;
-	const gnutls_datum_t *certs;
-	unsigned int n = 0, i;
-	gnutls_x509_crt_t crt;
-	unsigned char fp[32];
 
 	memset(p, 0, sizeof(*p));
-	if (!t->tls || c == NULL ||
-	    (certs = gnutls_certificate_get_peers(c->session, &n)) == NULL ||
-	    n == 0 || gnutls_x509_crt_init(&crt) < 0)
+	if (!t->tls || c == NULL)
 		return -1;
-	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0) {
-		gnutls_x509_crt_deinit(crt);
-		return -1;
-	}
-	p->subject = dn_string(crt, 0);
-	p->issuer = dn_string(crt, 1);
-	p->not_before = (long long)gnutls_x509_crt_get_activation_time(crt);
-	p->not_after = (long long)gnutls_x509_crt_get_expiration_time(crt);
-	gnutls_x509_crt_deinit(crt);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
-	    fp) == 0)
-		for (i = 0; i < 32; i++)
-			snprintf(p->sha256 + 3 * i, 4, "%02X%s", fp[i],
-			    i < 31 ? ":" : "");
-	return 0;
+	return peer_cert(c->session, p);
 }
 
 void

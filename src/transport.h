@@ -69,7 +69,7 @@ struct transport {
 	size_t		 wlen;
 
 	enum transport_err err;
-	char		 errmsg[256];
+	char		 errmsg[1024];	/* room for a certificate's names */
 };
 
 /* Set up over a connected socket (takes ownership of fd). */

@@ -18,6 +18,7 @@ host 127.0.0.1
 port $SH_PORT
 tls_trust_file $CERTS/ca.pem
 from sender@example.org
+queue_dir $T_DIR/q
 timeout 5
 $1
 EOC
@@ -73,6 +74,34 @@ from sender@example.org
 EOC
 run_outbox "$IN" -C "$T_DIR/c" -t
 expect "host name checked against the certificate (localhost)" 0
+
+# --- errors that say what to do next ---------------------------------------------
+# A certificate that the system store does not trust (no tls_trust_file):
+# which one it is, and the two ways forward.
+mkconf "$T_DIR/c" <<EOC
+host 127.0.0.1
+port $SH_PORT
+from sender@example.org
+queue_dir $T_DIR/q
+timeout 5
+EOC
+run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
+expect "a certificate not trusted: 77" 77
+one_line "... one line: subject, issuer, tls_trust_file, tls_fingerprint" \
+    "^outbox: STARTTLS: certificate verification failed: .*NOT trusted.* Subject: CN=localhost,O=outbox tests; issuer: CN=outbox scenarios test CA,O=outbox tests; to trust it, set tls_trust_file to the certificate of the CA that signed it, or pin this certificate by its SHA-256 fingerprint: tls_fingerprint $fp \(kept in failed/"
+pin=$(sed -n 's/.*: tls_fingerprint \([0-9A-F:]*\) .*/\1/p' "$T_ERR")
+printf 'tls_fingerprint %s\n' "$pin" >>"$T_DIR/c"
+run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
+expect "... the pin it shows delivers" 0
+mkconf "$T_DIR/c" <<EOC
+host 127.0.0.1
+port $SH_PORT
+from sender@example.org
+queue_dir $T_DIR/q
+tls_trust_file $CERTS/ca.pem
+EOC
+run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
+expect "... and so does the CA file it asks for" 0
 
 # --- tls_priorities ---------------------------------------------------------------
 conf "tls_priorities NORMAL:-VERS-ALL:+VERS-TLS1.2"
