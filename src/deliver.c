@@ -31,13 +31,17 @@ body_read(void *ctx, char *buf, size_t n)
 struct deliver_conn;
 static void describe_tls(struct deliver_conn *, struct result *);
 
+/*
+ * The TLS handshake of implicit TLS failed.  A server that answered in
+ * plain text speaks SMTP first: a STARTTLS port, which the line says.
+ */
 static void
 tls_failure(struct transport *t, struct result *r, const char *what)
 {
-	/* The server spoke first, in clear: not an implicit TLS port. */
-	transport_result(t, r, STAGE_TLS, what, t->err != TE_INJECT ? NULL :
-	    "the server answered in plain text, not TLS (for a STARTTLS "
-	    "port such as 587 set tls_starttls on, or use --tls starttls)");
+	transport_result(t, r, STAGE_TLS, what, t->err != TE_INJECT &&
+	    t->err != TE_NOTTLS ? NULL : "the server answered in plain "
+	    "text, not TLS: it expects STARTTLS (as on port 587): set "
+	    "tls_starttls on, or use --tls starttls");
 }
 
 struct deliver_conn {

@@ -99,7 +99,7 @@ tls_fail(struct transport *t, gnutls_session_t s, int rc, int sys_errno,
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 	case GNUTLS_E_UNEXPECTED_PACKET:
 		if (handshake)
-			return transport_fail(t, TE_TLS, "%sthe server's "
+			return transport_fail(t, TE_NOTTLS, "%sthe server's "
 			    "answer is not TLS (%s)", during,
 			    gnutls_strerror(rc));
 		/* FALLTHROUGH */

@@ -28,7 +28,12 @@ struct tls_conf {
 	const char	*priorities;	/* GnuTLS priority string */
 };
 
-/* Handshake and verify; -1 with t->err TE_TLS or TE_VERIFY. */
+/*
+ * Handshake and verify; -1 with t->err TE_TLS, TE_NOTTLS (the answer is
+ * not TLS: a plain-text server), TE_VERIFY (the text names the
+ * certificate's subject and issuer and says how to trust or pin it),
+ * TE_CONFIG, or a dropped connection.
+ */
 int	tls_start(struct transport *, const struct tls_conf *);
 
 /* Version and cipher of an active TLS transport (xmalloc'd), or -1. */

@@ -41,6 +41,7 @@ transport_result(const struct transport *t, struct result *r,
 	switch (t->err) {
 	case TE_TOOLONG:
 	case TE_TLS:
+	case TE_NOTTLS:
 	case TE_INJECT:
 		err = ERR_PROTOCOL;
 		break;

@@ -30,8 +30,9 @@ enum transport_err {
 	TE_DROP,	/* TLS layer gave up: rehandshake request, an alert
 			   such as internal_error, a damaged record */
 	TE_TOOLONG,	/* line longer than the caller's maximum */
-	TE_TLS,		/* protocol mismatch: no common version or cipher,
-			   not TLS at all */
+	TE_TLS,		/* protocol mismatch: no common version or cipher */
+	TE_NOTTLS,	/* the answer to the ClientHello is not TLS at all
+			   (a server speaking plain SMTP) */
 	TE_VERIFY,	/* certificate verification failed or refused */
 	TE_INJECT,	/* data received before the TLS handshake */
 	TE_CONFIG	/* local TLS settings: trust file, client
@@ -91,7 +92,8 @@ int	transport_flush(struct transport *);
 size_t	transport_unread(struct transport *);
 /*
  * Start TLS.  Fails with TE_INJECT when the server has sent anything not
- * yet read (response injection), TE_TLS/TE_VERIFY on handshake failure.
+ * yet read (response injection), TE_TLS/TE_NOTTLS/TE_VERIFY on handshake
+ * failure.
  */
 int	transport_starttls(struct transport *, const void *tls_conf);
 

@@ -76,6 +76,20 @@ run_outbox "$IN" -C "$T_DIR/c" -t
 expect "host name checked against the certificate (localhost)" 0
 
 # --- errors that say what to do next ---------------------------------------------
+# elapsed CMD...: run_outbox CMD, $T_SECS the whole seconds it took.
+elapsed() {
+	_t0=$(date +%s)
+	run_outbox "$@"
+	T_SECS=$(($(date +%s) - _t0))
+}
+# Implicit TLS to a port that greets in plain text: a STARTTLS port.
+conf "tls_starttls off
+timeout 10"
+elapsed "$IN" -C "$T_DIR/c" -t --no-queue
+expect "implicit TLS to a plain-SMTP port: 76" 76
+one_line "... one line that says to set tls_starttls on" \
+    "^outbox: TLS with 127\.0\.0\.1 port $SH_PORT: the server answered in plain text, not TLS: it expects STARTTLS \(as on port 587\): set tls_starttls on, or use --tls starttls \(kept in failed/ as [0-9a-f.]+\)\$"
+check "... at once (took ${T_SECS} s)" test "$T_SECS" -lt 3
 # A certificate that the system store does not trust (no tls_trust_file):
 # which one it is, and the two ways forward.
 mkconf "$T_DIR/c" <<EOC
