@@ -76,6 +76,27 @@ conn_drop(struct deliver_conn *c)
 	c->host = NULL;
 }
 
+/* The account's TLS settings, for the host connected to. */
+static void
+conn_tls_conf(struct deliver_conn *c)
+{
+	const struct account *a = c->p.acct;
+
+	memset(&c->tc, 0, sizeof(c->tc));
+	c->tc.host = c->host;
+	c->tc.trust_file = a->tls_trust_file;
+	c->tc.fingerprint = a->tls_fingerprint;
+	c->tc.certcheck = a->tls_certcheck;
+	c->tc.cert_file = a->tls_cert_file;
+	c->tc.key_file = a->tls_key_file;
+	c->tc.cert_pem = c->p.cert_pem;
+	c->tc.cert_len = c->p.cert_len;
+	c->tc.key_pem = c->p.key_pem;
+	c->tc.key_len = c->p.key_len;
+	c->tc.priorities = a->tls_priorities;
+	c->tc.note = log_verbose() ? log_note : NULL;
+}
+
 /* Connect to one host and open the session; 0 on success. */
 static int
 conn_host(struct deliver_conn *c, const char *host, struct result *r)
@@ -92,18 +113,7 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 	free(r->server);
 	r->server = xstrdup(host);
 	transport_init_fd(&c->t, fd, tmo);
-	memset(&c->tc, 0, sizeof(c->tc));
-	c->tc.host = c->host;
-	c->tc.trust_file = a->tls_trust_file;
-	c->tc.fingerprint = a->tls_fingerprint;
-	c->tc.certcheck = a->tls_certcheck;
-	c->tc.cert_file = a->tls_cert_file;
-	c->tc.key_file = a->tls_key_file;
-	c->tc.cert_pem = c->p.cert_pem;
-	c->tc.cert_len = c->p.cert_len;
-	c->tc.key_pem = c->p.key_pem;
-	c->tc.key_len = c->p.key_len;
-	c->tc.priorities = a->tls_priorities;
+	conn_tls_conf(c);
 	if (a->tls_mode != TLSM_OFF && !a->tls_certcheck)
 		log_warn("tls_certcheck is off: the server's certificate is "
 		    "not verified");
@@ -146,7 +156,7 @@ conn_open(struct deliver_conn *c, struct result *r)
 {
 	const struct account *a = c->p.acct;
 	const char *why;
-	char *ascii, *line;
+	char *ascii, *line, *next;
 	size_t i;
 
 	result_local(r, RES_PERM, STAGE_CONNECT, ERR_CONFIG, NULL,
@@ -167,7 +177,10 @@ conn_open(struct deliver_conn *c, struct result *r)
 			break;
 		if (i + 1 < a->nhosts && log_verbose()) {
 			line = result_line(r);
-			log_note(line);
+			next = xasprintf("%s; trying the next host, %s", line,
+			    a->hosts[i + 1]);
+			log_note(next);
+			free(next);
 			free(line);
 		}
 	}

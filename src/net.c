@@ -98,6 +98,18 @@ fail:
 	return -1;
 }
 
+/* -v: why this address failed, before the next one is tried. */
+static void
+trace_failure(void (*trace)(const char *), const char *addr, int port,
+    int err)
+{
+	char *m = xasprintf("%s port %d: %s; trying the next address", addr,
+	    port, strerror(err));
+
+	trace(m);
+	free(m);
+}
+
 int
 net_connect(const char *host, int port, const char *source_ip,
     int timeout_ms, int *loopback, struct result *r,
@@ -139,6 +151,8 @@ net_connect(const char *host, int port, const char *source_ip,
 		}
 		err = errno;
 		fd = -1;
+		if (trace && ai->ai_next)
+			trace_failure(trace, addrstr, port, err);
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {

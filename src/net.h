@@ -12,7 +12,8 @@
  * when set.  Returns a non-blocking socket with TCP_NODELAY, or -1 with r
  * set: ERR_NOHOST (permanent) when the name does not exist, ERR_TEMP for
  * DNS try-again, refused, unreachable and timeouts.  *loopback tells
- * whether the peer is a loopback address.
+ * whether the peer is a loopback address.  trace, when not NULL, is
+ * told each address tried and why one failed before the next is tried.
  */
 int	net_connect(const char *host, int port, const char *source_ip,
 	    int timeout_ms, int *loopback, struct result *r,

@@ -502,6 +502,29 @@ verify_error(struct transport *t, gnutls_session_t s, const char *host)
 	return -1;
 }
 
+/* -v: what the handshake agreed on, and with whom. */
+static void
+note_session(gnutls_session_t s, const struct tls_conf *cf)
+{
+	struct tls_peer p;
+	const char *v, *ci;
+	char *line;
+
+	v = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
+	ci = gnutls_cipher_get_name(gnutls_cipher_get(s));
+	if (peer_cert(s, &p) == 0) {
+		line = xasprintf("%s, cipher %s, certificate %s, issuer %s%s",
+		    v ? v : "unknown", ci ? ci : "unknown", p.subject,
+		    p.issuer, cf->fingerprint ? " (pinned)" : cf->certcheck ?
+		    "" : " (not verified: tls_certcheck off)");
+		tls_peer_free(&p);
+	} else
+		line = xasprintf("%s, cipher %s, no certificate",
+		    v ? v : "unknown", ci ? ci : "unknown");
+	cf->note(line);
+	free(line);
+}
+
 int
 tls_start(struct transport *t, const struct tls_conf *cf)
 {
@@ -534,6 +557,8 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)
 		goto fail;
 	transport_deadline(t, 0);
+	if (cf->note)
+		note_session(c->session, cf);
 	t->ops = &tls_ops;
 	t->ctx = c;
 	t->tls = 1;

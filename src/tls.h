@@ -26,6 +26,9 @@ struct tls_conf {
 	const char	*key_pem;
 	size_t		 key_len;
 	const char	*priorities;	/* GnuTLS priority string */
+	/* -v: told the version, cipher and certificate once the
+	   handshake is done; NULL: quiet */
+	void		(*note)(const char *);
 };
 
 /*

@@ -117,6 +117,41 @@ EOC
 run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
 expect "... and so does the CA file it asks for" 0
 
+# --- -v: the TLS session, and each failed address or host ---------------------
+conf ""
+run_outbox "$IN" -C "$T_DIR/c" -t -v
+expect "-v over STARTTLS" 0
+check "... notes version, cipher and certificate" grep -Eq '^-- TLS1\.[23], cipher [A-Z0-9-]+, certificate CN=localhost,O=outbox tests, issuer CN=outbox scenarios test CA,O=outbox tests$' "$T_ERR"
+check "... after STARTTLS, before the EHLO that follows" sh -c "grep -A1 '^S: 220 ' '$T_ERR' | tail -n 1 | grep -q '^-- TLS1'"
+run_outbox "$IN" -C "$T_DIR/c" -t -v --tls implicit --port "$TPORT"
+expect "-v over implicit TLS" 0
+check "... notes the TLS session before the greeting" sh -c "grep -B1 '^S: 220' '$T_ERR' | head -n 1 | grep -q '^-- TLS1.*, certificate CN=localhost'"
+conf "tls_fingerprint $fp"
+run_outbox "$IN" -C "$T_DIR/c" -t -v
+check "... a pinned certificate says so" grep -q '^-- TLS1.*, certificate CN=localhost.* (pinned)$' "$T_ERR"
+conf "host 127.0.0.2 127.0.0.1"
+run_outbox "$IN" -C "$T_DIR/c" -t -v
+expect "-v: the first host refused, the second delivers" 0
+check "... says why the first failed, and which host is next" grep -qx "\-\- connect to 127\.0\.0\.2 port $SH_PORT: Connection refused; trying the next host, 127\.0\.0\.1" "$T_ERR"
+if test $T_NS = yes; then
+	# Two addresses for one name, neither listening on the port: each
+	# but the last is noted with its reason.
+	printf '127.0.0.1 localhost\n127.0.0.2 two.example\n127.0.0.3 two.example\n' \
+	    >"$T_DIR/hosts2"
+	printf 'hosts: files\n' >"$T_DIR/nsswitch.conf"
+	conf "host two.example"
+	T_RC=0
+	t_ns 'mount --bind "$T_DIR/hosts2" /etc/hosts &&
+	    mount --bind "$T_DIR/nsswitch.conf" /etc/nsswitch.conf' \
+	    "$OUTBOX" -C "$T_DIR/c" -t -v --no-queue <"$IN" >"$T_OUT" 2>"$T_ERR" ||
+	    T_RC=$?
+	expect "-v: a name with two addresses, both refused: 75" 75
+	check "... the first address is noted with its reason" test "$(grep -Ec "^-- 127\.0\.0\.[23] port $SH_PORT: Connection refused; trying the next address\$" "$T_ERR")" = 1
+	check "... before the second is tried" sh -c "grep -A1 'trying the next address' '$T_ERR' | grep -q '^-- connecting to 127\.0\.0\.[23] port'"
+else
+	echo "skip - a name with two addresses (needs root and unshare)"
+fi
+
 # --- tls_priorities ---------------------------------------------------------------
 conf "tls_priorities NORMAL:-VERS-ALL:+VERS-TLS1.2"
 run_outbox /dev/null -C "$T_DIR/c" --serverinfo
