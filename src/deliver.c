@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "deliver.h"
+#include "limits.h"
 #include "log.h"
 #include "net.h"
 #include "tls.h"
@@ -28,8 +29,15 @@ body_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
-struct deliver_conn;
-static void describe_tls(struct deliver_conn *, struct result *);
+struct deliver_conn {
+	struct deliver_params	 p;
+	struct transport	 t;
+	struct tls_conf		 tc;
+	struct session_params	 sp;
+	struct session		*s;
+	char			*host;
+	int			 fd;		/* message being sent */
+};
 
 /*
  * The TLS handshake of implicit TLS failed.  A server that answered in
@@ -44,15 +52,49 @@ tls_failure(struct transport *t, struct result *r, const char *what)
 	    "tls_starttls on, or use --tls starttls");
 }
 
-struct deliver_conn {
-	struct deliver_params	 p;
-	struct transport	 t;
-	struct tls_conf		 tc;
-	struct session_params	 sp;
-	struct session		*s;
-	char			*host;
-	int			 fd;		/* message being sent */
-};
+/*
+ * A port of implicit TLS (465) waits in silence for the ClientHello, so
+ * in plain or STARTTLS mode its greeting never comes.  When none has come
+ * after GREET_PROBE_MS (well below the timeout), a second connection to
+ * the same address asks with a ClientHello: if the server answers in TLS
+ * the attempt ends here with the line that says what to set; if not, the
+ * greeting is waited for as usual.  -1 with r set, or 0.
+ */
+static int
+silent_port(struct deliver_conn *c, struct result *r)
+{
+	const struct account *a = c->p.acct;
+	struct transport pt;
+	char *m;
+	int fd, tls, tmo = a->timeout * 1000;
+
+	if (tmo > 0 && tmo <= 2 * GREET_PROBE_MS)
+		return 0;
+	if (transport_readable(&c->t, GREET_PROBE_MS) != 0)
+		return 0;
+	m = xasprintf("no greeting after %d s: asking port %d for TLS on a "
+	    "second connection", GREET_PROBE_MS / 1000, a->port);
+	log_note(m);
+	free(m);
+	fd = net_connect_again(c->t.fd, a->source_ip, GREET_PROBE_MS);
+	if (fd == -1)
+		return 0;
+	transport_init_fd(&pt, fd, GREET_PROBE_MS);
+	tls = tls_probe(&pt, &c->tc);
+	transport_close(&pt);
+	log_note(tls ? "it answers in TLS" : "no TLS there: waiting for the "
+	    "greeting");
+	if (!tls)
+		return 0;
+	m = xasprintf("server greeting of %s port %d", c->host, a->port);
+	result_local(r, RES_PERM, STAGE_GREETING, ERR_PROTOCOL, m, "none "
+	    "after %d s: the server expects TLS from the first byte "
+	    "(implicit TLS, as on port 465): set %stls_starttls off, or use "
+	    "--tls implicit", GREET_PROBE_MS / 1000,
+	    a->tls_mode == TLSM_OFF ? "tls on and " : "");
+	free(m);
+	return -1;
+}
 
 static void
 describe_tls(struct deliver_conn *c, struct result *r)
@@ -122,6 +164,10 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 		what = xasprintf("TLS with %s port %d", host, a->port);
 		tls_failure(&c->t, r, what);
 		free(what);
+		conn_drop(c);
+		return -1;
+	}
+	if (a->tls_mode != TLSM_IMPLICIT && silent_port(c, r) == -1) {
 		conn_drop(c);
 		return -1;
 	}

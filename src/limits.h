@@ -23,6 +23,9 @@
 #define WBUF_SIZE		(128 * 1024)	/* transport write buffer */
 #define RBUF_SIZE		(16 * 1024)	/* transport read buffer */
 #define DEFAULT_TIMEOUT_S	60
+/* no greeting after this long: ask whether the port expects TLS (only
+   with a timeout over twice as long, or none) */
+#define GREET_PROBE_MS		3000
 
 /* -bs: the SMTP session outbox serves on standard input and output */
 #define SMTPBS_LINE_MAX		2048	/* one command line, CRLF excl. */

@@ -111,6 +111,27 @@ trace_failure(void (*trace)(const char *), const char *addr, int port,
 }
 
 int
+net_connect_again(int fd, const char *source_ip, int timeout_ms)
+{
+	struct sockaddr_storage ss;
+	struct addrinfo ai;
+	socklen_t len = sizeof(ss);
+	int fd2;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	memset(&ai, 0, sizeof(ai));
+	ai.ai_family = ss.ss_family;
+	ai.ai_socktype = SOCK_STREAM;
+	ai.ai_protocol = IPPROTO_TCP;
+	ai.ai_addr = (struct sockaddr *)&ss;
+	ai.ai_addrlen = len;
+	if (try_addr(&ai, source_ip, timeout_ms, &fd2) == -1)
+		return -1;
+	return fd2;
+}
+
+int
 net_connect(const char *host, int port, const char *source_ip,
     int timeout_ms, int *loopback, struct result *r,
     void (*trace)(const char *))

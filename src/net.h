@@ -19,4 +19,10 @@ int	net_connect(const char *host, int port, const char *source_ip,
 	    int timeout_ms, int *loopback, struct result *r,
 	    void (*trace)(const char *));
 
+/*
+ * A second connection to the peer of the connected socket fd (the same
+ * address and port), within timeout_ms: the socket, or -1 with errno.
+ */
+int	net_connect_again(int fd, const char *source_ip, int timeout_ms);
+
 #endif

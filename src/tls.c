@@ -525,6 +525,27 @@ note_session(gnutls_session_t s, const struct tls_conf *cf)
 	free(line);
 }
 
+/*
+ * gnutls_handshake() until it is done or fails: its last code (errno as
+ * it left it), or 1 when waiting for the socket failed (t->err set).
+ */
+static int
+handshake(struct transport *t, gnutls_session_t s)
+{
+	int rc;
+
+	for (;;) {
+		rc = gnutls_handshake(s);
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			if (tls_wait(t, s) == -1)
+				return 1;
+			continue;
+		}
+		if (rc == GNUTLS_E_SUCCESS || gnutls_error_is_fatal(rc))
+			return rc;
+	}
+}
+
 int
 tls_start(struct transport *t, const struct tls_conf *cf)
 {
@@ -536,21 +557,14 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 	/* The whole handshake gets one timeout, however the server
 	   spreads it out. */
 	transport_deadline(t, t->timeout_ms);
-	for (;;) {
-		rc = gnutls_handshake(c->session);
-		if (rc == GNUTLS_E_SUCCESS)
-			break;
-		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-			if (tls_wait(t, c->session) == -1)
-				goto fail;
-			continue;
-		}
-		if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-			verify_error(t, c->session, cf->host);
-			goto fail;
-		}
-		if (!gnutls_error_is_fatal(rc))
-			continue;
+	rc = handshake(t, c->session);
+	if (rc == 1)
+		goto fail;
+	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		verify_error(t, c->session, cf->host);
+		goto fail;
+	}
+	if (rc != GNUTLS_E_SUCCESS) {
 		tls_fail(t, c->session, rc, errno, 1);
 		goto fail;
 	}
@@ -567,6 +581,32 @@ fail:
 	transport_deadline(t, 0);
 	tls_free(c);
 	return -1;
+}
+
+/*
+ * Whether the server answers a ClientHello in TLS: the handshake runs to
+ * its end (nothing verified, no client certificate) or to an alert from
+ * the server; anything else (plain text, a close, silence) is no.
+ */
+int
+tls_probe(struct transport *t, const struct tls_conf *cf)
+{
+	struct tls_ctx *c = xcalloc(1, sizeof(*c));
+	struct tls_conf pc;
+	int rc, tls = 0;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.host = cf->host;
+	pc.priorities = cf->priorities;
+	if (setup_cred(t, c, &pc) == 0 && setup_session(t, c, &pc) == 0) {
+		transport_deadline(t, t->timeout_ms);
+		rc = handshake(t, c->session);
+		tls = rc == GNUTLS_E_SUCCESS ||
+		    rc == GNUTLS_E_FATAL_ALERT_RECEIVED;
+		transport_deadline(t, 0);
+	}
+	tls_free(c);
+	return tls;
 }
 
 int

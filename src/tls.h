@@ -39,6 +39,14 @@ struct tls_conf {
  */
 int	tls_start(struct transport *, const struct tls_conf *);
 
+/*
+ * Does the server of t answer in TLS?  Sends a ClientHello over t (a
+ * fresh connection: the probe spoils it) and waits at most t's timeout:
+ * 1 when the server answered in TLS (a handshake, or a TLS alert), 0 for
+ * anything else.  Nothing is verified; cf gives the name and priorities.
+ */
+int	tls_probe(struct transport *, const struct tls_conf *);
+
 /* Version and cipher of an active TLS transport (xmalloc'd), or -1. */
 int	tls_describe(struct transport *, char **version, char **cipher);
 

@@ -300,6 +300,23 @@ transport_starttls(struct transport *t, const void *conf)
 }
 
 int
+transport_readable(struct transport *t, int ms)
+{
+	struct pollfd pfd;
+	int rc;
+
+	if (t->rpos < t->rlen || t->fd == -1 ||
+	    (t->ops->pending && t->ops->pending(t)))
+		return 1;
+	pfd.fd = t->fd;
+	pfd.events = POLLIN;
+	do
+		rc = poll(&pfd, 1, ms);
+	while (rc == -1 && errno == EINTR);
+	return rc > 0 ? 1 : rc;
+}
+
+int
 transport_channel_binding(struct transport *t, const char **type,
     unsigned char **data, size_t *len)
 {

@@ -98,6 +98,13 @@ size_t	transport_unread(struct transport *);
 int	transport_starttls(struct transport *, const void *tls_conf);
 
 /*
+ * Whether the server has sent anything (or closed) within ms
+ * milliseconds: 1 if so, 0 if it kept silent, -1 on a poll error.
+ * Nothing is read and t->err is left alone.
+ */
+int	transport_readable(struct transport *, int ms);
+
+/*
  * Channel-binding data of the TLS connection (RFC 9266 tls-exporter on
  * TLS 1.3, RFC 5929 tls-unique before), xmalloc'd; -1 when there is none.
  */

@@ -82,6 +82,32 @@ elapsed() {
 	run_outbox "$@"
 	T_SECS=$(($(date +%s) - _t0))
 }
+queued() { test "$(ls "$T_DIR/q/queue" 2>/dev/null | grep -c '\.env$')" = "$1"; }
+# STARTTLS (or plain SMTP) to a port of implicit TLS: the server waits in
+# silence for the ClientHello.  Not the whole timeout (10 s) but a second
+# connection, at 3 s, finds out that it speaks TLS.
+rm -rf "$T_DIR/q"
+conf "tls_starttls on
+port $TPORT
+timeout 10"
+elapsed "$IN" -C "$T_DIR/c" -t
+expect "STARTTLS to an implicit-TLS port: 76" 76
+one_line "... one line that says to set tls_starttls off" \
+    "^outbox: server greeting of 127\.0\.0\.1 port $TPORT: none after 3 s: the server expects TLS from the first byte \(implicit TLS, as on port 465\): set tls_starttls off, or use --tls implicit \(kept in the queue as [0-9a-f.]+, next attempt in 60 s\)\$"
+check "... without waiting for the timeout (took ${T_SECS} s)" test "$T_SECS" -lt 8
+check "... the message is kept in the queue" queued 1
+conf "tls off
+port $TPORT
+timeout 10"
+elapsed "$IN" -C "$T_DIR/c" -t --no-queue
+expect "plain SMTP to an implicit-TLS port: 76" 76 \
+    ": set tls on and tls_starttls off, or use --tls implicit \(kept in failed/"
+check "... without waiting for the timeout (took ${T_SECS} s)" test "$T_SECS" -lt 8
+conf "timeout 10"
+elapsed "$IN" -C "$T_DIR/c" -t --tls starttls --port "$TPORT" -v
+expect "-v says what it does meanwhile" 76
+check "... no greeting, a second connection" grep -q '^-- no greeting after 3 s: asking port [0-9]* for TLS on a second connection$' "$T_ERR"
+check "... which answers in TLS" grep -q '^-- it answers in TLS$' "$T_ERR"
 # Implicit TLS to a port that greets in plain text: a STARTTLS port.
 conf "tls_starttls off
 timeout 10"
