@@ -81,6 +81,8 @@ struct config {
 	struct account	 *defaults;	/* what `defaults` lines set */
 	char		 *default_alias; /* `account default : NAME` */
 	char		 *path;		/* the file read, or NULL */
+	char		 *looked;	/* every file looked for, in order,
+					   ", "-joined, or NULL */
 	int		  msmtp;	/* read from an msmtp file */
 	int		  sealed;	/* setgid: the system file's secrets
 					   stay with its own accounts */

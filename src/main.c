@@ -305,14 +305,26 @@ accepted(void *ctx)
 	e->kept = 0;
 }
 
-/* A send or a probe needs a server: 78 with the fix when there is none. */
+/*
+ * A send or a probe needs a server: 78 with the fix when there is none.
+ * When no file was read at all, the fix is to name one, or to write a
+ * configuration where outbox looks.
+ */
 static int
-need_host(const struct account *a, struct result *r)
+need_host(const struct config *cfg, const struct account *a,
+    struct result *r)
 {
 	if (a->nhosts > 0)
 		return 0;
-	result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "no host "
-	    "configured for account %s (set 'host' or use --host)", a->name);
+	if (cfg->path == NULL && cfg->looked)
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no configuration: looked for %s; give a server with "
+		    "--host HOST or write one of these files (see "
+		    "outbox.conf(5))", cfg->looked);
+	else
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no host configured for account %s (set 'host' or use "
+		    "--host)", a->name);
 	return -1;
 }
 
@@ -390,8 +402,8 @@ account_password(const struct account *a, struct sys_secrets *s,
 }
 
 static int
-send_message(const struct account *a, const struct envelope *env,
-    struct entry *e, struct result *r)
+send_message(const struct config *cfg, const struct account *a,
+    const struct envelope *env, struct entry *e, struct result *r)
 {
 	struct deliver_params p;
 	struct sys_secrets sec;
@@ -399,7 +411,7 @@ send_message(const struct account *a, const struct envelope *env,
 	int rc;
 
 	memset(&sec, 0, sizeof(sec));
-	if (need_host(a, r) == -1)
+	if (need_host(cfg, a, r) == -1)
 		return -1;
 	if (account_password(a, &sec, &password, r) == -1) {
 		system_secrets_free(&sec);
@@ -529,7 +541,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		code = entry_queue_only(e, &in->env, r);
 		goto done;
 	}
-	if (send_message(a, &in->env, e, r) == 0) {
+	if (send_message(cfg, a, &in->env, e, r) == 0) {
 		/* accepted() removed the entry already */
 		write_log(c, a, in, e, r, 0, start);
 		flush_after_send(c, cfg, e);
@@ -666,7 +678,7 @@ serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 
 	if (a == NULL)
 		return report(r);
-	if (need_host(a, r) == -1) {
+	if (need_host(cfg, a, r) == -1) {
 		config_account_free(a);
 		return report(r);
 	}

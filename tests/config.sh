@@ -264,8 +264,25 @@ rm -rf "$XDG_CONFIG_HOME/outbox" "$HOME/.msmtprc"
 # --- config-less use -------------------------------------------------------------
 run_outbox "$IN" --no-queue --host 127.0.0.1 --port "$P1" --tls off bob@example.org
 expect "config-less: --host and --port" 75 "connect to 127.0.0.1 port $P1"
-run_outbox "$IN" bob@example.org
-expect "no host at all" 78 "no host configured"
+# No file at all: the error names every file looked for (here: this
+# test's HOME and XDG_CONFIG_HOME) and the two ways out.
+if test -e /etc/outbox.conf || test -e /etc/msmtprc; then
+	echo "skip - no configuration at all (this machine has /etc/outbox.conf or /etc/msmtprc)"
+else
+	run_outbox "$IN" bob@example.org
+	expect "no configuration at all: exit 78" 78
+	one_line "... one line naming every file looked for" \
+	    "no configuration: looked for /etc/outbox.conf, $XDG_CONFIG_HOME/outbox/config, /etc/msmtprc, $HOME/.msmtprc, $XDG_CONFIG_HOME/msmtp/config; give a server with --host HOST or write one of these files \\(see outbox\\.conf\\(5\\)\\)"
+	XDG_CONFIG_HOME= run_outbox /dev/null --serverinfo
+	expect "... without XDG_CONFIG_HOME: ~/.config (and --serverinfo says it too)" 78 \
+	    "looked for /etc/outbox.conf, $HOME/.config/outbox/config, /etc/msmtprc, $HOME/.msmtprc, $HOME/.config/msmtp/config;"
+fi
+mkconf "$T_DIR/nohost" <<'EOC'
+from me@example.org
+EOC
+run_outbox "$IN" -C "$T_DIR/nohost" bob@example.org
+expect "a file without a host: the account's message" 78 \
+    "no host configured for account default \\(set 'host' or use --host\\)"
 
 # --- several hosts, tried in order ---------------------------------------------
 # Nothing listens on 127.0.0.2 (the smarthost binds 127.0.0.1 only).
