@@ -35,6 +35,7 @@
 #include "rcpt.h"
 #include "result.h"
 #include "runq.h"
+#include "secrets.h"
 #include "serverinfo.h"
 #include "smtpbs.h"
 #include "submit.h"
@@ -328,98 +329,23 @@ need_host(const struct config *cfg, const struct account *a,
 	return -1;
 }
 
-/* The secrets of a system account that only the setgid helper reads:
-   passwordeval's output, the client certificate and key. */
-struct sys_secrets {
-	char	*password;
-	char	*cert;
-	size_t	 cert_len;
-	char	*key;
-	size_t	 key_len;
-};
-
-static int
-system_secrets(const struct account *a, struct sys_secrets *s,
-    struct result *r)
-{
-	char err[1024];
-
-	memset(s, 0, sizeof(*s));
-	if ((a->passwordeval && a->password == NULL &&
-	    priv_secret(a->name, &s->password, err, sizeof(err)) == -1) ||
-	    (a->tls_cert_file && priv_file(a->name, "tls_cert_file",
-	    &s->cert, &s->cert_len, err, sizeof(err)) == -1) ||
-	    (a->tls_key_file && priv_file(a->name, "tls_key_file", &s->key,
-	    &s->key_len, err, sizeof(err)) == -1)) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err);
-		return -1;
-	}
-	if (s->cert && s->key == NULL) {
-		/* one file holds both */
-		s->key = s->cert;
-		s->key_len = s->cert_len;
-		s->cert = NULL;
-	}
-	return 0;
-}
-
-static void
-system_secrets_free(struct sys_secrets *s)
-{
-	if (s->cert)
-		compat_bzero(s->cert, s->cert_len);
-	if (s->key)
-		compat_bzero(s->key, s->key_len);
-	free(s->cert);
-	free(s->key);
-	xfree_secret(s->password);
-}
-
-/* The password of an account: through the helper for a system one. */
-static int
-account_password(const struct account *a, struct sys_secrets *s,
-    char **password, struct result *r)
-{
-	struct config_error err;
-
-	*password = NULL;
-	if (priv_system(a)) {
-		if (system_secrets(a, s, r) == -1)
-			return -1;
-		if (s->password) {
-			*password = s->password;
-			s->password = NULL;
-			return 0;
-		}
-	}
-	if (config_password(a, password, &err) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 send_message(const struct config *cfg, const struct account *a,
     const struct envelope *env, struct entry *e, struct result *r)
 {
 	struct deliver_params p;
-	struct sys_secrets sec;
-	char *password = NULL;
+	struct secrets sec;
 	int rc;
 
-	memset(&sec, 0, sizeof(sec));
 	if (need_host(cfg, a, r) == -1)
 		return -1;
-	if (account_password(a, &sec, &password, r) == -1) {
-		system_secrets_free(&sec);
+	if (secrets_get(a, &sec, r) == -1) {
+		secrets_free(&sec);
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
 	p.acct = a;
-	p.password = password;
+	p.password = sec.password;
 	p.cert_pem = sec.cert;
 	p.cert_len = sec.cert_len;
 	p.key_pem = sec.key;
@@ -429,8 +355,7 @@ send_message(const struct config *cfg, const struct account *a,
 	p.accepted = accepted;
 	p.accepted_ctx = e;
 	rc = deliver(&p, r);
-	xfree_secret(password);
-	system_secrets_free(&sec);
+	secrets_free(&sec);
 	return rc;
 }
 
