@@ -161,6 +161,15 @@ int	config_password(const struct account *, char **out,
 	    struct config_error *);
 
 /*
+ * Is the account ready to log in with password (what config_password()
+ * gave, or NULL)?  A user and authentication by any mechanism but
+ * EXTERNAL need one (XOAUTH2 and OAUTHBEARER take their token as the
+ * password).  0, or -1 with err saying what to set (exit 78).
+ */
+int	config_password_check(const struct account *, const char *password,
+	    struct config_error *);
+
+/*
  * Run passwordeval with `sh -p`, for a process whose effective group
  * must reach what the command reads (the setgid helper, which has
  * already emptied its environment).

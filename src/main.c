@@ -329,9 +329,24 @@ need_host(const struct config *cfg, const struct account *a,
 	return -1;
 }
 
+/*
+ * May a missing password be asked for on the terminal?  Only when the
+ * message did not come from standard input (composer mode: with a
+ * terminal there, the body is --body's or none) and standard input and
+ * error are a terminal; never for a system account, whose password the
+ * user is not to know.
+ */
 static int
-send_message(const struct config *cfg, const struct account *a,
-    const struct envelope *env, struct entry *e, struct result *r)
+may_ask(const struct cli *c, const struct account *a)
+{
+	return c->mode == MODE_COMPOSE && isatty(0) && isatty(2) &&
+	    !priv_system(a);
+}
+
+static int
+send_message(const struct cli *c, const struct config *cfg,
+    const struct account *a, const struct envelope *env, struct entry *e,
+    struct result *r)
 {
 	struct deliver_params p;
 	struct secrets sec;
@@ -339,7 +354,7 @@ send_message(const struct config *cfg, const struct account *a,
 
 	if (need_host(cfg, a, r) == -1)
 		return -1;
-	if (secrets_get(a, &sec, r) == -1) {
+	if (secrets_get(a, may_ask(c, a), &sec, r) == -1) {
 		secrets_free(&sec);
 		return -1;
 	}
@@ -466,7 +481,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		code = entry_queue_only(e, &in->env, r);
 		goto done;
 	}
-	if (send_message(cfg, a, &in->env, e, r) == 0) {
+	if (send_message(c, cfg, a, &in->env, e, r) == 0) {
 		/* accepted() removed the entry already */
 		write_log(c, a, in, e, r, 0, start);
 		flush_after_send(c, cfg, e);

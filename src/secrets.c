@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "askpass.h"
 #include "compat.h"
 #include "priv.h"
 #include "secrets.h"
@@ -38,8 +39,31 @@ system_secrets(const struct account *a, struct secrets *s, struct result *r)
 	return 0;
 }
 
+/* The password, typed on the terminal. */
+static int
+ask_password(const struct account *a, char **password, struct result *r)
+{
+	char *user = result_sanitize(a->user, 256);
+	char *host = result_sanitize(a->nhosts ? a->hosts[0] : "", 256);
+	char *prompt, err[256];
+	int rc;
+
+	prompt = xasprintf("Password for %s at %s (account %s): ", user, host,
+	    a->name);
+	rc = askpass_read(prompt, password, err, sizeof(err));
+	if (rc == -1)
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "account %s: no password from the terminal: %s",
+		    a->name, err);
+	free(prompt);
+	free(user);
+	free(host);
+	return rc;
+}
+
 int
-secrets_get(const struct account *a, struct secrets *s, struct result *r)
+secrets_get(const struct account *a, int ask, struct secrets *s,
+    struct result *r)
 {
 	struct config_error err;
 
@@ -50,12 +74,15 @@ secrets_get(const struct account *a, struct secrets *s, struct result *r)
 		if (s->password)
 			return 0;
 	}
-	if (config_password(a, &s->password, &err) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err.msg);
-		return -1;
+	if (config_password(a, &s->password, &err) == 0) {
+		if (config_password_check(a, s->password, &err) == 0)
+			return 0;
+		if (ask)
+			return ask_password(a, &s->password, r);
 	}
-	return 0;
+	result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "%s",
+	    err.msg);
+	return -1;
 }
 
 void

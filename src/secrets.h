@@ -5,7 +5,8 @@
  * For a system account of a setgid outbox (priv.h) the setgid helper
  * reads them (passwordeval's output, the certificate and key files);
  * otherwise the password comes from the configuration (config_password())
- * and the certificate files are read by tls.c.
+ * or, for a person at a terminal, from the terminal, and the certificate
+ * files are read by tls.c.
  */
 #ifndef OUTBOX_SECRETS_H
 #define OUTBOX_SECRETS_H
@@ -24,10 +25,14 @@ struct secrets {
 };
 
 /*
- * Gather the account's secrets into s (emptied first).  0, or -1 with r
- * set (exit 78); secrets_free() s in both cases.
+ * Gather the account's secrets into s (emptied first).  A password that
+ * the account needs (config_password_check()) and that no source gives
+ * is asked for on the terminal when ask is true (askpass.h), else it is
+ * an error.  0, or -1 with r set (exit 78); secrets_free() s in both
+ * cases.
  */
-int	secrets_get(const struct account *, struct secrets *, struct result *);
+int	secrets_get(const struct account *, int ask, struct secrets *,
+	    struct result *);
 /* Wipe and free. */
 void	secrets_free(struct secrets *);
 
