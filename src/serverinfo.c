@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "serverinfo.h"
@@ -42,33 +43,41 @@ put_greeting(FILE *fp, const char *g)
 	}
 }
 
+/* Is the keyword line l (n bytes) SIZE, with or without its number? */
+static int
+is_size(const char *l, size_t n)
+{
+	return n >= 4 && strncasecmp(l, "SIZE", 4) == 0 &&
+	    (n == 4 || l[4] == ' ');
+}
+
+/*
+ * Every keyword line the server sent, in its order, known to outbox or
+ * not (HELP, PIPECONNECT, X-anything); SIZE with its limit in MiB.
+ */
 static void
 print_caps(FILE *fp, const char *title, const struct caps *c)
 {
-	static const struct { unsigned flag; const char *name; } names[] = {
-		{ CAP_PIPELINING, "PIPELINING" },
-		{ CAP_8BITMIME, "8BITMIME" },
-		{ CAP_SMTPUTF8, "SMTPUTF8" },
-		{ CAP_DSN, "DSN" },
-		{ CAP_CHUNKING, "CHUNKING" },
-		{ CAP_ENHANCED, "ENHANCEDSTATUSCODES" },
-		{ CAP_STARTTLS, "STARTTLS" },
-	};
-	size_t i;
+	const char *l = c->list;
+	char *clean, size[64];
+	size_t n;
 
 	fprintf(fp, "%s:\n", title);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (c->flags & names[i].flag)
-			fprintf(fp, "    %s\n", names[i].name);
-	if (c->flags & CAP_SIZE) {
-		if (c->size)
-			fprintf(fp, "    SIZE %llu (%.1f MiB)\n", c->size,
+	while (*l) {
+		n = strcspn(l, "\n");
+		size[0] = '\0';
+		if (is_size(l, n) && c->size)
+			snprintf(size, sizeof(size), " (%.1f MiB)",
 			    c->size / 1048576.0);
-		else
-			fprintf(fp, "    SIZE (no limit given)\n");
+		else if (is_size(l, n))
+			snprintf(size, sizeof(size), " (no limit given)");
+		clean = result_sanitize_n(l, n);
+		fprintf(fp, "    %s%s\n", clean, size);
+		free(clean);
+		l += n + (l[n] == '\n');
 	}
-	if (c->flags & CAP_AUTH)
-		put(fp, "    AUTH ", c->auth, strlen(c->auth));
+	if (c->list_cut)
+		fprintf(fp, "    (%u more not shown)\n", c->list_cut);
 }
 
 static void
