@@ -100,6 +100,9 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 	c->tc.key_pem = c->p.key_pem;
 	c->tc.key_len = c->p.key_len;
 	c->tc.priorities = a->tls_priorities;
+	/* A probe logs in to nothing and sends nothing: it may look at a
+	   server whose certificate does not verify, and say so. */
+	c->tc.report_only = c->p.probe_only;
 	if (a->tls_mode != TLSM_OFF && !a->tls_certcheck)
 		log_warn("tls_certcheck is off: the server's certificate is "
 		    "not verified");

@@ -609,35 +609,13 @@ print_config(const struct cli *c, struct config *cfg, struct result *r)
 static int
 serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 {
-	struct deliver_params p;
-	struct session_info info;
-	struct tls_peer peer;
-	struct envelope env;
 	struct account *a = account_without_message(c, cfg, r);
-	int code;
+	int code = 0;
 
 	if (a == NULL)
 		return report(r);
-	if (need_host(cfg, a, r) == -1) {
-		config_account_free(a);
-		return report(r);
-	}
-	memset(&p, 0, sizeof(p));
-	memset(&peer, 0, sizeof(peer));
-	envelope_init(&env);
-	p.acct = a;
-	p.env = &env;
-	p.fd = -1;
-	p.probe_only = 1;
-	p.info = &info;
-	p.peer = &peer;
-	if (deliver(&p, r) == 0) {
-		serverinfo_print(stdout, r->server, a->port, &info, r, &peer,
-		    a->tls_mode == TLSM_STARTTLS);
-		code = 0;
-	} else
+	if (need_host(cfg, a, r) == -1 || serverinfo_run(stdout, a, r) == -1)
 		code = report(r);
-	tls_peer_free(&peer);
 	config_account_free(a);
 	return code;
 }

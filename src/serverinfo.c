@@ -1,5 +1,5 @@
 /*
- * serverinfo.c -- what --serverinfo prints.
+ * serverinfo.c -- --serverinfo: the probe, and what it prints.
  */
 #include "autoconf.h"
 
@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deliver.h"
 #include "serverinfo.h"
 
 /*
@@ -94,6 +95,29 @@ print_time(FILE *fp, const char *label, long long t)
 		fprintf(fp, "    %s: %s\n", label, s);
 }
 
+static void
+print_cert(FILE *fp, const struct tls_peer *peer)
+{
+	fprintf(fp, "Certificate:\n");
+	if (peer->subject) {
+		put(fp, "    Subject: ", peer->subject,
+		    strlen(peer->subject));
+		put(fp, "    Issuer: ", peer->issuer ? peer->issuer : "",
+		    peer->issuer ? strlen(peer->issuer) : 0);
+		print_time(fp, "Valid from", peer->not_before);
+		print_time(fp, "Valid until", peer->not_after);
+		fprintf(fp, "    SHA-256 fingerprint: %s\n", peer->sha256);
+	}
+	if (peer->verify_error)
+		put(fp, "    Verification: FAILED: ", peer->verify_error,
+		    strlen(peer->verify_error));
+	else if (peer->checked)
+		fprintf(fp, "    Verification: ok\n");
+	else
+		fprintf(fp, "    Verification: not checked (tls_certcheck "
+		    "off)\n");
+}
+
 void
 serverinfo_print(FILE *fp, const char *host, int port,
     const struct session_info *info, const struct result *r,
@@ -109,16 +133,8 @@ serverinfo_print(FILE *fp, const char *host, int port,
 		    r->tls_cipher ? r->tls_cipher : "unknown");
 	else
 		fprintf(fp, "TLS: none\n");
-	if (peer && peer->subject) {
-		fprintf(fp, "Certificate:\n");
-		put(fp, "    Subject: ", peer->subject,
-		    strlen(peer->subject));
-		put(fp, "    Issuer: ", peer->issuer ? peer->issuer : "",
-		    peer->issuer ? strlen(peer->issuer) : 0);
-		print_time(fp, "Valid from", peer->not_before);
-		print_time(fp, "Valid until", peer->not_after);
-		fprintf(fp, "    SHA-256 fingerprint: %s\n", peer->sha256);
-	}
+	if (peer && (peer->subject || peer->verify_error))
+		print_cert(fp, peer);
 	print_caps(fp, starttls ? "Capabilities after STARTTLS" :
 	    "Capabilities", &info->caps);
 	if (info->caps.auth[0])
@@ -126,4 +142,39 @@ serverinfo_print(FILE *fp, const char *host, int port,
 		    strlen(info->caps.auth));
 	else
 		fprintf(fp, "Authentication mechanisms: (none offered)\n");
+}
+
+int
+serverinfo_run(FILE *fp, const struct account *a, struct result *r)
+{
+	struct deliver_params p;
+	struct session_info info;
+	struct tls_peer peer;
+	struct envelope env;
+	int rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	memset(&peer, 0, sizeof(peer));
+	envelope_init(&env);
+	p.acct = a;
+	p.env = &env;
+	p.fd = -1;
+	p.probe_only = 1;	/* no password, no AUTH, no message */
+	p.info = &info;
+	p.peer = &peer;
+	if (deliver(&p, r) == 0) {
+		serverinfo_print(fp, r->server, a->port, &info, r, &peer,
+		    a->tls_mode == TLSM_STARTTLS);
+		fflush(fp);
+		rc = 0;
+	}
+	if (rc == 0 && peer.verify_error) {
+		result_local(r, RES_PERM, STAGE_TLS, ERR_NOPERM, NULL,
+		    "%s port %d: %s (a send to it would be refused)",
+		    r->server, a->port, peer.verify_error);
+		rc = -1;
+	}
+	tls_peer_free(&peer);
+	envelope_free(&env);
+	return rc;
 }

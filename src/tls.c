@@ -23,6 +23,8 @@
 struct tls_ctx {
 	gnutls_session_t			session;
 	gnutls_certificate_credentials_t	cred;
+	int					checked;
+	char					*verify_error;
 };
 
 /* Wait in the direction GnuTLS is blocked on. */
@@ -188,6 +190,7 @@ tls_free(struct tls_ctx *c)
 		gnutls_deinit(c->session);
 	if (c->cred)
 		gnutls_certificate_free_credentials(c->cred);
+	free(c->verify_error);
 	free(c);
 }
 
@@ -280,26 +283,46 @@ tls_fingerprint_valid(const char *s)
 	return fingerprint_parse(s, fp) == 0;
 }
 
+/*
+ * A certificate that does not verify (why, xmalloc'd, is taken): refused
+ * (-1, TE_VERIFY), or with report_only kept and the handshake goes on.
+ */
 static int
-check_pin(struct transport *t, gnutls_session_t s, const char *pin)
+cert_refused(struct transport *t, struct tls_ctx *c,
+    const struct tls_conf *cf, char *why)
+{
+	if (cf->report_only) {
+		if (c->verify_error == NULL)
+			c->verify_error = why;
+		else
+			free(why);
+		return 0;
+	}
+	transport_fail(t, TE_VERIFY, "%s", why);
+	free(why);
+	return -1;
+}
+
+static int
+check_pin(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 {
 	const gnutls_datum_t *certs;
 	unsigned int ncerts = 0;
 	unsigned char want[32], got[32];
 
-	if (fingerprint_parse(pin, want) == -1)
+	if (fingerprint_parse(cf->fingerprint, want) == -1)
 		return transport_fail(t, TE_VERIFY, "tls_fingerprint is not "
 		    "a SHA-256 fingerprint");
-	certs = gnutls_certificate_get_peers(s, &ncerts);
+	certs = gnutls_certificate_get_peers(c->session, &ncerts);
 	if (certs == NULL || ncerts == 0)
-		return transport_fail(t, TE_VERIFY, "server sent no "
-		    "certificate");
+		return cert_refused(t, c, cf, xstrdup("server sent no "
+		    "certificate"));
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
 	    got) < 0)
 		return transport_fail(t, TE_TLS, "cannot hash certificate");
 	if (memcmp(want, got, 32) != 0)
-		return transport_fail(t, TE_VERIFY, "certificate fingerprint "
-		    "does not match tls_fingerprint");
+		return cert_refused(t, c, cf, xstrdup("certificate "
+		    "fingerprint does not match tls_fingerprint"));
 	return 0;
 }
 
@@ -382,31 +405,45 @@ setup_session(struct transport *t, struct tls_ctx *c,
 	if (cf->host && !is_ip_literal(cf->host))
 		(void)gnutls_server_name_set(c->session, GNUTLS_NAME_DNS,
 		    cf->host, strlen(cf->host));
-	if (cf->certcheck && cf->fingerprint == NULL)
+	if (cf->certcheck && cf->fingerprint == NULL && !cf->report_only)
 		gnutls_session_set_verify_cert(c->session, cf->host, 0);
 	gnutls_transport_set_int(c->session, t->fd);
 	return 0;
 }
 
-static int
-verify_error(struct transport *t, gnutls_session_t s)
+/* "certificate verification failed: why" (xmalloc'd). */
+static char *
+verify_text(unsigned status)
 {
 	gnutls_datum_t out = { NULL, 0 };
-	unsigned status = gnutls_session_get_verify_cert_status(s);
+	char *why;
+	size_t n;
 
 	if (gnutls_certificate_verification_status_print(status,
-	    GNUTLS_CRT_X509, &out, 0) == 0) {
-		size_t n = strlen((char *)out.data);
+	    GNUTLS_CRT_X509, &out, 0) != 0)
+		return xstrdup("certificate verification failed");
+	n = strlen((char *)out.data);
+	while (n && out.data[n - 1] == ' ')
+		n--;
+	why = xasprintf("certificate verification failed: %.*s", (int)n,
+	    (char *)out.data);
+	gnutls_free(out.data);
+	return why;
+}
 
-		while (n && ((char *)out.data)[n - 1] == ' ')
-			((char *)out.data)[--n] = '\0';
-		transport_fail(t, TE_VERIFY, "certificate verification "
-		    "failed: %s", (char *)out.data);
-		gnutls_free(out.data);
-	} else
-		transport_fail(t, TE_VERIFY, "certificate verification "
-		    "failed");
-	return -1;
+/* report_only: the check the handshake would have made, made now. */
+static void
+verify_now(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
+{
+	unsigned status = 0;
+	int rc;
+
+	rc = gnutls_certificate_verify_peers3(c->session, cf->host, &status);
+	if (rc < 0)
+		(void)cert_refused(t, c, cf, xasprintf("certificate "
+		    "verification failed: %s", gnutls_strerror(rc)));
+	else if (status != 0)
+		(void)cert_refused(t, c, cf, verify_text(status));
 }
 
 int
@@ -430,7 +467,9 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 			continue;
 		}
 		if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-			verify_error(t, c->session);
+			(void)cert_refused(t, c, cf, verify_text(
+			    gnutls_session_get_verify_cert_status(
+			    c->session)));
 			goto fail;
 		}
 		if (!gnutls_error_is_fatal(rc))
@@ -438,8 +477,11 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 		tls_fail(t, c->session, rc, errno, 1);
 		goto fail;
 	}
-	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)
+	if (cf->fingerprint && check_pin(t, c, cf) == -1)
 		goto fail;
+	if (cf->certcheck && cf->fingerprint == NULL && cf->report_only)
+		verify_now(t, c, cf);
+	c->checked = cf->fingerprint || cf->certcheck;
 	transport_deadline(t, 0);
 	t->ops = &tls_ops;
 	t->ctx = c;
@@ -492,6 +534,11 @@ tls_peer_describe(struct transport *t, struct tls_peer *p)
 	unsigned char fp[32];
 
 	memset(p, 0, sizeof(*p));
+	if (t->tls && c) {
+		p->checked = c->checked;
+		p->verify_error = c->verify_error ?
+		    xstrdup(c->verify_error) : NULL;
+	}
 	if (!t->tls || c == NULL ||
 	    (certs = gnutls_certificate_get_peers(c->session, &n)) == NULL ||
 	    n == 0 || gnutls_x509_crt_init(&crt) < 0)
@@ -518,5 +565,6 @@ tls_peer_free(struct tls_peer *p)
 {
 	free(p->subject);
 	free(p->issuer);
+	free(p->verify_error);
 	memset(p, 0, sizeof(*p));
 }

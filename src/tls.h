@@ -26,6 +26,13 @@ struct tls_conf {
 	const char	*key_pem;
 	size_t		 key_len;
 	const char	*priorities;	/* GnuTLS priority string */
+	/*
+	 * --serverinfo only: a certificate that does not verify (trust,
+	 * host name or pin) does not end the handshake; why is kept for
+	 * tls_peer_describe().  Such a connection must carry nothing that
+	 * needs a verified server: no password, no message.
+	 */
+	int		 report_only;
 };
 
 /* Handshake and verify; -1 with t->err TE_TLS or TE_VERIFY. */
@@ -41,9 +48,15 @@ struct tls_peer {
 	long long not_before;	/* Unix time */
 	long long not_after;
 	char	 sha256[32 * 3];	/* "AB:CD:..." */
+	int	 checked;	/* verified (trust and name, or the pin) */
+	char	*verify_error;	/* report_only: why it did not verify */
 };
 
-/* Describe the peer's certificate; -1 if there is none. */
+/*
+ * Describe the peer's certificate and how its verification went; -1 if
+ * there is no certificate (checked and verify_error are set all the
+ * same).
+ */
 int	tls_peer_describe(struct transport *, struct tls_peer *);
 void	tls_peer_free(struct tls_peer *);
 

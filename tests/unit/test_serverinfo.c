@@ -70,6 +70,7 @@ test_plain(void **state)
 	peer.not_before = 0;
 	peer.not_after = 86400;
 	snprintf(peer.sha256, sizeof(peer.sha256), "AB:CD");
+	peer.checked = 1;
 	out = print(&info, &peer, 0);
 	assert_string_equal(out,
 	    "Server: mx.example port 587\n"
@@ -81,6 +82,7 @@ test_plain(void **state)
 	    "    Valid from: 1970-01-01 00:00:00 UTC\n"
 	    "    Valid until: 1970-01-02 00:00:00 UTC\n"
 	    "    SHA-256 fingerprint: AB:CD\n"
+	    "    Verification: ok\n"
 	    "Capabilities:\n"
 	    "    PIPELINING\n"
 	    "    HELP\n"
@@ -158,6 +160,48 @@ test_size_and_cut(void **state)
 	free(out);
 }
 
+/* A certificate that did not verify (--serverinfo's report_only), or
+   was not checked: said under the certificate. */
+static void
+test_verification(void **state)
+{
+	struct session_info info;
+	struct tls_peer peer;
+	char *out;
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	memset(&peer, 0, sizeof(peer));
+	peer.subject = (char *)"CN=mx";
+	peer.issuer = (char *)"CN=ca";
+	snprintf(peer.sha256, sizeof(peer.sha256), "AB:CD");
+	peer.checked = 1;
+	peer.verify_error = (char *)"certificate verification failed: "
+	    "The certificate is NOT trusted.\x1b[2J";
+	out = print(&info, &peer, 1);
+	assert_clean(out);
+	assert_non_null(strstr(out, "    SHA-256 fingerprint: AB:CD\n"
+	    "    Verification: FAILED: certificate verification failed: "
+	    "The certificate is NOT trusted.\\x1B[2J\n"
+	    "Capabilities after STARTTLS:\n"));
+	free(out);
+	peer.verify_error = NULL;
+	peer.checked = 0;
+	out = print(&info, &peer, 0);
+	assert_non_null(strstr(out, "    Verification: not checked "
+	    "(tls_certcheck off)\n"));
+	free(out);
+	/* no certificate at all, and why */
+	memset(&peer, 0, sizeof(peer));
+	peer.checked = 1;
+	peer.verify_error = (char *)"server sent no certificate";
+	out = print(&info, &peer, 0);
+	assert_non_null(strstr(out, "Certificate:\n"
+	    "    Verification: FAILED: server sent no certificate\n"));
+	assert_null(strstr(out, "Subject"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -165,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_controls_escaped),
 		cmocka_unit_test(test_size_and_cut),
+		cmocka_unit_test(test_verification),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
