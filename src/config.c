@@ -492,6 +492,7 @@ config_free(struct config *c)
 	config_account_free(c->defaults);
 	free(c->default_alias);
 	free(c->path);
+	free(c->looked);
 	memset(c, 0, sizeof(*c));
 }
 

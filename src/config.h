@@ -81,6 +81,8 @@ struct config {
 	struct account	 *defaults;	/* what `defaults` lines set */
 	char		 *default_alias; /* `account default : NAME` */
 	char		 *path;		/* the file read, or NULL */
+	char		 *looked;	/* every file looked for, in order,
+					   ", "-joined, or NULL */
 	int		  msmtp;	/* read from an msmtp file */
 	int		  sealed;	/* setgid: the system file's secrets
 					   stay with its own accounts */
@@ -156,6 +158,15 @@ int	config_finish(struct account *, struct config_error *);
  * none is configured.  Returns 0, or -1 with err set (exit 78).
  */
 int	config_password(const struct account *, char **out,
+	    struct config_error *);
+
+/*
+ * Is the account ready to log in with password (what config_password()
+ * gave, or NULL)?  A user and authentication by any mechanism but
+ * EXTERNAL need one (XOAUTH2 and OAUTHBEARER take their token as the
+ * password).  0, or -1 with err saying what to set (exit 78).
+ */
+int	config_password_check(const struct account *, const char *password,
 	    struct config_error *);
 
 /*

@@ -34,6 +34,21 @@ private_enough(const struct config *c, const char *path,
 	    (st->st_mode & 037) == 0;
 }
 
+/* Remember that path was looked for (a message names them all). */
+static void
+looked_for(struct config *c, const char *path)
+{
+	char *l;
+
+	if (c->looked == NULL) {
+		c->looked = xstrdup(path);
+		return;
+	}
+	l = xasprintf("%s, %s", c->looked, path);
+	free(c->looked);
+	c->looked = l;
+}
+
 /* Read and parse one file; 1 if it does not exist. */
 static int
 load_file(struct config *c, const char *path, int msmtp,
@@ -45,6 +60,7 @@ load_file(struct config *c, const char *path, int msmtp,
 	ssize_t n;
 	int fd, rc;
 
+	looked_for(c, path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1) {
 		if (errno == ENOENT)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -364,3 +365,16 @@ config_password(const struct account *a, char **out, struct config_error *err)
 	return 0;
 }
 
+
+int
+config_password_check(const struct account *a, const char *password,
+    struct config_error *err)
+{
+	if (password || !a->auth_on || a->user == NULL ||
+	    (a->auth && strcasecmp(a->auth, "external") == 0))
+		return 0;
+	config_error_set(err, NULL, "account %s: user set but no password: "
+	    "set password, passwordeval or passwordenv (or OUTBOX_PASSWORD "
+	    "in the environment)", a->name);
+	return -1;
+}

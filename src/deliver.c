@@ -137,6 +137,9 @@ conn_tls_conf(struct deliver_conn *c)
 	c->tc.key_len = c->p.key_len;
 	c->tc.priorities = a->tls_priorities;
 	c->tc.note = log_verbose() ? log_note : NULL;
+	/* A probe logs in to nothing and sends nothing: it may look at a
+	   server whose certificate does not verify, and say so. */
+	c->tc.report_only = c->p.probe_only;
 }
 
 /* Connect to one host and open the session; 0 on success. */

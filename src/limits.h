@@ -10,6 +10,8 @@
 #define REPLY_LINE_MAX		2048	/* one server reply line, CRLF excl. */
 #define REPLY_LINES_MAX		128	/* lines in one multi-line reply */
 #define REPLY_TEXT_MAX		16384	/* joined text of one reply */
+#define EHLO_LIST_MAX		2048	/* EHLO keyword lines kept as sent
+					   (--serverinfo) */
 #define CMD_LINE_MAX		2048	/* one SMTP command we send */
 #define AUTH_LINE_MAX		12288	/* an AUTH line (RFC 4954, 4) */
 #define ADDR_MAX		998	/* one address (local@domain) */

@@ -35,6 +35,7 @@
 #include "rcpt.h"
 #include "result.h"
 #include "runq.h"
+#include "secrets.h"
 #include "serverinfo.h"
 #include "smtpbs.h"
 #include "submit.h"
@@ -305,109 +306,61 @@ accepted(void *ctx)
 	e->kept = 0;
 }
 
-/* A send or a probe needs a server: 78 with the fix when there is none. */
+/*
+ * A send or a probe needs a server: 78 with the fix when there is none.
+ * When no file was read at all, the fix is to name one, or to write a
+ * configuration where outbox looks.
+ */
 static int
-need_host(const struct account *a, struct result *r)
+need_host(const struct config *cfg, const struct account *a,
+    struct result *r)
 {
 	if (a->nhosts > 0)
 		return 0;
-	result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL, "no host "
-	    "configured for account %s (set 'host' or use --host)", a->name);
+	if (cfg->path == NULL && cfg->looked)
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no configuration: looked for %s; give a server with "
+		    "--host HOST or write one of these files (see "
+		    "outbox.conf(5))", cfg->looked);
+	else
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "no host configured for account %s (set 'host' or use "
+		    "--host)", a->name);
 	return -1;
 }
 
-/* The secrets of a system account that only the setgid helper reads:
-   passwordeval's output, the client certificate and key. */
-struct sys_secrets {
-	char	*password;
-	char	*cert;
-	size_t	 cert_len;
-	char	*key;
-	size_t	 key_len;
-};
+/*
+ * May a missing password be asked for on the terminal?  Only when the
+ * message did not come from standard input (composer mode: with a
+ * terminal there, the body is --body's or none) and standard input and
+ * error are a terminal; never for a system account, whose password the
+ * user is not to know.
+ */
+static int
+may_ask(const struct cli *c, const struct account *a)
+{
+	return c->mode == MODE_COMPOSE && isatty(0) && isatty(2) &&
+	    !priv_system(a);
+}
 
 static int
-system_secrets(const struct account *a, struct sys_secrets *s,
+send_message(const struct cli *c, const struct config *cfg,
+    const struct account *a, const struct envelope *env, struct entry *e,
     struct result *r)
 {
-	char err[1024];
-
-	memset(s, 0, sizeof(*s));
-	if ((a->passwordeval && a->password == NULL &&
-	    priv_secret(a->name, &s->password, err, sizeof(err)) == -1) ||
-	    (a->tls_cert_file && priv_file(a->name, "tls_cert_file",
-	    &s->cert, &s->cert_len, err, sizeof(err)) == -1) ||
-	    (a->tls_key_file && priv_file(a->name, "tls_key_file", &s->key,
-	    &s->key_len, err, sizeof(err)) == -1)) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err);
-		return -1;
-	}
-	if (s->cert && s->key == NULL) {
-		/* one file holds both */
-		s->key = s->cert;
-		s->key_len = s->cert_len;
-		s->cert = NULL;
-	}
-	return 0;
-}
-
-static void
-system_secrets_free(struct sys_secrets *s)
-{
-	if (s->cert)
-		compat_bzero(s->cert, s->cert_len);
-	if (s->key)
-		compat_bzero(s->key, s->key_len);
-	free(s->cert);
-	free(s->key);
-	xfree_secret(s->password);
-}
-
-/* The password of an account: through the helper for a system one. */
-static int
-account_password(const struct account *a, struct sys_secrets *s,
-    char **password, struct result *r)
-{
-	struct config_error err;
-
-	*password = NULL;
-	if (priv_system(a)) {
-		if (system_secrets(a, s, r) == -1)
-			return -1;
-		if (s->password) {
-			*password = s->password;
-			s->password = NULL;
-			return 0;
-		}
-	}
-	if (config_password(a, password, &err) == -1) {
-		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
-		    "%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-send_message(const struct account *a, const struct envelope *env,
-    struct entry *e, struct result *r)
-{
 	struct deliver_params p;
-	struct sys_secrets sec;
-	char *password = NULL;
+	struct secrets sec;
 	int rc;
 
-	memset(&sec, 0, sizeof(sec));
-	if (need_host(a, r) == -1)
+	if (need_host(cfg, a, r) == -1)
 		return -1;
-	if (account_password(a, &sec, &password, r) == -1) {
-		system_secrets_free(&sec);
+	if (secrets_get(a, may_ask(c, a), &sec, r) == -1) {
+		secrets_free(&sec);
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
 	p.acct = a;
-	p.password = password;
+	p.password = sec.password;
 	p.cert_pem = sec.cert;
 	p.cert_len = sec.cert_len;
 	p.key_pem = sec.key;
@@ -417,8 +370,7 @@ send_message(const struct account *a, const struct envelope *env,
 	p.accepted = accepted;
 	p.accepted_ctx = e;
 	rc = deliver(&p, r);
-	xfree_secret(password);
-	system_secrets_free(&sec);
+	secrets_free(&sec);
 	return rc;
 }
 
@@ -529,7 +481,7 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		code = entry_queue_only(e, &in->env, r);
 		goto done;
 	}
-	if (send_message(a, &in->env, e, r) == 0) {
+	if (send_message(c, cfg, a, &in->env, e, r) == 0) {
 		/* accepted() removed the entry already */
 		write_log(c, a, in, e, r, 0, start);
 		flush_after_send(c, cfg, e);
@@ -657,35 +609,13 @@ print_config(const struct cli *c, struct config *cfg, struct result *r)
 static int
 serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 {
-	struct deliver_params p;
-	struct session_info info;
-	struct tls_peer peer;
-	struct envelope env;
 	struct account *a = account_without_message(c, cfg, r);
-	int code;
+	int code = 0;
 
 	if (a == NULL)
 		return report(r);
-	if (need_host(a, r) == -1) {
-		config_account_free(a);
-		return report(r);
-	}
-	memset(&p, 0, sizeof(p));
-	memset(&peer, 0, sizeof(peer));
-	envelope_init(&env);
-	p.acct = a;
-	p.env = &env;
-	p.fd = -1;
-	p.probe_only = 1;
-	p.info = &info;
-	p.peer = &peer;
-	if (deliver(&p, r) == 0) {
-		serverinfo_print(stdout, r->server, a->port, &info, r, &peer,
-		    a->tls_mode == TLSM_STARTTLS);
-		code = 0;
-	} else
+	if (need_host(cfg, a, r) == -1 || serverinfo_run(stdout, a, r) == -1)
 		code = report(r);
-	tls_peer_free(&peer);
 	config_account_free(a);
 	return code;
 }

@@ -215,6 +215,24 @@ caps_line(struct caps *c, const char *l, size_t len)
 	}
 }
 
+/* Keep the line as sent, if it fits whole. */
+static void
+caps_keep(struct caps *c, const char *l, size_t len)
+{
+	size_t have = strlen(c->list);
+
+	if (len == 0)
+		return;
+	if (have + (have > 0) + len + 1 > sizeof(c->list)) {
+		c->list_cut++;
+		return;
+	}
+	if (have > 0)
+		c->list[have++] = '\n';
+	memcpy(c->list + have, l, len);
+	c->list[have + len] = '\0';
+}
+
 void
 reply_caps(const struct reply *r, struct caps *c)
 {
@@ -225,8 +243,10 @@ reply_caps(const struct reply *r, struct caps *c)
 	/* The first line is the greeting part: "domain greeting". */
 	for (i = 0; *p; i++) {
 		nl = strchr(p, '\n');
-		if (i > 0)
+		if (i > 0) {
 			caps_line(c, p, nl ? (size_t)(nl - p) : strlen(p));
+			caps_keep(c, p, nl ? (size_t)(nl - p) : strlen(p));
+		}
 		if (nl == NULL)
 			break;
 		p = nl + 1;

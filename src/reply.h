@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "limits.h"
 
 struct reply {
 	int		 code;		/* e.g. 250; 0 before the first line */
@@ -52,9 +53,16 @@ struct caps {
 	unsigned long long	size;		/* SIZE limit, 0 = none given */
 	char			auth[512];	/* AUTH mechanisms, ' '-joined,
 						   upper case */
+	/* every keyword line, known or not, as sent and in the server's
+	   order, '\n'-joined; lines that did not fit are counted */
+	char			list[EHLO_LIST_MAX];
+	unsigned		list_cut;
 };
 
-/* Read the capabilities from a complete 250 reply to EHLO. */
+/*
+ * Read the capabilities from a complete 250 reply to EHLO: the flags of
+ * the extensions outbox uses, and the list of them all.
+ */
 void	reply_caps(const struct reply *, struct caps *);
 
 #endif

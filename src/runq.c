@@ -224,8 +224,11 @@ begin_account(struct run *x, const struct item *it)
 		return;
 	}
 	x->acct = config_account_copy(a);
+	/* Never asks: a password that is missing is a 78, and the entries
+	   wait for the configuration to be mended. */
 	if (config_finish(x->acct, &err) == -1 ||
-	    config_password(x->acct, &x->password, &err) == -1) {
+	    config_password(x->acct, &x->password, &err) == -1 ||
+	    config_password_check(x->acct, x->password, &err) == -1) {
 		result_local(&x->connr, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
 		    "%s", err.msg);
 		x->broken = 1;

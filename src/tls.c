@@ -23,6 +23,8 @@
 struct tls_ctx {
 	gnutls_session_t			session;
 	gnutls_certificate_credentials_t	cred;
+	int					checked;
+	char					*verify_error;
 };
 
 /* Wait in the direction GnuTLS is blocked on. */
@@ -188,6 +190,7 @@ tls_free(struct tls_ctx *c)
 		gnutls_deinit(c->session);
 	if (c->cred)
 		gnutls_certificate_free_credentials(c->cred);
+	free(c->verify_error);
 	free(c);
 }
 
@@ -280,26 +283,46 @@ tls_fingerprint_valid(const char *s)
 	return fingerprint_parse(s, fp) == 0;
 }
 
+/*
+ * A certificate that does not verify (why, xmalloc'd, is taken): refused
+ * (-1, TE_VERIFY), or with report_only kept and the handshake goes on.
+ */
 static int
-check_pin(struct transport *t, gnutls_session_t s, const char *pin)
+cert_refused(struct transport *t, struct tls_ctx *c,
+    const struct tls_conf *cf, char *why)
+{
+	if (cf->report_only) {
+		if (c->verify_error == NULL)
+			c->verify_error = why;
+		else
+			free(why);
+		return 0;
+	}
+	transport_fail(t, TE_VERIFY, "%s", why);
+	free(why);
+	return -1;
+}
+
+static int
+check_pin(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 {
 	const gnutls_datum_t *certs;
 	unsigned int ncerts = 0;
 	unsigned char want[32], got[32];
 
-	if (fingerprint_parse(pin, want) == -1)
+	if (fingerprint_parse(cf->fingerprint, want) == -1)
 		return transport_fail(t, TE_VERIFY, "tls_fingerprint is not "
 		    "a SHA-256 fingerprint");
-	certs = gnutls_certificate_get_peers(s, &ncerts);
+	certs = gnutls_certificate_get_peers(c->session, &ncerts);
 	if (certs == NULL || ncerts == 0)
-		return transport_fail(t, TE_VERIFY, "server sent no "
-		    "certificate");
+		return cert_refused(t, c, cf, xstrdup("server sent no "
+		    "certificate"));
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size,
 	    got) < 0)
 		return transport_fail(t, TE_TLS, "cannot hash certificate");
 	if (memcmp(want, got, 32) != 0)
-		return transport_fail(t, TE_VERIFY, "certificate fingerprint "
-		    "does not match tls_fingerprint");
+		return cert_refused(t, c, cf, xstrdup("certificate "
+		    "fingerprint does not match tls_fingerprint"));
 	return 0;
 }
 
@@ -382,7 +405,7 @@ setup_session(struct transport *t, struct tls_ctx *c,
 	if (cf->host && !is_ip_literal(cf->host))
 		(void)gnutls_server_name_set(c->session, GNUTLS_NAME_DNS,
 		    cf->host, strlen(cf->host));
-	if (cf->certcheck && cf->fingerprint == NULL)
+	if (cf->certcheck && cf->fingerprint == NULL && !cf->report_only)
 		gnutls_session_set_verify_cert(c->session, cf->host, 0);
 	gnutls_transport_set_int(c->session, t->fd);
 	return 0;
@@ -525,6 +548,41 @@ note_session(gnutls_session_t s, const struct tls_conf *cf)
 	free(line);
 }
 
+/* "certificate verification failed: why" (xmalloc'd). */
+static char *
+verify_text(unsigned status)
+{
+	gnutls_datum_t out = { NULL, 0 };
+	char *why;
+	size_t n;
+
+	if (gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) != 0)
+		return xstrdup("certificate verification failed");
+	n = strlen((char *)out.data);
+	while (n && out.data[n - 1] == ' ')
+		n--;
+	why = xasprintf("certificate verification failed: %.*s", (int)n,
+	    (char *)out.data);
+	gnutls_free(out.data);
+	return why;
+}
+
+/* report_only: the check the handshake would have made, made now. */
+static void
+verify_now(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
+{
+	unsigned status = 0;
+	int rc;
+
+	rc = gnutls_certificate_verify_peers3(c->session, cf->host, &status);
+	if (rc < 0)
+		(void)cert_refused(t, c, cf, xasprintf("certificate "
+		    "verification failed: %s", gnutls_strerror(rc)));
+	else if (status != 0)
+		(void)cert_refused(t, c, cf, verify_text(status));
+}
+
 /*
  * gnutls_handshake() until it is done or fails: its last code (errno as
  * it left it), or 1 when waiting for the socket failed (t->err set).
@@ -568,8 +626,11 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 		tls_fail(t, c->session, rc, errno, 1);
 		goto fail;
 	}
-	if (cf->fingerprint && check_pin(t, c->session, cf->fingerprint) == -1)
+	if (cf->fingerprint && check_pin(t, c, cf) == -1)
 		goto fail;
+	if (cf->certcheck && cf->fingerprint == NULL && cf->report_only)
+		verify_now(t, c, cf);
+	c->checked = cf->fingerprint || cf->certcheck;
 	transport_deadline(t, 0);
 	if (cf->note)
 		note_session(c->session, cf);
@@ -628,11 +689,15 @@ int
 tls_peer_describe(struct transport *t, struct tls_peer *p)
 {
 	struct tls_ctx *c = t->ctx;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	if (!t->tls || c == NULL)
 		return -1;
-	return peer_cert(c->session, p);
+	rc = peer_cert(c->session, p);
+	p->checked = c->checked;
+	p->verify_error = c->verify_error ? xstrdup(c->verify_error) : NULL;
+	return rc;
 }
 
 void
@@ -640,5 +705,6 @@ tls_peer_free(struct tls_peer *p)
 {
 	free(p->subject);
 	free(p->issuer);
+	free(p->verify_error);
 	memset(p, 0, sizeof(*p));
 }

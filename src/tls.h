@@ -29,6 +29,13 @@ struct tls_conf {
 	/* -v: told the version, cipher and certificate once the
 	   handshake is done; NULL: quiet */
 	void		(*note)(const char *);
+	/*
+	 * --serverinfo only: a certificate that does not verify (trust,
+	 * host name or pin) does not end the handshake; why is kept for
+	 * tls_peer_describe().  Such a connection must carry nothing that
+	 * needs a verified server: no password, no message.
+	 */
+	int		 report_only;
 };
 
 /*
@@ -57,9 +64,15 @@ struct tls_peer {
 	long long not_before;	/* Unix time */
 	long long not_after;
 	char	 sha256[32 * 3];	/* "AB:CD:..." */
+	int	 checked;	/* verified (trust and name, or the pin) */
+	char	*verify_error;	/* report_only: why it did not verify */
 };
 
-/* Describe the peer's certificate; -1 if there is none. */
+/*
+ * Describe the peer's certificate and how its verification went; -1 if
+ * there is no certificate (checked and verify_error are set all the
+ * same).
+ */
 int	tls_peer_describe(struct transport *, struct tls_peer *);
 void	tls_peer_free(struct tls_peer *);
 

@@ -170,6 +170,96 @@ expect "passwordenv naming an unset variable" 78 "MY_SECRET_VAR is not set"
 MY_SECRET_VAR=x run_outbox "$IN" --no-queue -C "$T_DIR/pe" bob@example.org
 expect "passwordenv set" 75 "connect to"
 
+# --- a user without a password -------------------------------------------------
+# Nothing gives one: 78 before any connection (P1 refuses connections: an
+# attempt would be a 75), saying what to set.  Only composer mode at a
+# terminal asks (below); sendmail mode, whose message is standard input,
+# and the queue runner never do.
+nopw() {
+	mkconf "$T_DIR/np" <<EOC
+host 127.0.0.1
+port ${2:-$P1}
+tls off
+user joe
+from sender@example.org
+queue_dir $T_DIR/np-queue
+timeout 5
+$1
+EOC
+}
+NOPW="account default: user set but no password: set password, passwordeval or passwordenv"
+nopw ''
+run_outbox "$IN" --no-queue -C "$T_DIR/np" bob@example.org
+expect "user set, no password from any source: 78, what to set" 78 "$NOPW"
+check "... before any connection" ! grep -q "connect to" "$T_ERR"
+OUTBOX_PASSWORD=x run_outbox "$IN" --no-queue -C "$T_DIR/np" bob@example.org
+expect "... OUTBOX_PASSWORD gives one" 75 "connect to 127.0.0.1 port $P1"
+nopw 'auth external'
+run_outbox "$IN" --no-queue -C "$T_DIR/np" bob@example.org
+expect "... auth external needs none" 75 "connect to 127.0.0.1 port $P1"
+nopw 'auth off'
+run_outbox "$IN" --no-queue -C "$T_DIR/np" bob@example.org
+expect "... auth off needs none" 75 "connect to 127.0.0.1 port $P1"
+nopw 'auth xoauth2'
+run_outbox "$IN" --no-queue -C "$T_DIR/np" bob@example.org
+expect "... XOAUTH2 needs its token as the password" 78 "$NOPW"
+nopw ''
+run_outbox /dev/null -C "$T_DIR/np" --serverinfo --port "$P1"
+expect "... --serverinfo needs none (it never logs in)" 75 "connect to 127.0.0.1 port $P1"
+printf 'the body\n' >"$T_DIR/body"
+run_outbox /dev/null --no-queue -C "$T_DIR/np" -s subj --body "$T_DIR/body" \
+    bob@example.org
+expect "... composer mode without a terminal does not ask" 78 "$NOPW"
+run_outbox "$IN" -odq -C "$T_DIR/np" bob@example.org
+expect "-odq queues it without an attempt" 0
+run_outbox /dev/null -C "$T_DIR/np" -q
+expect "the queue runner does not ask: the entry is deferred, saying why" \
+    0 "queue [0-9a-f.]+: deferred: $NOPW"
+check "... and stays queued" \
+    test "$(ls "$T_DIR/np-queue/queue" | grep -c '\.env$')" = 1
+check "... with the reason" grep -q "^last-error: $NOPW" \
+    "$T_DIR"/np-queue/queue/*.env
+
+# At a terminal (a pseudo-terminal where outbox is the foreground job:
+# tests/lib/ptyrun.py), composer mode asks: echo off while it waits, on
+# again after, on every path (^C and ^Z included).
+PTY="$PY $srcdir/tests/lib/ptyrun.py"
+start_smarthost pw --user joe --password 'pw-Secret1' \
+    --auth-allow-plaintext --auth-required || exit 1
+nopw '' "$SH_PORT"
+ASK='Password for joe at 127.0.0.1 (account default): '
+ask() {	# PTYRUN-ARGS...: a composed message, at a terminal
+	T_RC=0
+	t_ns true $PTY "$@" -- "$OUTBOX" -C "$T_DIR/np" -s asked \
+	    --body "$T_DIR/body" bob@example.org >"$T_OUT" 2>&1 || T_RC=$?
+}
+field() { sed -n "s/^$1: //p" "$T_OUT"; }
+ask --step "$ASK" 'pw-Secret1\n'
+check "composer mode at a terminal asks for the password" \
+    test "$(field waited)" = yes
+check "... with echo off" test "$(field echo-at-wait)" = off
+check "... and on again after" test "$(field echo-after)" = on
+check "... the typed password is not shown" ! grep -q 'pw-Secret1' "$T_OUT"
+check "... and logs in with it: sent" test "$(field status)" = 0
+check "... the message arrived" test -s "$T_DIR/pw.mail/1.eml"
+ask --step "$ASK" '\x03'
+check "^C while it asks: outbox ends by SIGINT" test "$(field status)" = 130
+check "... with echo on again" test "$(field echo-after)" = on
+ask --step "$ASK" '\x1a' --step "$ASK" 'pw-Secret1\n'
+check "^Z while it asks: stopped, asked again once continued" \
+    sh -c "test '$(field stops)' = 1 && test '$(field waited)' = yes"
+check "... echo on again, and sent" sh -c "test '$(field echo-after)' = on &&
+    test '$(field status)' = 0"
+ask --step "$ASK" '\n'
+check "nothing typed: 78 saying so" sh -c "test '$(field status)' = 78 &&
+    grep -q 'no password from the terminal: nothing typed' '$T_OUT'"
+T_RC=0
+t_ns true $PTY --step '' 'Subject: typed\n\nbody\n\x04' -- "$OUTBOX" \
+    -C "$T_DIR/np" bob@example.org >"$T_OUT" 2>&1 || T_RC=$?
+check "sendmail mode at a terminal never asks: 78" sh -c "
+    test '$(field status)' = 78 && grep -q '$NOPW' '$T_OUT' &&
+    ! grep -q 'Password for' '$T_OUT'"
+
 # --- accounts, inheritance, choice ---------------------------------------------
 mkconf "$T_DIR/acc" <<EOC
 defaults
@@ -264,8 +354,25 @@ rm -rf "$XDG_CONFIG_HOME/outbox" "$HOME/.msmtprc"
 # --- config-less use -------------------------------------------------------------
 run_outbox "$IN" --no-queue --host 127.0.0.1 --port "$P1" --tls off bob@example.org
 expect "config-less: --host and --port" 75 "connect to 127.0.0.1 port $P1"
-run_outbox "$IN" bob@example.org
-expect "no host at all" 78 "no host configured"
+# No file at all: the error names every file looked for (here: this
+# test's HOME and XDG_CONFIG_HOME) and the two ways out.
+if test -e /etc/outbox.conf || test -e /etc/msmtprc; then
+	echo "skip - no configuration at all (this machine has /etc/outbox.conf or /etc/msmtprc)"
+else
+	run_outbox "$IN" bob@example.org
+	expect "no configuration at all: exit 78" 78
+	one_line "... one line naming every file looked for" \
+	    "no configuration: looked for /etc/outbox.conf, $XDG_CONFIG_HOME/outbox/config, /etc/msmtprc, $HOME/.msmtprc, $XDG_CONFIG_HOME/msmtp/config; give a server with --host HOST or write one of these files \\(see outbox\\.conf\\(5\\)\\)"
+	XDG_CONFIG_HOME= run_outbox /dev/null --serverinfo
+	expect "... without XDG_CONFIG_HOME: ~/.config (and --serverinfo says it too)" 78 \
+	    "looked for /etc/outbox.conf, $HOME/.config/outbox/config, /etc/msmtprc, $HOME/.msmtprc, $HOME/.config/msmtp/config;"
+fi
+mkconf "$T_DIR/nohost" <<'EOC'
+from me@example.org
+EOC
+run_outbox "$IN" -C "$T_DIR/nohost" bob@example.org
+expect "a file without a host: the account's message" 78 \
+    "no host configured for account default \\(set 'host' or use --host\\)"
 
 # --- several hosts, tried in order ---------------------------------------------
 # Nothing listens on 127.0.0.2 (the smarthost binds 127.0.0.1 only).

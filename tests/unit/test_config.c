@@ -959,6 +959,60 @@ test_password_stderr_chatter(void **state)
 	run_pw_case(0, &c);
 }
 
+/*
+ * config_password_check: a user with authentication needs a password,
+ * except with EXTERNAL; XOAUTH2 and OAUTHBEARER need theirs (the token).
+ */
+static const struct {
+	const char	*user;
+	const char	*auth;		/* the `auth` setting, NULL: unset */
+	const char	*password;	/* what config_password gave */
+	int		 rc;
+} need_cases[] = {
+	{ "joe", NULL, NULL, -1 },
+	{ "joe", NULL, "pw", 0 },
+	{ "joe", "on", NULL, -1 },
+	{ "joe", "plain", NULL, -1 },
+	{ "joe", "scram-sha-256", NULL, -1 },
+	{ "joe", "xoauth2", NULL, -1 },
+	{ "joe", "oauthbearer", NULL, -1 },
+	{ "joe", "oauthbearer", "token", 0 },
+	{ "joe", "external", NULL, 0 },
+	{ NULL, "external", NULL, 0 },
+	{ "joe", "off", NULL, 0 },
+	{ NULL, NULL, NULL, 0 },
+	{ "joe", NULL, "", 0 },
+};
+
+static void
+test_password_check(void **state)
+{
+	struct config_error err;
+	struct account *a;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(need_cases) / sizeof(need_cases[0]); i++) {
+		a = config_account_new("acc");
+		a->user = need_cases[i].user ? strdup(need_cases[i].user) :
+		    NULL;
+		a->auth = need_cases[i].auth ? strdup(need_cases[i].auth) :
+		    NULL;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(config_finish(a, &err), 0);
+		rc = config_password_check(a, need_cases[i].password, &err);
+		if (rc != need_cases[i].rc)
+			fail_msg("need case %zu: rc %d, want %d", i, rc,
+			    need_cases[i].rc);
+		if (rc == -1 && strcmp(err.msg, "account acc: user set but "
+		    "no password: set password, passwordeval or passwordenv "
+		    "(or OUTBOX_PASSWORD in the environment)") != 0)
+			fail_msg("need case %zu: [%s]", i, err.msg);
+		config_account_free(a);
+	}
+}
+
 int
 main(void)
 {
@@ -978,6 +1032,7 @@ main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_password_stderr_chatter),
+		cmocka_unit_test(test_password_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -380,6 +380,78 @@ test_caps_long_auth(void **state)
 	reply_free(&r);
 }
 
+/*
+ * The list keeps every keyword line, known or not, as sent and in the
+ * server's order; never the greeting line.
+ */
+static const struct {
+	const char	*lines[MAXL];
+	const char	*list;
+} list_cases[] = {
+	{ { "250-mx.example Hello", "250-PIPECONNECT", "250-HELP",
+	    "250-X-FOO bar", "250-size 100", "250 AUTH=LOGIN PLAIN" },
+	    "PIPECONNECT\nHELP\nX-FOO bar\nsize 100\nAUTH=LOGIN PLAIN" },
+	{ { "250 mx.example" }, "" },
+	{ { "250-mx", "250 DSN" }, "DSN" },
+	{ { "250-mx", "250-", "250 HELP" }, "HELP" },
+	{ { "250-mx", "250-XCLIENT ADDR\tNAME", "250 LIMITS RCPTMAX=10" },
+	    "XCLIENT ADDR\tNAME\nLIMITS RCPTMAX=10" },
+};
+
+static void
+test_caps_list(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(list_cases) / sizeof(list_cases[0]); i++) {
+		struct reply r;
+		struct caps caps;
+		const char *why = NULL, *l;
+
+		reply_init(&r);
+		for (j = 0; j < MAXL && (l = list_cases[i].lines[j]); j++)
+			(void)reply_feed(&r, l, strlen(l), &why);
+		assert_true(r.done);
+		memset(&caps, 0xa5, sizeof(caps));
+		reply_caps(&r, &caps);
+		if (strcmp(caps.list, list_cases[i].list) != 0)
+			fail_msg("list case %zu: \"%s\", want \"%s\"", i,
+			    caps.list, list_cases[i].list);
+		assert_int_equal(caps.list_cut, 0);
+		reply_free(&r);
+	}
+}
+
+/* More keyword text than the list holds: whole lines kept, the rest
+   counted. */
+static void
+test_caps_list_cut(void **state)
+{
+	char line[64];
+	struct reply r;
+	struct caps caps;
+	const char *why;
+	size_t i, n, kept;
+
+	(void)state;
+	reply_init(&r);
+	assert_int_equal(reply_feed(&r, "250-mx", 6, &why), 0);
+	for (i = 0; i < 100; i++) {
+		n = (size_t)snprintf(line, sizeof(line), "250%cX-KEYWORD-%03zu "
+		    "with some arguments", i < 99 ? '-' : ' ', i);
+		assert_int_equal(reply_feed(&r, line, n, &why), i == 99);
+	}
+	reply_caps(&r, &caps);
+	assert_true(strlen(caps.list) < sizeof(caps.list));
+	assert_true(strncmp(caps.list, "X-KEYWORD-000 with", 18) == 0);
+	for (kept = 1, i = 0; caps.list[i]; i++)
+		kept += caps.list[i] == '\n';
+	assert_true(kept > 10);
+	assert_int_equal(kept + caps.list_cut, 100);
+	reply_free(&r);
+}
+
 int
 main(void)
 {
@@ -391,6 +463,8 @@ main(void)
 		cmocka_unit_test(test_oneline),
 		cmocka_unit_test(test_caps_table),
 		cmocka_unit_test(test_caps_long_auth),
+		cmocka_unit_test(test_caps_list),
+		cmocka_unit_test(test_caps_list_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
