@@ -94,17 +94,6 @@ make_due() { sed -i 's/^next-attempt: .*/next-attempt: 0/' "$Q/queue/$1.env"; }
 # interrupt ID: make a queued entry look like a send killed mid-way
 # (in tmp/, envelope complete, lock free).
 interrupt() { mv "$Q/queue/$1" "$Q/queue/$1.env" "$Q/tmp/"; }
-# script_ok NAME: the scripted server saw exactly its dialogue and ended.
-script_ok() {
-	if lib_wait_exit "$SC_PID" 5 && test "$LIB_STATUS" = 0; then
-		pass "$1"
-	else
-		fail "$1" "smtpd.py: $(cat "$T_DIR/$2.err")" \
-		    "$(cat "$T_DIR/$2.transcript" 2>/dev/null | head -20)"
-		lib_stop "$SC_PID" 2
-		lib_forget "$SC_PID"
-	fi
-}
 # refuse_rcpt NAME TEXT: a server that refuses RCPT with "550 5.1.1 TEXT"
 # (one connection; nothing may follow but QUIT).
 refuse_rcpt() {

@@ -11,11 +11,7 @@
 export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
 mkdir -p "$HOME"
 CERTS=$T_DIR/certs
-lib_certs "$CERTS" >"$T_DIR/certs.log" 2>&1 || {
-	echo "cannot make the test certificates"
-	cat "$T_DIR/certs.log"
-	exit 99
-}
+make_certs "$CERTS"
 
 # conf PORT [LINES]: an account for the scripted server.
 conf() {
@@ -27,17 +23,6 @@ queue_dir $T_DIR/q
 timeout 5
 $2
 EOC
-}
-# script_ok NAME SCRIPT: the scripted server saw exactly its dialogue.
-script_ok() {
-	if lib_wait_exit "$SC_PID" 5 && test "$LIB_STATUS" = 0; then
-		pass "$1"
-	else
-		fail "$1" "smtpd.py: $(cat "$T_DIR/$2.err")" \
-		    "$(head -20 "$T_DIR/$2.transcript" 2>/dev/null)"
-		lib_stop "$SC_PID" 2
-		lib_forget "$SC_PID"
-	fi
 }
 
 # --- every keyword, in the server's order ---------------------------------------
@@ -110,16 +95,8 @@ EOS
 > 221 bye
 eof
 EOS
-	} >"$T_DIR/$1.script"
-	rm -f "$T_DIR/$1.port"
-	lib_spawn "$PY" "$srcdir/tests/smtpd.py" --script "$T_DIR/$1.script" \
-	    --port-file "$T_DIR/$1.port" --log "$T_DIR/$1.log" \
-	    --transcript "$T_DIR/$1.transcript" --certdir "$CERTS" \
-	    --timeout 8 2>"$T_DIR/$1.err"
-	SC_PID=$LIB_PID
-	lib_wait_file "$T_DIR/$1.port" || { echo "smtpd.py did not start" >&2
-		cat "$T_DIR/$1.err" >&2; exit 99; }
-	SC_PORT=$(cat "$T_DIR/$1.port")
+	} >"$T_DIR/$1.in"
+	start_script "$1" --certdir "$CERTS" <"$T_DIR/$1.in"
 }
 fp=$(certtool --fingerprint --hash sha256 --infile "$CERTS/server.pem" |
     tr a-f A-F | sed 's/../&:/g; s/:$//')

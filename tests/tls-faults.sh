@@ -17,11 +17,7 @@ CERTS=$T_DIR/certs
 DOWN=$(closed_port)
 export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
 mkdir -p "$HOME/.config"
-lib_certs "$CERTS" >"$T_DIR/certs.log" 2>&1 || {
-	echo "cannot make the test certificates"
-	cat "$T_DIR/certs.log"
-	exit 99
-}
+make_certs "$CERTS"
 
 # conf PORT [HOSTS]: STARTTLS to HOSTS (default 127.0.0.1) port PORT.
 conf() {

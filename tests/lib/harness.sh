@@ -143,17 +143,43 @@ one_line() {
 	fi
 }
 
-# start_script NAME: start tests/smtpd.py with the script on stdin (its
-# files are $T_DIR/NAME.*); sets SC_PORT and SC_PID.
+# start_script NAME [SMTPD-ARG...]: start tests/smtpd.py with the script
+# on stdin (its files are $T_DIR/NAME.*) and the extra arguments (e.g.
+# --certdir DIR); sets SC_PORT and SC_PID.
 start_script() {
-	cat >"$T_DIR/$1.script"
-	rm -f "$T_DIR/$1.port"
-	lib_spawn "$PY" "$srcdir/tests/smtpd.py" --script "$T_DIR/$1.script" \
-	    --port-file "$T_DIR/$1.port" --log "$T_DIR/$1.log" \
-	    --transcript "$T_DIR/$1.transcript" --timeout 8 \
-	    2>"$T_DIR/$1.err"
+	_sn=$1
+	shift
+	cat >"$T_DIR/$_sn.script"
+	rm -f "$T_DIR/$_sn.port"
+	lib_spawn "$PY" "$srcdir/tests/smtpd.py" --script "$T_DIR/$_sn.script" \
+	    --port-file "$T_DIR/$_sn.port" --log "$T_DIR/$_sn.log" \
+	    --transcript "$T_DIR/$_sn.transcript" --timeout 8 "$@" \
+	    2>"$T_DIR/$_sn.err"
 	SC_PID=$LIB_PID
-	lib_wait_file "$T_DIR/$1.port" || { echo "smtpd.py did not start" >&2
-		cat "$T_DIR/$1.err" >&2; exit 99; }
-	SC_PORT=$(cat "$T_DIR/$1.port")
+	lib_wait_file "$T_DIR/$_sn.port" || { echo "smtpd.py did not start" >&2
+		cat "$T_DIR/$_sn.err" >&2; exit 99; }
+	SC_PORT=$(cat "$T_DIR/$_sn.port")
+}
+
+# make_certs DIR: the tests' CA and certificates in DIR (lib_certs); a
+# suite that cannot make them stops with exit 99 and the reason.
+make_certs() {
+	lib_certs "$1" >"$T_DIR/certs.log" 2>&1 || {
+		echo "cannot make the test certificates"
+		cat "$T_DIR/certs.log"
+		exit 99
+	}
+}
+
+# script_ok NAME SCRIPT: the scripted server started by start_script
+# SCRIPT saw exactly its dialogue and ended.
+script_ok() {
+	if lib_wait_exit "$SC_PID" 5 && test "$LIB_STATUS" = 0; then
+		pass "$1"
+	else
+		fail "$1" "smtpd.py: $(cat "$T_DIR/$2.err")" \
+		    "$(head -20 "$T_DIR/$2.transcript" 2>/dev/null)"
+		lib_stop "$SC_PID" 2
+		lib_forget "$SC_PID"
+	fi
 }
