@@ -80,5 +80,12 @@ if test "$distcheck" = yes; then
 	fi
 	tail -n 4 distcheck.log
 	rm -f distcheck.log
+	# The tarball carries what .ci/run and the docs use.
+	for f in .ci/run fuzz/run.sh doc/HACKING scripts/deps.sh; do
+		if ! tar tzf outbox-*.tar.gz | grep -q "^outbox-[^/]*/$f\$"; then
+			say "make dist does not ship $f"
+			exit 1
+		fi
+	done
 fi
 say "all tests passed"
