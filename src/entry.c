@@ -26,9 +26,9 @@ int
 entry_queue_open(struct queue *q, const struct account *a, struct result *r)
 {
 	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
-	    getegid() != getgid() ? xstrdup(QUEUE_SYSTEM_DIR) :
+	    priv_holding() ? xstrdup(QUEUE_SYSTEM_DIR) :
 	    queue_default_dir();
-	int rc = priv_active() && (geteuid() == 0 || getegid() != getgid()) ?
+	int rc = (priv_active() && geteuid() == 0) || priv_holding() ?
 	    queue_open_shared(q, dir, priv_gid(), r) : queue_open(q, dir, r);
 
 	free(dir);

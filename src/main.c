@@ -509,7 +509,8 @@ keep_unconfigured(const struct cli *c, struct input *in, struct entry *e,
 	struct addr_list l = { NULL, 0 };
 	struct result wr;
 	const char *w, *f;
-	size_t i, n;
+	char *line;
+	size_t i;
 	int code;
 
 	result_init(&wr);
@@ -519,9 +520,9 @@ keep_unconfigured(const struct cli *c, struct input *in, struct entry *e,
 		code = report(r);
 		goto done;
 	}
-	n = c->from ? strlen(c->from) : 0;
-	in->env.from = n >= 2 && c->from[0] == '<' && c->from[n - 1] == '>' ?
-	    xstrndup(c->from + 1, n - 2) : xstrdup(c->from ? c->from : "");
+	/* -f as given ("<...>" stripped), else the null sender */
+	if ((in->env.from = submit_selector(c, NULL, NULL)) == NULL)
+		in->env.from = xstrdup("");
 	for (i = 0; i < c->args.n; i++)
 		(void)envelope_add_rcpt(&in->env, c->args.v[i]);
 	if (c->read_rcpts && msg_recipients(&in->msg, &l, &w, &f) == 0)
@@ -530,9 +531,9 @@ keep_unconfigured(const struct cli *c, struct input *in, struct entry *e,
 	addr_list_free(&l);
 	if (entry_create(e, a, &wr) == -1 || spool_message(in, e->fd,
 	    &wr) == -1) {
-		w = result_line(&wr);
-		log_error("%s (not kept: %s)", why, w);
-		free((char *)w);
+		line = result_line(&wr);
+		log_error("%s (not kept: %s)", why, line);
+		free(line);
 		entry_discard(e);
 		code = result_exit(r);
 		goto done;

@@ -69,6 +69,12 @@ priv_active(void)
 	return start_gid != QUEUE_NO_GID;
 }
 
+int
+priv_holding(void)
+{
+	return priv_active() && getegid() != getgid();
+}
+
 gid_t
 priv_gid(void)
 {

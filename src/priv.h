@@ -32,6 +32,8 @@
 int	priv_init(void);
 /* Started setgid (whether or not the group is still held)? */
 int	priv_active(void);
+/* Is the group still held (not dropped, not handed to the helper)? */
+int	priv_holding(void);
 /* The group outbox was started with, or QUEUE_NO_GID. */
 gid_t	priv_gid(void);
 /* Drop the group for good; on failure exit 71 (never go on with it). */
