@@ -506,6 +506,23 @@ class Conn:
 		self.tcp_fin()
 		self.close(notify=False, how=" (FIN, no close_notify)")
 
+	def recv_before(self, deadline, recv, what):
+		"""One recv(BUFSIZE) by the time.monotonic() deadline: the
+		bytes; b"" when the client closed, or the socket failed
+		(recorded as an event, after what); None past the deadline."""
+		while True:
+			left = deadline - time.monotonic()
+			if left <= 0:
+				return None
+			self.sock.settimeout(left)
+			try:
+				return recv(BUFSIZE)
+			except (socket.timeout, TimeoutError):
+				continue
+			except OSError as e:
+				self.rec.event("%s: %s" % (what, e))
+				return b""
+
 	def raw_drain(self, limit):
 		"""Read the TCP socket under the TLS layer until the client
 		closes (after a TLS error); the bytes go to the wire file
@@ -513,17 +530,10 @@ class Conn:
 		deadline = time.monotonic() + limit
 		n = 0
 		while True:
-			left = deadline - time.monotonic()
-			if left <= 0:
+			b = self.recv_before(deadline, lambda k:
+			    socket.socket.recv(self.sock, k), "recv (raw)")
+			if b is None:
 				return False
-			self.sock.settimeout(left)
-			try:
-				b = socket.socket.recv(self.sock, BUFSIZE)
-			except (socket.timeout, TimeoutError):
-				continue
-			except OSError as e:
-				self.rec.event("recv (raw): %s" % e)
-				b = b""
 			if not b:
 				self.rec.event("client closed (%d raw bytes after "
 				    "the TLS error)" % n)
@@ -758,19 +768,12 @@ class Conn:
 				if len(hs) >= 4 and len(hs) >= 4 + \
 				    int.from_bytes(hs[1:4], "big"):
 					break
-				left = deadline - time.monotonic()
-				if left <= 0:
+				b = self.recv_before(deadline, self.sock.recv,
+				    "recv")
+				if b is None:
 					raise Mismatch("%s: timed out after %gs "
 					    "waiting for the client's ClientHello"
 					    % (what, self.timeout))
-				self.sock.settimeout(left)
-				try:
-					b = self.sock.recv(BUFSIZE)
-				except (socket.timeout, TimeoutError):
-					continue
-				except OSError as e:
-					self.rec.event("recv: %s" % e)
-					b = b""
 				if not b:
 					self.eof = True
 					raise Mismatch("%s: the client closed before "
