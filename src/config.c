@@ -62,6 +62,8 @@ static const struct keyword keywords[] = {
 	{ "tls", KW_BOOL, F(tls), NULL, 0 },
 	{ "tls_starttls", KW_TRI, F(tls_starttls), NULL, 0 },
 	{ "tls_trust_file", KW_PATH, F(tls_trust_file), NULL, 0 },
+	{ "tls_crl_file", KW_PATH, F(tls_crl_file), NULL, 0 },
+	{ "tls_host_override", KW_STR, F(tls_host_override), NULL, 0 },
 	{ "tls_fingerprint", KW_STR, F(tls_fingerprint), NULL, 0 },
 	{ "tls_cert_file", KW_PATH, F(tls_cert_file), NULL, 0 },
 	{ "tls_key_file", KW_PATH, F(tls_key_file), NULL, 0 },
@@ -92,14 +94,45 @@ static const struct keyword keywords[] = {
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 
-/* msmtp keywords outbox does not implement: a warning, once each. */
-static const char *msmtp_only[] = {
-	"eval", "protocol", "lmtp", "socket", "tls_crl_file",
-	"tls_min_dh_prime_bits", "tls_host_override", "logfile_time_format",
-	"ntlmdomain", "auto_from", "maildomain", "add_missing_from_header",
-	"add_missing_date_header", "tls_nocertcheck", "tls_force_sslv3",
-	"tls_sha1_fingerprint", "tls_md5_fingerprint", "passwordeval_timeout",
-	NULL
+/*
+ * msmtp's keywords that outbox does not have, and what becomes of them
+ * in any file.  A value in `quiet` ('|'-separated; "" is the empty value,
+ * NULL any value) asks for nothing outbox does not do anyway: accepted
+ * without a word.  Another value is refused with `why` (exit 78): outbox
+ * cannot honour it, and ignoring it would send mail some other way than
+ * the file says.  `alias` names outbox's keyword for an old msmtp name,
+ * with the value `aliasval` when it has one of its own.
+ */
+static const struct msmtp_kw {
+	const char	*name;
+	const char	*quiet;
+	const char	*why;
+	const char	*alias;
+	const char	*aliasval;
+} msmtp_kws[] = {
+	{ "protocol", "smtp", "outbox speaks SMTP only, not LMTP", NULL,
+	    NULL },
+	{ "socket", "", "outbox connects over TCP only: set host and port",
+	    NULL, NULL },
+	{ "eval", "", "outbox does not run commands to make configuration "
+	    "lines: write them out", NULL, NULL },
+	{ "tls_min_dh_prime_bits", NULL, NULL, NULL, NULL },
+	{ "logfile_time_format", NULL, NULL, NULL, NULL },
+	{ "ntlmdomain", NULL, NULL, NULL, NULL },
+	{ "maildomain", NULL, NULL, NULL, NULL },
+	{ "auto_from", "off|", "msmtp 1.8 removed auto_from: set from",
+	    NULL, NULL },
+	{ "tls_force_sslv3", "off|", "SSLv3 is broken and never used",
+	    NULL, NULL },
+	{ "tls_sha1_fingerprint", "", "set tls_fingerprint to the "
+	    "certificate's SHA-256 fingerprint (outbox --serverinfo shows it)",
+	    NULL, NULL },
+	{ "tls_md5_fingerprint", "", "set tls_fingerprint to the "
+	    "certificate's SHA-256 fingerprint (outbox --serverinfo shows it)",
+	    NULL, NULL },
+	{ "tls_nocertcheck", NULL, NULL, "tls_certcheck", "off" },
+	{ "add_missing_from_header", NULL, NULL, "set_from_header", NULL },
+	{ "add_missing_date_header", NULL, NULL, "set_date_header", NULL },
 };
 
 static const struct keyword *
@@ -559,7 +592,8 @@ struct parse_state {
 	const char	*name;
 	int		 msmtp;
 	int		 perm_ok;
-	unsigned long long warned;	/* msmtp keywords warned about */
+	char	*warned[32];	/* unknown keywords warned about */
+	size_t	 nwarned;
 	char		 where[1100];
 };
 
@@ -637,21 +671,72 @@ new_account(struct parse_state *ps, char *args, struct config_error *err)
 	return 0;
 }
 
+/* Does '|'-separated list hold val? */
+static int
+in_list(const char *list, const char *val)
+{
+	size_t n = strlen(val);
+	const char *p = list;
+
+	for (;;) {
+		if (strncmp(p, val, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+		if ((p = strchr(p, '|')) == NULL)
+			return 0;
+		p++;
+	}
+}
+
+static const struct msmtp_kw *
+msmtp_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(msmtp_kws) / sizeof(msmtp_kws[0]); i++)
+		if (strcmp(msmtp_kws[i].name, key) == 0)
+			return &msmtp_kws[i];
+	return NULL;
+}
+
+/*
+ * An msmtp keyword outbox does not have (msmtp_kws): 0 when accepted
+ * (maybe as its outbox alias), -1 with err set when refused, 1 when it
+ * is not one of them.
+ */
+static int
+msmtp_keyword(struct parse_state *ps, struct account *target,
+    const char *key, const char *val, struct config_error *err)
+{
+	const struct msmtp_kw *m = msmtp_find(key);
+	const char *v;
+
+	if (m == NULL)
+		return 1;
+	if (m->alias) {
+		v = m->aliasval ? m->aliasval :
+		    *val == '\0' || strcmp(val, "on") == 0 ? "auto" : val;
+		return config_set(target, m->alias, v, ps->where, err);
+	}
+	if (m->quiet == NULL || in_list(m->quiet, val))
+		return 0;
+	config_error_set(err, ps->where, "%s %s: %s", key, val, m->why);
+	return -1;
+}
+
+/* A keyword neither outbox nor msmtp has, in an msmtp file: a warning,
+   once each. */
 static void
 msmtp_warn(struct parse_state *ps, const char *key)
 {
 	size_t i;
 
-	for (i = 0; msmtp_only[i]; i++)
-		if (strcmp(msmtp_only[i], key) == 0)
-			break;
-	if (msmtp_only[i] && i < 64) {
-		if (ps->warned & (1ULL << i))
+	for (i = 0; i < ps->nwarned; i++)
+		if (strcmp(ps->warned[i], key) == 0)
 			return;
-		ps->warned |= 1ULL << i;
-	}
-	fprintf(stderr, "outbox: warning: %s: ignoring msmtp keyword '%s'\n",
-	    ps->where, key);
+	if (ps->nwarned < sizeof(ps->warned) / sizeof(ps->warned[0]))
+		ps->warned[ps->nwarned++] = xstrdup(key);
+	fprintf(stderr, "outbox: warning: %s: ignoring unknown keyword "
+	    "'%s'\n", ps->where, key);
 }
 
 static int
@@ -661,6 +746,7 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 	const char *why;
 	struct account *target;
 	size_t len;
+	int rc;
 
 	key = line + strspn(line, " \t");
 	len = strlen(key);
@@ -684,7 +770,8 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		config_error_set(err, ps->where, "%s", why);
 		return -1;
 	}
-	if (keyword_find(key) == NULL && ps->msmtp) {
+	if (keyword_find(key) == NULL && msmtp_find(key) == NULL &&
+	    ps->msmtp) {
 		msmtp_warn(ps, key);
 		return 0;
 	}
@@ -706,6 +793,8 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		}
 		target = ps->cur;
 	}
+	if ((rc = msmtp_keyword(ps, target, key, val, err)) != 1)
+		return rc;
 	return config_set(target, key, val, ps->where, err);
 }
 
@@ -744,6 +833,8 @@ config_parse(struct config *c, const char *text, size_t len,
 		}
 		i += n + 1;
 	}
+	for (n = 0; n < ps.nwarned; n++)
+		free(ps.warned[n]);
 	return rc;
 }
 
@@ -805,53 +896,107 @@ config_finish(struct account *a, struct config_error *err)
 	return 0;
 }
 
+/* What an unset string keyword means, for --print-config. */
+static const char *
+unset_meaning(const struct account *a, const char *name)
+{
+	static const struct { const char *name, *text; } tab[] = {
+		{ "host", "none (give --host, or set host)" },
+		{ "tls_trust_file", "the system's trust store" },
+		{ "tls_host_override", "the host connected to" },
+		{ "tls_priorities", "GnuTLS's defaults" },
+		{ "domain", "localhost" },
+		{ "dsn_notify", "none (the server's default)" },
+		{ "dsn_return", "none (the server's default)" },
+		{ "syslog", "off" },
+		{ "source_ip", "any (the system chooses)" },
+		{ "from_full_name", "the user's name from the password file" },
+	};
+	size_t i;
+
+	if (strcmp(name, "tls_trust_file") == 0 && !a->tls_certcheck)
+		return "none (tls_certcheck off)";
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return tab[i].text;
+	return "none";
+}
+
+/* A duration as the largest unit that divides it: 5d, 4h, 30m, 10s. */
 static void
-print_value(FILE *fp, const struct account *a, const struct keyword *k)
+print_duration(FILE *fp, long s)
+{
+	if (s > 0 && s % 86400 == 0)
+		fprintf(fp, "%ldd", s / 86400);
+	else if (s > 0 && s % 3600 == 0)
+		fprintf(fp, "%ldh", s / 3600);
+	else if (s > 0 && s % 60 == 0)
+		fprintf(fp, "%ldm", s / 60);
+	else
+		fprintf(fp, "%lds", s);
+}
+
+/*
+ * The value outbox will use for keyword k, never "(unset)" and never a
+ * secret.  passwordeval's command is shown only when the caller can read
+ * the file it comes from (not a setgid outbox's system file).
+ */
+static void
+print_value(FILE *fp, const struct account *a, const struct keyword *k,
+    const struct config_shown *sh)
 {
 	const char *d = (const char *)a + k->off;
+	const char *str = is_string_type(k->type) ? *(char *const *)d : NULL;
 	static const char *hdr[] = { "off", "auto", "on" };
 	size_t i;
 
 	fprintf(fp, "%-24s ", k->name);
-	switch (k->type) {
-	case KW_HOSTS:
+	if (strcmp(k->name, "from") == 0 && str == NULL)
+		str = sh->from;
+	else if (strcmp(k->name, "queue_dir") == 0 && str == NULL)
+		str = sh->queue_dir;
+	if (strcmp(k->name, "auth") == 0) {
+		fputs(!a->auth_on ? "off" : str && strcmp(str, "on") != 0 ?
+		    str : "on (the best mechanism the server offers)", fp);
+	} else if (strcmp(k->name, "tls_starttls") == 0) {
+		fputs(a->tls_mode == TLSM_STARTTLS ? "on" : "off", fp);
+	} else if (strcmp(k->name, "port") == 0) {
+		fprintf(fp, "%d", a->port);
+	} else if (strcmp(k->name, "proxy_port") == 0) {
+		fprintf(fp, "%d", a->proxy_port ? a->proxy_port : 1080);
+	} else if (strcmp(k->name, "passwordeval") == 0 && str &&
+	    a->file && access(a->file, R_OK) == -1) {
+		fputs("(set in a file you cannot read; not shown)", fp);
+	} else if (k->type == KW_HOSTS) {
+		if (a->nhosts == 0)
+			fputs(unset_meaning(a, k->name), fp);
 		for (i = 0; i < a->nhosts; i++)
 			fprintf(fp, "%s%s", i ? "," : "", a->hosts[i]);
-		break;
-	case KW_STR: case KW_PATH: case KW_ENUM:
-		if (*(char *const *)d == NULL)
-			fputs("(unset)", fp);
-		else
-			fputs(k->secret ? "********" : *(char *const *)d, fp);
-		break;
-	case KW_BOOL:
+	} else if (is_string_type(k->type)) {
+		fputs(str == NULL || *str == '\0' ? unset_meaning(a, k->name) :
+		    k->secret ? "********" : str, fp);
+	} else if (k->type == KW_BOOL) {
 		fputs(*(const int *)d ? "on" : "off", fp);
-		break;
-	case KW_TRI:
-		fputs(*(const int *)d < 0 ? "(unset)" : *(const int *)d ?
-		    "on" : "off", fp);
-		break;
-	case KW_TIMEOUT:
+	} else if (k->type == KW_TIMEOUT) {
 		if (*(const int *)d == 0)
 			fputs("off", fp);
 		else
-			fprintf(fp, "%d", *(const int *)d);
-		break;
-	case KW_DURATION:
-		fprintf(fp, "%lds", *(const long *)d);
-		break;
-	case KW_HDR3: case KW_HDR2:
+			fprintf(fp, "%ds", *(const int *)d);
+	} else if (k->type == KW_DURATION) {
+		print_duration(fp, *(const long *)d);
+	} else if (k->type == KW_HDR3 || k->type == KW_HDR2) {
 		fputs(hdr[*(const int *)d], fp);
-		break;
-	default:
+	} else {
 		fprintf(fp, "%d", *(const int *)d);
-		break;
 	}
+	if (!(a->set & (1ULL << (size_t)(k - keywords))))
+		fputs("  # default", fp);
 	fputc('\n', fp);
 }
 
 void
-config_print(const struct account *a, const char *source, void *fpv)
+config_print(const struct account *a, const char *source,
+    const struct config_shown *sh, void *fpv)
 {
 	FILE *fp = fpv;
 	static const char *modes[] = { "off", "starttls", "implicit" };
@@ -860,7 +1005,7 @@ config_print(const struct account *a, const char *source, void *fpv)
 	fprintf(fp, "# account %s from %s\n", a->name,
 	    source ? source : "(command line)");
 	for (i = 0; i < NKEYWORDS; i++)
-		print_value(fp, a, &keywords[i]);
+		print_value(fp, a, &keywords[i], sh);
 	fprintf(fp, "# tls mode: %s, port %d, auth %s\n",
 	    modes[a->tls_mode], a->port, a->auth_on ? "on" : "off");
 }

@@ -41,6 +41,8 @@ struct account {
 	int	 tls;		/* on by default */
 	int	 tls_starttls;	/* -1: derived from port */
 	char	*tls_trust_file;
+	char	*tls_crl_file;
+	char	*tls_host_override;	/* name the certificate must have */
 	char	*tls_fingerprint;
 	char	*tls_cert_file;
 	char	*tls_key_file;
@@ -176,7 +178,17 @@ int	config_password_check(const struct account *, const char *password,
  */
 void	config_password_sealed(int on);
 
-/* Print the account's effective settings, secrets masked. */
-void	config_print(const struct account *, const char *source, void *fp);
+/* What --print-config shows for values outbox derives elsewhere. */
+struct config_shown {
+	const char	*from;		/* the sender when `from` is unset */
+	const char	*queue_dir;	/* the queue when `queue_dir` is */
+};
+
+/*
+ * Print the settings outbox will use, each keyword with its effective
+ * value ("# default" when no file or option set it), secrets masked.
+ */
+void	config_print(const struct account *, const char *source,
+	    const struct config_shown *, void *fp);
 
 #endif

@@ -125,8 +125,12 @@ conn_tls_conf(struct deliver_conn *c)
 	const struct account *a = c->p.acct;
 
 	memset(&c->tc, 0, sizeof(c->tc));
-	c->tc.host = c->host;
+	/* msmtp: an empty value is no value */
+	c->tc.host = a->tls_host_override && *a->tls_host_override ?
+	    a->tls_host_override : c->host;
 	c->tc.trust_file = a->tls_trust_file;
+	c->tc.crl_file = a->tls_crl_file && *a->tls_crl_file ?
+	    a->tls_crl_file : NULL;
 	c->tc.fingerprint = a->tls_fingerprint;
 	c->tc.certcheck = a->tls_certcheck;
 	c->tc.cert_file = a->tls_cert_file;

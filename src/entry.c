@@ -22,12 +22,17 @@
  * run by root, or still holding its group for the queue modes, opens it
  * as the shared system queue.
  */
+char *
+entry_queue_dir(const struct account *a)
+{
+	return a && a->queue_dir ? xstrdup(a->queue_dir) :
+	    priv_holding() ? xstrdup(QUEUE_SYSTEM_DIR) : queue_default_dir();
+}
+
 int
 entry_queue_open(struct queue *q, const struct account *a, struct result *r)
 {
-	char *dir = a && a->queue_dir ? xstrdup(a->queue_dir) :
-	    priv_holding() ? xstrdup(QUEUE_SYSTEM_DIR) :
-	    queue_default_dir();
+	char *dir = entry_queue_dir(a);
 	int rc = (priv_active() && geteuid() == 0) || priv_holding() ?
 	    queue_open_shared(q, dir, priv_gid(), r) : queue_open(q, dir, r);
 

@@ -23,6 +23,8 @@ struct entry {
 					   setgid helper (priv.h) */
 };
 
+/* The queue's directory for an account (or NULL), malloc'd. */
+char	*entry_queue_dir(const struct account *);
 /*
  * Open the queue of an account (or the default one; a NULL account).
  * A setgid outbox run by root, or still holding its group for the queue

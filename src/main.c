@@ -600,9 +600,16 @@ print_config(const struct cli *c, struct config *cfg, struct result *r)
 {
 	struct account *a = account_without_message(c, cfg, r);
 
+	struct config_shown sh;
+	char *from, *dir;
+
 	if (a == NULL)
 		return report(r);
-	config_print(a, a->file ? a->file : cfg->path, stdout);
+	sh.from = from = a->from ? NULL : submit_local_sender(a);
+	sh.queue_dir = dir = entry_queue_dir(a);
+	config_print(a, a->file ? a->file : cfg->path, &sh, stdout);
+	free(from);
+	free(dir);
 	config_account_free(a);
 	return 0;
 }

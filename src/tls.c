@@ -356,6 +356,11 @@ setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 			    cf->trust_file ? cf->trust_file : "the system",
 			    rc < 0 ? ": " : "",
 			    rc < 0 ? gnutls_strerror(rc) : "");
+		/* Revoked certificates: a file of CRLs (msmtp's keyword). */
+		if (cf->crl_file && (rc = gnutls_certificate_set_x509_crl_file(
+		    c->cred, cf->crl_file, GNUTLS_X509_FMT_PEM)) < 0)
+			return transport_fail(t, TE_CONFIG, "tls_crl_file %s: "
+			    "%s", cf->crl_file, gnutls_strerror(rc));
 	}
 	if (cf->key_pem) {
 		gnutls_datum_t cd = { (unsigned char *)(cf->cert_pem ?

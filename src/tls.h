@@ -16,6 +16,7 @@ struct transport;
 struct tls_conf {
 	const char	*host;		/* name for SNI and the check (ASCII) */
 	const char	*trust_file;	/* NULL or "system": system store */
+	const char	*crl_file;	/* revocation lists, or NULL */
 	const char	*fingerprint;	/* SHA-256 pin, "AB:CD:..." */
 	int		 certcheck;	/* verify the certificate */
 	const char	*cert_file;	/* client certificate */

@@ -297,6 +297,37 @@ run_outbox /dev/null -C "$T_DIR/acc" --print-config --host h.example --port 2525
 check "--host overrides" grep -q '^host  *h.example$' "$T_OUT"
 check "--tls implicit" grep -q '^# tls mode: implicit, port 2525, auth on' "$T_OUT"
 
+# --print-config shows what outbox will use: derived and default values,
+# never "(unset)", never a secret.
+mkconf "$T_DIR/eff" <<'EOC'
+host h.example
+from me@example.org
+passwordeval echo s3cret-eval
+EOC
+run_outbox /dev/null -C "$T_DIR/eff" --print-config
+expect "--print-config of a small file" 0
+check "--print-config: no (unset)" ! grep -q '(unset)' "$T_OUT"
+check "--print-config: a set value has no mark" grep -q '^host  *h.example$' "$T_OUT"
+check "--print-config: the derived port" grep -q '^port  *587  # default$' "$T_OUT"
+check "--print-config: STARTTLS in effect" grep -q '^tls_starttls  *on  # default$' "$T_OUT"
+check "--print-config: auth off without a user" grep -q '^auth  *off  # default$' "$T_OUT"
+check "--print-config: the trust store" grep -q "^tls_trust_file  *the system's trust store  # default$" "$T_OUT"
+check "--print-config: the EHLO name" grep -q '^domain  *localhost  # default$' "$T_OUT"
+check "--print-config: timeout with its unit" grep -q '^timeout  *60s  # default$' "$T_OUT"
+check "--print-config: queue_max_age in days" grep -q '^queue_max_age  *5d  # default$' "$T_OUT"
+if test "$(id -u)" = 0; then qd=/var/spool/outbox; else qd=$XDG_STATE_HOME/outbox/queue; fi
+check "--print-config: the queue directory in use" grep -qx "queue_dir  *$qd  # default" "$T_OUT"
+check "--print-config: passwordeval's command, from a file you can read" grep -q '^passwordeval  *echo s3cret-eval$' "$T_OUT"
+mkconf "$T_DIR/eff" <<'EOC'
+host h.example
+user joe
+port 465
+EOC
+run_outbox /dev/null -C "$T_DIR/eff" --print-config
+check "--print-config: implicit TLS on 465" grep -q '^tls_starttls  *off  # default$' "$T_OUT"
+check "--print-config: auth on with a user" grep -q '^auth  *on (the best mechanism the server offers)  # default$' "$T_OUT"
+check "--print-config: the sender outbox makes up" grep -qE '^from  *[^ @]+@[^ ]+  # default$' "$T_OUT"
+
 mkconf "$T_DIR/top" <<EOC
 host 127.0.0.1
 port $P1
@@ -329,14 +360,23 @@ mkconf "$HOME/.msmtprc" <<EOC
 defaults
 logfile_time_format %s
 tls_min_dh_prime_bits 512
+protocol smtp
+hots typo.example
 account default
 host msmtp.example
 tls_min_dh_prime_bits 1024
+hots typo.example
+add_missing_date_header off
 EOC
 run_outbox /dev/null --print-config
 check "msmtp's ~/.msmtprc is read when outbox has none" grep -q '^host  *msmtp.example$' "$T_OUT"
-check "unknown msmtp keywords are a warning" grep -q "warning: .*ignoring msmtp keyword 'logfile_time_format'" "$T_ERR"
-check "... once each" test "$(grep -c tls_min_dh_prime_bits "$T_ERR")" = 1
+check "msmtp keywords outbox knowingly ignores: no warning" \
+    ! grep -qE "logfile_time_format|tls_min_dh_prime_bits|protocol" "$T_ERR"
+check "a keyword unknown to msmtp too is a warning in msmtp's file" \
+    grep -q "warning: .*msmtprc:5: ignoring unknown keyword 'hots'" "$T_ERR"
+check "... once" test "$(grep -c hots "$T_ERR")" = 1
+check "msmtp's old add_missing_date_header is set_date_header" \
+    grep -q '^set_date_header  *off$' "$T_OUT"
 mkdir -p "$XDG_CONFIG_HOME/outbox"
 mkconf "$XDG_CONFIG_HOME/outbox/config" <<'EOC'
 host outbox.example
@@ -346,9 +386,31 @@ check "outbox's own file wins over msmtp's" grep -q '^host  *outbox.example$' "$
 mkconf "$XDG_CONFIG_HOME/outbox/config" <<'EOC'
 host outbox.example
 logfile_time_format %s
+protocol smtp
+tls_nocertcheck
 EOC
 run_outbox /dev/null --print-config
-expect "msmtp-only keywords are errors in outbox's own files" 78 "config:2: unknown keyword"
+expect "msmtp keywords outbox ignores are accepted in its own files too" 0
+check "... silently" test ! -s "$T_ERR"
+check "tls_nocertcheck is tls_certcheck off" grep -q '^tls_certcheck  *off$' "$T_OUT"
+mkconf "$XDG_CONFIG_HOME/outbox/config" <<'EOC'
+host outbox.example
+hots typo.example
+EOC
+run_outbox /dev/null --print-config
+expect "an unknown keyword is an error in outbox's own files" 78 "config:2: unknown keyword 'hots'"
+# msmtp keywords whose value outbox cannot honour: refused, in any file.
+refused() {	# refused LINE REGEX
+	mkconf "$XDG_CONFIG_HOME/outbox/config" <<<"host outbox.example
+$1"
+	run_outbox /dev/null --print-config
+	expect "refused: $1" 78 "config:2: $2"
+}
+refused "protocol lmtp" "protocol lmtp: outbox speaks SMTP only, not LMTP"
+refused "socket /run/smtp.sock" "socket /run/smtp.sock: outbox connects over TCP only: set host and port"
+refused "eval cat /etc/x" "eval cat /etc/x: outbox does not run commands"
+refused "auto_from on" "auto_from on: msmtp 1.8 removed auto_from: set from"
+refused "tls_sha1_fingerprint AB:CD" "tls_sha1_fingerprint AB:CD: set tls_fingerprint to the certificate's SHA-256 fingerprint"
 rm -rf "$XDG_CONFIG_HOME/outbox" "$HOME/.msmtprc"
 
 # --- config-less use -------------------------------------------------------------

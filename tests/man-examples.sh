@@ -139,4 +139,14 @@ sys.exit(0 if m["mail_from"] == "joerg@example.org" else
          "mail_from: %r" % m["mail_from"])' "$GOT.json"
 fi
 
+# The pages render cleanly: no mandoc warning, and no quotation left open
+# (a .Ql list on one line once rendered with a pile of closing quotes).
+for page in "$srcdir/man/outbox.1" "$srcdir/man/outbox.conf.5"; do
+	pname=$(basename "$page")
+	check "$pname: mandoc -T lint -W warning is quiet" \
+	    test -z "$(mandoc -T lint -W warning "$page" 2>&1)"
+	check "$pname: every quotation closes where it opens" \
+	    test -z "$(mandoc -T utf8 "$page" | grep -E "’’|''")"
+done
+
 finish

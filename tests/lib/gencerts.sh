@@ -16,6 +16,7 @@
 #   wildcard      signed by ca, DNS *.example.org only (matches
 #                 mail.example.org; not a.b.example.org, not example.org)
 #   other-ca      the unrelated CA that signed "untrusted"
+# and crl.pem, a revocation list of ca that revokes server.pem.
 # ECDSA P-256 keys (fast).  Prints nothing unless something fails.
 set -eu
 
@@ -116,5 +117,10 @@ leaf notyetvalid ca 'cn = "localhost"' "$LOCAL" "$LEAF" \
     'expiration_date = "2100-01-01 00:00:00 UTC"'
 leaf wildcard ca 'cn = "*.example.org"' 'dns_name = "*.example.org"' \
     "$LEAF" 'expiration_days = 3650'
+# A revocation list from the CA that revokes server.pem (tls_crl_file).
+template crl 'crl_next_update = 3650' 'crl_number = 1'
+run certtool --generate-crl --load-ca-privkey ca-key.pem \
+    --load-ca-certificate ca.pem --load-certificate server.pem \
+    --template crl.tmpl --outfile crl.pem
 rm -f ./*.tmpl "$log"
 chmod 600 ./*-key.pem

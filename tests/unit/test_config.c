@@ -600,18 +600,24 @@ count(const char *hay, const char *needle)
 	return n;
 }
 
-/* msmtp files: unknown keywords are warnings, each keyword once. */
+/*
+ * msmtp files: keywords outbox knowingly ignores are silent, unknown
+ * keywords are warnings (each keyword once), refused ones are errors.
+ */
 static void
 test_msmtp_mode(void **state)
 {
 	static const char text[] =
 	    "defaults\n"
-	    "tls_crl_file /etc/crl\n"
+	    "made_up_key 1\n"
+	    "protocol smtp\n"
 	    "account a\n"
 	    "host h.example\n"
-	    "tls_crl_file /etc/crl\n"
-	    "made_up_key 1\n"
+	    "made_up_key 2\n"
+	    "tls_min_dh_prime_bits 1024\n"
+	    "other_key 1\n"
 	    "port 2626\n";
+	static const char lmtp[] = "account a\nhost h\nprotocol lmtp\n";
 	struct config cfg;
 	struct config_error err;
 	struct parse_args pa = { &cfg, text, 1, &err };
@@ -626,10 +632,12 @@ test_msmtp_mode(void **state)
 	assert_non_null(a);
 	assert_string_equal(get(a, "host"), "h.example");
 	assert_string_equal(get(a, "port"), "2626");
-	assert_int_equal(count(out, "tls_crl_file"), 1);
 	assert_int_equal(count(out, "made_up_key"), 1);
+	assert_int_equal(count(out, "other_key"), 1);
+	assert_int_equal(count(out, "protocol"), 0);
+	assert_int_equal(count(out, "tls_min_dh_prime_bits"), 0);
 	assert_non_null(strstr(out, "m.rc:2"));
-	assert_non_null(strstr(out, "m.rc:6"));
+	assert_non_null(strstr(out, "m.rc:8"));
 	config_free(&cfg);
 
 	/* the same text in outbox's own file: an error at line 2 */
@@ -637,7 +645,16 @@ test_msmtp_mode(void **state)
 	pa.msmtp = 0;
 	assert_int_equal(capture_stderr(out, sizeof(out), do_parse, &pa), -1);
 	assert_true(strncmp(err.msg, "m.rc:2: ", 8) == 0);
-	assert_non_null(strstr(err.msg, "tls_crl_file"));
+	assert_non_null(strstr(err.msg, "made_up_key"));
+	config_free(&cfg);
+
+	/* a value outbox cannot honour is an error even in msmtp files */
+	config_init(&cfg);
+	pa.text = lmtp;
+	pa.msmtp = 1;
+	assert_int_equal(capture_stderr(out, sizeof(out), do_parse, &pa), -1);
+	assert_true(strncmp(err.msg, "m.rc:3: ", 8) == 0);
+	assert_non_null(strstr(err.msg, "lmtp"));
 	config_free(&cfg);
 }
 
