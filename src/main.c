@@ -39,6 +39,7 @@
 #include "serverinfo.h"
 #include "smtpbs.h"
 #include "submit.h"
+#include "termbody.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -52,6 +53,7 @@ struct input {
 	char		*from_arg;	/* --from's (or -H From's) address */
 	char		*msgid;
 	struct envelope	 env;
+	int		 interrupted;	/* ^C while the body was typed */
 };
 
 static int
@@ -151,6 +153,28 @@ has_body(const struct cli *c)
 	return c->body || (!isatty(0) && fcntl(0, F_GETFD) != -1);
 }
 
+/*
+ * No --body or --html, and a terminal on standard input: the body is
+ * typed there, as mail -s takes it (termbody.h), with a hint when
+ * standard error is a terminal too.
+ */
+static int
+typed_body(const struct cli *c, struct input *in, struct result *r)
+{
+	int rc;
+
+	if (c->body || c->html || !isatty(0))
+		return 0;
+	rc = termbody_text(&in->comp.text, 0, isatty(2) ? stderr : NULL, r);
+	if (rc == TERMBODY_INTERRUPTED) {
+		in->interrupted = 1;
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, NULL,
+		    "interrupted while the message was typed: nothing sent, "
+		    "nothing queued");
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 /* Composer mode: files, body, header fields. */
 static int
 compose_message(const struct cli *c, struct config *cfg, struct input *in,
@@ -174,7 +198,7 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
 	if ((c->html && compose_text_file(&in->comp.html, c->html,
 	    "--html file", r) == -1) || (has_body(c) &&
 	    compose_text_file(&in->comp.text, c->body, "--body file",
-	    r) == -1))
+	    r) == -1) || typed_body(c, in, r) == -1)
 		goto done;
 	if (from.n)
 		self = from.v[0];
@@ -465,6 +489,8 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 	if ((c->mode == MODE_COMPOSE ? compose_message(c, cfg, in, &a, r) :
 	    prepare_message(c, cfg, in, &a, r)) == -1) {
 		code = report(r);
+		if (in->interrupted)
+			code = 128 + SIGINT;
 		goto done;
 	}
 	origin = config_origin(c);
