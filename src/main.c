@@ -31,6 +31,7 @@
 #include "mimetype.h"
 #include "msg.h"
 #include "priv.h"
+#include "progress.h"
 #include "queue.h"
 #include "rcpt.h"
 #include "result.h"
@@ -367,12 +368,26 @@ may_ask(const struct cli *c, const struct account *a)
 	    !priv_system(a);
 }
 
+/*
+ * A progress line while the body goes out: a message over PROGRESS_MIN,
+ * standard error a terminal and a person at it (composer mode, or a
+ * message typed at the terminal: a program that calls sendmail hands it
+ * a pipe or a file); not with -v, whose transcript has the terminal.
+ */
+static int
+show_progress(const struct cli *c, const struct envelope *env)
+{
+	return env->size > PROGRESS_MIN && !c->verbose && isatty(2) &&
+	    (c->mode == MODE_COMPOSE || isatty(0));
+}
+
 static int
 send_message(const struct cli *c, const struct config *cfg,
     const struct account *a, const struct envelope *env, struct entry *e,
     struct result *r)
 {
 	struct deliver_params p;
+	struct progress pg;
 	struct secrets sec;
 	int rc;
 
@@ -393,7 +408,14 @@ send_message(const struct cli *c, const struct config *cfg,
 	p.fd = e->fd;
 	p.accepted = accepted;
 	p.accepted_ctx = e;
+	if (show_progress(c, env)) {
+		progress_init(&pg, 2, env->size);
+		p.progress = progress_update;
+		p.progress_ctx = &pg;
+	}
 	rc = deliver(&p, r);
+	if (p.progress)
+		progress_end(&pg, rc == 0);
 	secrets_free(&sec);
 	return rc;
 }
