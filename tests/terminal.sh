@@ -10,6 +10,7 @@
 #     stderr and reads the body until ^D or a line holding only "."; ^C
 #     sends nothing, queues nothing, exits 130 with one line saying so;
 #   - no hint and no waiting off a terminal, or with --body;
+#   - a password asked for on the terminal comes after the typed body;
 #   - a message over 4 MiB sent by composer mode shows a progress line
 #     on a terminal's stderr, none with stderr redirected, none in
 #     sendmail mode fed by a pipe or a file (-t, -i), none with -v.
@@ -76,11 +77,11 @@ sh_at() {
 	t_ns true $PTY "$@" sh -c "$_c" >"$T_OUT" 2>&1 || T_RC=$?
 }
 count() { ls "$MAIL" | grep -c '\.eml$'; }
-last_mail() { ls "$MAIL"/*.eml | sort -V | tail -n 1; }
-# body_is FILE: the last message's body (after the header) is FILE's
-# lines, CRLF-ended.
+last_mail() { ls "${1:-$MAIL}"/*.eml | sort -V | tail -n 1; }
+# body_is FILE [MAILDIR]: the last message's body (after the header) is
+# FILE's lines, CRLF-ended.
 body_is() {
-	sed '1,/^\r$/d' "$(last_mail)" >"$T_DIR/got"
+	sed '1,/^\r$/d' "$(last_mail "${2:-}")" >"$T_DIR/got"
 	sed 's/$/\r/' "$1" >"$T_DIR/want"
 	cmp -s "$T_DIR/want" "$T_DIR/got"
 }
@@ -140,6 +141,25 @@ printf 'typed with stderr elsewhere\n' >"$T_DIR/typed"
 check "... and arrives" body_is "$T_DIR/typed"
 check "... but no hint, on the terminal or in the file" sh -c "
     ! grep -q 'type the message body' '$T_OUT' '$T_DIR/err'"
+
+# A password outbox must ask for comes after the body, on the same
+# terminal (askpass reads /dev/tty: nothing typed for the body is lost).
+start_smarthost pw --user joe --password 'pw-Secret1' \
+    --auth-allow-plaintext --auth-required || exit 1
+mkconf "$T_DIR/pwconf" <<EOC
+host 127.0.0.1
+port $SH_PORT
+tls off
+user joe
+from joe@example.org
+queue_dir $Q
+EOC
+at --step "$HINT" 'typed first\n.\n' --step 'Password for joe' 'pw-Secret1\n' \
+    -- "$OUTBOX" -C "$T_DIR/pwconf" -s login bob@example.org
+check "typed body, then the password asked on the terminal: sent" sh -c "
+    test '$(field waited)' = yes && test '$(field status)' = 0"
+printf 'typed first\n' >"$T_DIR/typed"
+check "... the body as typed" body_is "$T_DIR/typed" "$T_DIR/pw.mail"
 
 printf 'from the file\n' >"$T_DIR/bodyfile"
 at -- "$OUTBOX" -C "$T_DIR/conf" -s file --body "$T_DIR/bodyfile" \
