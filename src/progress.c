@@ -4,8 +4,10 @@
  */
 #include "autoconf.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "progress.h"
@@ -102,10 +104,19 @@ progress_format_end(char *buf, size_t len, unsigned long long total,
 void
 progress_init(struct progress *p, int fd, unsigned long long total)
 {
+	const char *name;
+
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
 	p->total = total;
 	p->start_ms = -1;
+	/* A terminal of its own, non-blocking: one that is held (^S) or
+	   slow loses lines instead of holding up the send. */
+	if (isatty(fd) && (name = ttyname(fd)) != NULL && (fd = open(name,
+	    O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) != -1) {
+		p->fd = fd;
+		p->own = 1;
+	}
 }
 
 /* Replace the line on screen with line (n octets), then end if nl. */
@@ -155,7 +166,7 @@ progress_end(struct progress *p, int accepted)
 	size_t n;
 
 	if (p->start_ms < 0)
-		return;
+		goto done;
 	if (accepted) {
 		n = progress_format_end(line, sizeof(line), p->total,
 		    compat_now_ms() - p->start_ms);
@@ -164,4 +175,8 @@ progress_end(struct progress *p, int accepted)
 		(void)compat_write_all(p->fd, "\n", 1);
 	p->shown = 0;
 	p->start_ms = -1;
+done:
+	if (p->own)
+		close(p->fd);
+	p->own = 0;
 }

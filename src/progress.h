@@ -25,6 +25,7 @@
 
 struct progress {
 	int		 fd;		/* the terminal */
+	int		 own;		/* fd is progress_init()'s to close */
 	unsigned long long total;	/* octets of the message */
 	unsigned long long done;	/* octets sent so far */
 	long long	 start_ms;	/* first octet; -1: none yet */
@@ -32,6 +33,11 @@ struct progress {
 	size_t		 shown;		/* length of the line on screen */
 };
 
+/*
+ * For a message of total octets, the line on fd: when that is a terminal,
+ * on a descriptor of its own opened non-blocking (a terminal that is held
+ * with ^S loses lines, never holds up the send), closed by progress_end().
+ */
 void	progress_init(struct progress *, int fd, unsigned long long total);
 /*
  * done octets of the message are on their way: rewrite the line when
@@ -39,7 +45,8 @@ void	progress_init(struct progress *, int fd, unsigned long long total);
  * once).  ctx is the struct progress: the shape of a body-send callback.
  */
 void	progress_update(void *ctx, unsigned long long done);
-/* The send has ended (accepted or not): the last line, if any was shown. */
+/* The send has ended (accepted or not): the last line, if any was
+   shown.  Call it once for each progress_init(). */
 void	progress_end(struct progress *, int accepted);
 
 /* "999 B", "1.5 KiB", "12.3 MiB", "2.0 GiB" into buf. */

@@ -7,12 +7,14 @@
 
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -235,6 +237,52 @@ test_restart(void **state)
 	close(fd[1]);
 }
 
+/*
+ * A terminal that takes nothing more (nobody reads the other side of a
+ * pseudo-terminal, as with a terminal held by ^S): the updates go on,
+ * lines are lost, nothing waits.  A child does the writing; it must be
+ * done within 10 s.
+ */
+static void
+test_terminal_held(void **state)
+{
+	struct progress p;
+	unsigned long long i;
+	int m, s, st = -1, waited;
+	pid_t pid;
+
+	(void)state;
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m == -1 || grantpt(m) == -1 || unlockpt(m) == -1 ||
+	    (s = open(ptsname(m), O_RDWR | O_NOCTTY)) == -1)
+		skip();
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		progress_init(&p, s, 4096 * MiB);
+		/* 2 MiB of lines, far more than a terminal buffers */
+		for (i = 1; i <= 30000; i++) {
+			p.last_ms -= PROGRESS_EVERY_MS;
+			progress_update(&p, i * MiB / 8);
+		}
+		progress_end(&p, 1);
+		_exit(p.own == 0 ? 0 : 3);
+	}
+	for (waited = 0; waited < 1000; waited++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(10 * 1000);
+	}
+	if (waited == 1000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("the progress line waited for a held terminal");
+	}
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(s);
+	close(m);
+}
+
 int
 main(void)
 {
@@ -245,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_format_end),
 		cmocka_unit_test(test_terminal_bytes),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_terminal_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
