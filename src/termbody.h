@@ -41,9 +41,9 @@ size_t	termbody_filter(struct termbody *, const char *in, size_t n,
 size_t	termbody_finish(struct termbody *, char *out);
 
 /*
- * The name of the key a terminal takes for end of file (termios VEOF):
- * "Ctrl-D" for 0x04; "Ctrl-D" too for a value that is no control key.
- * buf has room for 8.
+ * The name of the key a terminal takes for end of file (termios VEOF),
+ * written to buf (len 8 is enough) and returned: "Ctrl-D" for 0x04, and
+ * for 0 (disabled) or a value that is no control key.
  */
 const char *termbody_eof_name(unsigned char veof, char *buf, size_t len);
 
