@@ -37,7 +37,22 @@ struct deliver_conn {
 	struct session		*s;
 	char			*host;
 	int			 fd;		/* message being sent */
+	unsigned long long	 sent;		/* octets of it read */
 };
+
+/* body_read(), telling p.progress how far it is. */
+static ssize_t
+counted_read(void *ctx, char *buf, size_t n)
+{
+	struct deliver_conn *c = ctx;
+	ssize_t r = body_read(&c->fd, buf, n);
+
+	if (r > 0 && c->p.progress) {
+		c->sent += (unsigned long long)r;
+		c->p.progress(c->p.progress_ctx, c->sent);
+	}
+	return r;
+}
 
 /*
  * The TLS handshake of implicit TLS failed.  A server that answered in
@@ -265,6 +280,7 @@ deliver_send(struct deliver_conn *c, const struct envelope *e, int fd,
 			return -1;
 	}
 	c->fd = fd;
+	c->sent = 0;
 	if (lseek(fd, 0, SEEK_SET) == -1) {
 		result_local(r, RES_TEMP, STAGE_NONE, ERR_IO, "spool file",
 		    "%s", strerror(errno));
@@ -272,7 +288,7 @@ deliver_send(struct deliver_conn *c, const struct envelope *e, int fd,
 	}
 	free(r->server);
 	r->server = xstrdup(c->host);
-	rc = session_send(c->s, e, body_read, &c->fd, r);
+	rc = session_send(c->s, e, counted_read, c, r);
 	describe_tls(c, r);
 	return rc;
 }

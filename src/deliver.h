@@ -29,6 +29,10 @@ struct deliver_params {
 	/* called right after the 250 to the final dot, before QUIT */
 	void			(*accepted)(void *);
 	void			*accepted_ctx;
+	/* if not NULL: called with the octets of the message read so far
+	   while its body is sent (a progress line) */
+	void			(*progress)(void *, unsigned long long);
+	void			*progress_ctx;
 };
 
 /* Returns 0 when accepted; -1 with r describing the failure. */

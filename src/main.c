@@ -31,6 +31,7 @@
 #include "mimetype.h"
 #include "msg.h"
 #include "priv.h"
+#include "progress.h"
 #include "queue.h"
 #include "rcpt.h"
 #include "result.h"
@@ -39,6 +40,7 @@
 #include "serverinfo.h"
 #include "smtpbs.h"
 #include "submit.h"
+#include "termbody.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -52,6 +54,7 @@ struct input {
 	char		*from_arg;	/* --from's (or -H From's) address */
 	char		*msgid;
 	struct envelope	 env;
+	int		 interrupted;	/* ^C while the body was typed */
 };
 
 static int
@@ -151,6 +154,28 @@ has_body(const struct cli *c)
 	return c->body || (!isatty(0) && fcntl(0, F_GETFD) != -1);
 }
 
+/*
+ * No --body or --html, and a terminal on standard input: the body is
+ * typed there, as mail -s takes it (termbody.h), with a hint when
+ * standard error is a terminal too.
+ */
+static int
+typed_body(const struct cli *c, struct input *in, struct result *r)
+{
+	int rc;
+
+	if (c->body || c->html || !isatty(0))
+		return 0;
+	rc = termbody_text(&in->comp.text, 0, isatty(2) ? stderr : NULL, r);
+	if (rc == TERMBODY_INTERRUPTED) {
+		in->interrupted = 1;
+		result_local(r, RES_PERM, STAGE_NONE, ERR_IO, NULL,
+		    "interrupted while the message was typed: nothing sent, "
+		    "nothing queued");
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 /* Composer mode: files, body, header fields. */
 static int
 compose_message(const struct cli *c, struct config *cfg, struct input *in,
@@ -174,7 +199,7 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
 	if ((c->html && compose_text_file(&in->comp.html, c->html,
 	    "--html file", r) == -1) || (has_body(c) &&
 	    compose_text_file(&in->comp.text, c->body, "--body file",
-	    r) == -1))
+	    r) == -1) || typed_body(c, in, r) == -1)
 		goto done;
 	if (from.n)
 		self = from.v[0];
@@ -343,12 +368,26 @@ may_ask(const struct cli *c, const struct account *a)
 	    !priv_system(a);
 }
 
+/*
+ * A progress line while the body goes out: a message over PROGRESS_MIN,
+ * standard error a terminal and a person at it (composer mode, or a
+ * message typed at the terminal: a program that calls sendmail hands it
+ * a pipe or a file); not with -v, whose transcript has the terminal.
+ */
+static int
+show_progress(const struct cli *c, const struct envelope *env)
+{
+	return env->size > PROGRESS_MIN && !c->verbose && isatty(2) &&
+	    (c->mode == MODE_COMPOSE || isatty(0));
+}
+
 static int
 send_message(const struct cli *c, const struct config *cfg,
     const struct account *a, const struct envelope *env, struct entry *e,
     struct result *r)
 {
 	struct deliver_params p;
+	struct progress pg;
 	struct secrets sec;
 	int rc;
 
@@ -369,7 +408,14 @@ send_message(const struct cli *c, const struct config *cfg,
 	p.fd = e->fd;
 	p.accepted = accepted;
 	p.accepted_ctx = e;
+	if (show_progress(c, env)) {
+		progress_init(&pg, 2, env->size);
+		p.progress = progress_update;
+		p.progress_ctx = &pg;
+	}
 	rc = deliver(&p, r);
+	if (p.progress)
+		progress_end(&pg, rc == 0);
 	secrets_free(&sec);
 	return rc;
 }
@@ -465,6 +511,8 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 	if ((c->mode == MODE_COMPOSE ? compose_message(c, cfg, in, &a, r) :
 	    prepare_message(c, cfg, in, &a, r)) == -1) {
 		code = report(r);
+		if (in->interrupted)
+			code = 128 + SIGINT;
 		goto done;
 	}
 	origin = config_origin(c);
