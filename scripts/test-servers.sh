@@ -19,13 +19,14 @@
 # Prints the cache directory on stdout; the servers are then at
 #   CACHE/exim/usr/sbin/exim4
 #   CACHE/node/node_modules/smtp-server
+# smtp-server 3.19.7: the last release whose engines allow Debian 12's Node 18.
 # Fast when they are there already (nothing is fetched again).
 # Non-interactive (no stdin); runs `apt-get update` once, as root, when
 # the package lists are missing.  Exit 0 when every server asked for is
 # ready, else 1 with the reason on stderr.
 set -eu
 
-SMTP_SERVER_VERSION=3.21.6
+SMTP_SERVER_VERSION=3.19.7
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf 'test-servers.sh: %s\n' "$*" >&2; }
