@@ -11,7 +11,7 @@
 #include "downgrade.h"
 #include "xmalloc.h"
 
-static const char dash[] = "--=_";
+static const char dash[] = COMPOSED_BOUNDARY_LEAD;
 
 void
 downgrade_init(struct downgrade *d, int qp, int alabel)
@@ -75,6 +75,8 @@ static int
 is_cte_8bit(const char *p, size_t n)
 {
 	static const char name[] = "Content-Transfer-Encoding:";
+
+	/* composed.h: COMPOSED_CTE_8BIT, matched leniently */
 	size_t k = sizeof(name) - 1;
 
 	if (n < k || strncasecmp(p, name, k) != 0)
@@ -106,7 +108,7 @@ head_line(struct downgrade *d, struct buf *out)
 	}
 	if (d->qp && is_cte_8bit(p, n)) {
 		(void)buf_addstr(out,
-		    "Content-Transfer-Encoding: quoted-printable\r\n");
+		    COMPOSED_CTE_PREFIX "quoted-printable\r\n");
 		d->enc_next = 1;
 	} else if (d->alabel && d->top && codec_has_8bit(p, n))
 		alabel_line(d, p, n, out);
@@ -156,9 +158,10 @@ body_bol(struct downgrade *d, const char *in, size_t n, struct buf *out)
 {
 	size_t used = 0;
 
-	while (used < n && d->len < 4 && in[used] == dash[d->len])
+	while (used < n && d->len < sizeof(dash) - 1 &&
+	    in[used] == dash[d->len])
 		d->line[d->len++] = in[used++];
-	if (d->len == 4) {
+	if (d->len == sizeof(dash) - 1) {
 		char tail[8];
 
 		d->bol = 0;

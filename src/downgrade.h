@@ -7,12 +7,9 @@
  * every 8bit part as quoted-printable; for one without SMTPUTF8, it turns
  * the domains in the message's own header fields into A-labels.
  *
- * It relies on the composer's shapes (compose.h): boundaries start with
- * "--=_" and no content line does, a part's encoding is a single
- * "Content-Transfer-Encoding: 8bit" line, header lines are under
- * DOWNGRADE_LINE_MAX, and 8-bit octets in header fields occur only in
- * domains (display names are RFC 2047 encoded; a UTF-8 local part makes
- * SMTPUTF8 a requirement, checked before sending).  Pure: no I/O.
+ * It relies on the form of a composed message and on nothing else
+ * (composed.h: boundary lines, the 8bit encoding line, line lengths,
+ * where 8-bit octets may occur in header fields).  Pure: no I/O.
  */
 #ifndef OUTBOX_DOWNGRADE_H
 #define OUTBOX_DOWNGRADE_H
@@ -21,8 +18,12 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "composed.h"
 
+/* Longer than any line of a composed message (composed.h). */
 #define DOWNGRADE_LINE_MAX	1024
+_Static_assert(DOWNGRADE_LINE_MAX >= COMPOSED_LINE_MAX + 2,
+    "a composed line with its CRLF fits the line buffer");
 
 enum downgrade_state {
 	DG_HEAD = 0,	/* in a header block */

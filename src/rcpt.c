@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "compose.h"
+#include "mime_write.h"
 #include "limits.h"
 #include "rcpt.h"
 #include "xmalloc.h"
@@ -194,7 +194,7 @@ rewrite_field(struct rcpt *rc, struct msg *m, size_t fi, int is_from,
 			rcpt_hdr_add(&out, a->spec, a->name);
 	}
 	if (bare && out.n && rv != -1) {
-		list = compose_addrs(&out);
+		list = addr_list_format(&out);
 		name = xstrndup(m->head.data + m->f[fi].off, m->f[fi].namelen);
 		field = codec_fold(name, list);
 		msg_replace(m, fi, field);
@@ -239,7 +239,7 @@ rcpt_utf8_level(const char *spec)
 }
 
 int
-rcpt_smtputf8(const struct envelope *e, const struct compose *c,
+rcpt_smtputf8(const struct envelope *e, const struct mime *c,
     const struct msg *m)
 {
 	struct addr_list l = { NULL, 0 };
@@ -253,7 +253,7 @@ rcpt_smtputf8(const struct envelope *e, const struct compose *c,
 	if (m && codec_has_8bit(buf_cstr(&m->head), m->body_off))
 		u = 1;
 	for (i = 0; c && i < c->nf; i++) {
-		if (c->f[i].kind != CF_ADDR ||
+		if (c->f[i].kind != MF_ADDR ||
 		    addr_parse_list(c->f[i].value, &l, &why) == -1)
 			continue;
 		for (k = 0; k < l.n; k++)

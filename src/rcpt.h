@@ -15,7 +15,7 @@
 
 #include "addr.h"
 #include "aliases.h"
-#include "compose.h"
+#include "mime_write.h"
 #include "envelope.h"
 #include "msg.h"
 #include "result.h"
@@ -59,7 +59,7 @@ int	rcpt_utf8_level(const char *spec);
  * envelope or, in sendmail mode (m), in the header block; for composed
  * messages (c), 2 when a header address has a UTF-8 local part.
  */
-int	rcpt_smtputf8(const struct envelope *, const struct compose *,
+int	rcpt_smtputf8(const struct envelope *, const struct mime *,
 	    const struct msg *);
 
 #endif
