@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "composed.h"
+#include "envelope.h"
 
 /* Longer than any line of a composed message (composed.h). */
 #define DOWNGRADE_LINE_MAX	1024
@@ -32,6 +33,14 @@ enum downgrade_state {
 	DG_BOUNDARY	/* in a boundary line */
 };
 
+enum downgrade_bad {
+	DG_OK = 0,
+	DG_BAD_LOCAL,	/* a non-ASCII local part */
+	DG_BAD_DOMAIN,	/* a domain IDNA cannot convert */
+	DG_BAD_TEXT,	/* 8-bit octets outside an address */
+	DG_BAD_LONG	/* 8-bit octets in a header line too long to read */
+};
+
 struct downgrade {
 	int		 qp;		/* 8bit parts to quoted-printable */
 	int		 alabel;	/* header domains to A-labels */
@@ -43,7 +52,14 @@ struct downgrade {
 	char		 line[DOWNGRADE_LINE_MAX];
 	size_t		 len;
 	struct codec_qp	 qpst;
-	int		 bad;		/* a domain could not be converted */
+	char		 field[64];	/* the header field being read */
+	/* The first address in the message's own header that has no ASCII
+	   form (only looked for with alabel): bad says why, bad_addr and
+	   bad_field name it, bad_idna is libidn2's reason. */
+	enum downgrade_bad bad;
+	char		 bad_addr[256];
+	char		 bad_field[64];
+	const char	*bad_idna;
 };
 
 /*
@@ -58,10 +74,28 @@ struct downgrade {
 	    256 * ((size_t)(n) + DOWNGRADE_LINE_MAX))
 
 void	downgrade_init(struct downgrade *, int qp, int alabel);
+/*
+ * downgrade_init() for message e and a server with or without 8BITMIME
+ * and SMTPUTF8.  Returns 1 when the message needs the filter (a composed
+ * one, and the server lacks what it uses), else 0: it goes as it is.
+ * Sending and measuring the message for SIZE both decide here.
+ */
+int	downgrade_setup(struct downgrade *, const struct envelope *e,
+	    int has_8bitmime, int has_smtputf8);
 /* Filter n octets, appending the result to out. */
 void	downgrade_filter(struct downgrade *, const char *in, size_t n,
 	    struct buf *out);
 /* End of the message: what is held goes out. */
 void	downgrade_finish(struct downgrade *, struct buf *out);
+/*
+ * Has the filter read all of the message's own header block (and so
+ * seen every address it could not convert)?
+ */
+int	downgrade_past_header(const struct downgrade *);
+/*
+ * When d->bad is set: one line saying which address of which field
+ * cannot go to a server without SMTPUTF8, and why (xmalloc'd).
+ */
+char	*downgrade_bad_text(const struct downgrade *);
 
 #endif

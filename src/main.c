@@ -136,7 +136,7 @@ prepare_message(const struct cli *c, struct config *cfg, struct input *in,
 	if (rcpt_rewrite(&in->rc, &in->msg, (*acct)->from ? (*acct)->from :
 	    in->env.from, r) == -1)
 		goto done;
-	in->env.smtputf8 = rcpt_smtputf8(&in->env, NULL, &in->msg);
+	in->env.smtputf8 = rcpt_smtputf8(&in->env, &in->msg);
 	rc = 0;
 done:
 	free(gecos);
@@ -194,7 +194,7 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
 	if (rc == -1)
 		usage_fail(r, err);
 	else
-		in->env.smtputf8 = rcpt_smtputf8(&in->env, &in->comp, NULL);
+		in->env.smtputf8 = rcpt_smtputf8(&in->env, NULL);
 done:
 	free(gecos);
 	free(local);
@@ -215,6 +215,7 @@ spool(const struct cli *c, const struct account *a, const char *config,
 		goto fail;
 	if (c->mode == MODE_COMPOSE) {
 		in->env.eightbit = in->comp.eightbit;
+		in->env.smtputf8 |= in->comp.head8bit;
 		in->env.composed = 1;
 	} else
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "codec.h"
-#include "mime_write.h"
 #include "limits.h"
 #include "rcpt.h"
 #include "xmalloc.h"
@@ -239,12 +238,9 @@ rcpt_utf8_level(const char *spec)
 }
 
 int
-rcpt_smtputf8(const struct envelope *e, const struct mime *c,
-    const struct msg *m)
+rcpt_smtputf8(const struct envelope *e, const struct msg *m)
 {
-	struct addr_list l = { NULL, 0 };
-	const char *why;
-	size_t i, k;
+	size_t i;
 	int u = *e->from && rcpt_utf8_level(e->from) > 0;
 
 	for (i = 0; i < e->nrcpt; i++)
@@ -252,14 +248,5 @@ rcpt_smtputf8(const struct envelope *e, const struct mime *c,
 			u = 1;
 	if (m && codec_has_8bit(buf_cstr(&m->head), m->body_off))
 		u = 1;
-	for (i = 0; c && i < c->nf; i++) {
-		if (c->f[i].kind != MF_ADDR ||
-		    addr_parse_list(c->f[i].value, &l, &why) == -1)
-			continue;
-		for (k = 0; k < l.n; k++)
-			if (rcpt_utf8_level(l.v[k].spec) > u)
-				u = rcpt_utf8_level(l.v[k].spec);
-		addr_list_free(&l);
-	}
 	return u;
 }
