@@ -139,6 +139,45 @@ done:
 	return rc;
 }
 
+/* Does field name's value, trimmed, start with (or equal) want? */
+static int
+value_is(const struct msg *m, const char *name, const char *want,
+    int prefix)
+{
+	long i = msg_find(m, name, 0);
+	char *v;
+	size_t n = strlen(want);
+	int rc;
+
+	if (i < 0)
+		return -1;
+	v = msg_value(m, (size_t)i);
+	rc = strncasecmp(v, want, n) == 0 && (prefix || v[n] == '\0' ||
+	    v[n] == ' ' || v[n] == '\t' || v[n] == '(');
+	free(v);
+	return rc;
+}
+
+/*
+ * A MIME message that is one text part in 7bit or 8bit (or without a
+ * Content-Transfer-Encoding, which means 7bit): its body can be made
+ * quoted-printable as a plain message's is.  A multipart or message
+ * body cannot (RFC 2045 allows them no encoding but 7bit, 8bit and
+ * binary), nor can an encoded one: those are sent as they are.
+ */
+static int
+single_text(const struct msg *m)
+{
+	static const char cte[] = "Content-Transfer-Encoding";
+	int is7 = value_is(m, cte, "7bit", 0);
+	int is8 = value_is(m, cte, "8bit", 0);
+
+	/* no Content-Type (-1) is text/plain (RFC 2045, 5.2) */
+	if (value_is(m, "Content-Type", "text/", 1) == 0)
+		return 0;
+	return is7 != 0 || is8 == 1;
+}
+
 int
 edit_spool(struct msg *m, int fd, unsigned long long *size,
     struct result *r)
@@ -148,7 +187,8 @@ edit_spool(struct msg *m, int fd, unsigned long long *size,
 	*size = m->size;
 	if (m->in.maxline <= 998 && m->in.linelen <= 998)
 		return 0;
-	if (m->in.nul || msg_find(m, "MIME-Version", 0) >= 0)
+	if (m->in.nul || (msg_find(m, "MIME-Version", 0) >= 0 &&
+	    !single_text(m)))
 		return 0;
 	return requote(m, fd, size, r);
 }

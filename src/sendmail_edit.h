@@ -50,10 +50,15 @@ void	edit_fix_headers(struct msg *, const struct edit_opts *,
 
 /*
  * Spool the message to fd (msg_spool) and fit it to SMTP's line length:
- * when a line is over 998 octets and the message is not MIME, rewrite it
- * with MIME headers and a quoted-printable body.  Any other message is
- * left as it is.  *size gets the length of what the spool file holds.
- * -1 with r set (ERR_IO, ERR_CANTCREAT).
+ * when a line is over 998 octets and the message is not MIME, or is a
+ * MIME message of one text part in 7bit or 8bit, rewrite it with a
+ * quoted-printable body (Content-Transfer-Encoding replaced; MIME-Version
+ * and a text/plain Content-Type added where missing).  Any other message
+ * is left as it is.  This is done once, when the message is taken, not
+ * when it is sent: the line limit is every server's, the queue then
+ * holds what goes out, and SIZE= needs no second look.  *size gets the
+ * length of what the spool file holds.  -1 with r set (ERR_IO,
+ * ERR_CANTCREAT).
  */
 int	edit_spool(struct msg *, int fd, unsigned long long *size,
 	    struct result *r);
