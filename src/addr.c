@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "codec.h"
 #include "limits.h"
 #include "xmalloc.h"
 
@@ -337,6 +338,27 @@ addr_list_free(struct addr_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+char *
+addr_list_format(const struct addr_list *l)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, HEADER_BLOCK_MAX);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0)
+			(void)buf_addstr(&b, ", ");
+		if (l->v[i].name && *l->v[i].name) {
+			char *phrase = codec_phrase(l->v[i].name);
+
+			(void)buf_addf(&b, "%s <%s>", phrase, l->v[i].spec);
+			free(phrase);
+		} else
+			(void)buf_addstr(&b, l->v[i].spec);
+	}
+	return buf_take(&b);
 }
 
 static int

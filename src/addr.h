@@ -1,11 +1,11 @@
 /*
  * addr.h -- RFC 5322 mailboxes and address lists.
  *
- * Pure parsing, plus IDNA conversion of domains (this is the only module
- * that includes <idn2.h>).  Addresses come back as addr-specs
- * ("local@domain", quoted local parts kept quoted, comments and folding
- * removed) with their display names; a bare local name ("root") comes
- * back without '@' for the caller to resolve.
+ * Pure parsing and formatting, plus IDNA conversion of domains (this is
+ * the only module that includes <idn2.h>).  Addresses come back as
+ * addr-specs ("local@domain", quoted local parts kept quoted, comments
+ * and folding removed) with their display names; a bare local name
+ * ("root") comes back without '@' for the caller to resolve.
  */
 #ifndef OUTBOX_ADDR_H
 #define OUTBOX_ADDR_H
@@ -29,6 +29,11 @@ struct addr_list {
  */
 int	addr_parse_list(const char *, struct addr_list *out, const char **why);
 void	addr_list_free(struct addr_list *);
+/*
+ * A header field's value for l: "Name <spec>, spec, ...", display names
+ * as RFC 5322 phrases (RFC 2047 encoded-words when not ASCII); xmalloc'd.
+ */
+char	*addr_list_format(const struct addr_list *);
 
 /*
  * Is spec a valid addr-spec (or bare local name if allow_local)?  A

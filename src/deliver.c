@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "deliver.h"
+#include "downgrade.h"
 #include "limits.h"
 #include "log.h"
 #include "net.h"
@@ -268,10 +269,67 @@ deliver_open(const struct deliver_params *p, struct result *r)
 	return c;
 }
 
+/*
+ * A composed message this server needs downgraded (downgrade.h) is run
+ * through the very filter that will send it, counting what comes out:
+ * that is the size SIZE= declares (RFC 1870: the message as transmitted,
+ * before dot-stuffing), in w (a copy of e).  Without SIZE only the
+ * header block is read, for its addresses.  An address that has no
+ * ASCII form fails the message here, before MAIL: -1 with r set.
+ */
+static int
+measure(struct deliver_conn *c, const struct envelope *e,
+    struct envelope *w, struct result *r)
+{
+	const struct caps *k = session_caps(c->s);
+	int has_size = (k->flags & CAP_SIZE) != 0, rc = -1;
+	struct downgrade *d = xmalloc(sizeof(*d));
+	struct buf out;
+	char *in = NULL, *why;
+	unsigned long long size = 0;
+	ssize_t n = 0;
+
+	*w = *e;
+	if (!downgrade_setup(d, e, (k->flags & CAP_8BITMIME) != 0,
+	    (k->flags & CAP_SMTPUTF8) != 0) || (!has_size && !d->alabel)) {
+		free(d);
+		return 0;
+	}
+	in = xmalloc(IO_CHUNK);
+	buf_init(&out, DOWNGRADE_MAX_OUT(IO_CHUNK));
+	while ((has_size || !downgrade_past_header(d)) &&
+	    (n = body_read(&c->fd, in, IO_CHUNK)) > 0) {
+		buf_reset(&out);
+		downgrade_filter(d, in, (size_t)n, &out);
+		size += out.len;
+	}
+	buf_reset(&out);
+	if (n == 0)
+		downgrade_finish(d, &out);
+	size += out.len;
+	if (n < 0 || lseek(c->fd, 0, SEEK_SET) == -1)
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_IO, "spool file",
+		    "%s", strerror(errno));
+	else if (d->bad) {
+		why = downgrade_bad_text(d);
+		result_local(r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL, "%s",
+		    why);
+		free(why);
+	} else
+		rc = 0;
+	if (has_size)
+		w->size = size;
+	buf_free(&out);
+	free(in);
+	free(d);
+	return rc;
+}
+
 int
 deliver_send(struct deliver_conn *c, const struct envelope *e, int fd,
     struct result *r)
 {
+	struct envelope wire;
 	int rc;
 
 	if (!session_usable(c->s)) {
@@ -288,7 +346,9 @@ deliver_send(struct deliver_conn *c, const struct envelope *e, int fd,
 	}
 	free(r->server);
 	r->server = xstrdup(c->host);
-	rc = session_send(c->s, e, counted_read, c, r);
+	if (measure(c, e, &wire, r) == -1)
+		return -1;
+	rc = session_send(c->s, &wire, counted_read, c, r);
 	describe_tls(c, r);
 	return rc;
 }

@@ -7,12 +7,9 @@
  * every 8bit part as quoted-printable; for one without SMTPUTF8, it turns
  * the domains in the message's own header fields into A-labels.
  *
- * It relies on the composer's shapes (compose.h): boundaries start with
- * "--=_" and no content line does, a part's encoding is a single
- * "Content-Transfer-Encoding: 8bit" line, header lines are under
- * DOWNGRADE_LINE_MAX, and 8-bit octets in header fields occur only in
- * domains (display names are RFC 2047 encoded; a UTF-8 local part makes
- * SMTPUTF8 a requirement, checked before sending).  Pure: no I/O.
+ * It relies on the form of a composed message and on nothing else
+ * (composed.h: boundary lines, the 8bit encoding line, line lengths,
+ * where 8-bit octets may occur in header fields).  Pure: no I/O.
  */
 #ifndef OUTBOX_DOWNGRADE_H
 #define OUTBOX_DOWNGRADE_H
@@ -21,14 +18,27 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "composed.h"
+#include "envelope.h"
 
+/* Longer than any line of a composed message (composed.h). */
 #define DOWNGRADE_LINE_MAX	1024
+_Static_assert(DOWNGRADE_LINE_MAX >= COMPOSED_LINE_MAX + 2,
+    "a composed line with its CRLF fits the line buffer");
 
 enum downgrade_state {
 	DG_HEAD = 0,	/* in a header block */
 	DG_RAW,		/* in a body, copied as is */
 	DG_QP,		/* in a body, re-encoded */
 	DG_BOUNDARY	/* in a boundary line */
+};
+
+enum downgrade_bad {
+	DG_OK = 0,
+	DG_BAD_LOCAL,	/* a non-ASCII local part */
+	DG_BAD_DOMAIN,	/* a domain IDNA cannot convert */
+	DG_BAD_TEXT,	/* 8-bit octets outside an address */
+	DG_BAD_LONG	/* 8-bit octets in a header line too long to read */
 };
 
 struct downgrade {
@@ -42,7 +52,14 @@ struct downgrade {
 	char		 line[DOWNGRADE_LINE_MAX];
 	size_t		 len;
 	struct codec_qp	 qpst;
-	int		 bad;		/* a domain could not be converted */
+	char		 field[64];	/* the header field being read */
+	/* The first address in the message's own header that has no ASCII
+	   form (only looked for with alabel): bad says why, bad_addr and
+	   bad_field name it, bad_idna is libidn2's reason. */
+	enum downgrade_bad bad;
+	char		 bad_addr[256];
+	char		 bad_field[64];
+	const char	*bad_idna;
 };
 
 /*
@@ -57,10 +74,28 @@ struct downgrade {
 	    256 * ((size_t)(n) + DOWNGRADE_LINE_MAX))
 
 void	downgrade_init(struct downgrade *, int qp, int alabel);
+/*
+ * downgrade_init() for message e and a server with or without 8BITMIME
+ * and SMTPUTF8.  Returns 1 when the message needs the filter (a composed
+ * one, and the server lacks what it uses), else 0: it goes as it is.
+ * Sending and measuring the message for SIZE both decide here.
+ */
+int	downgrade_setup(struct downgrade *, const struct envelope *e,
+	    int has_8bitmime, int has_smtputf8);
 /* Filter n octets, appending the result to out. */
 void	downgrade_filter(struct downgrade *, const char *in, size_t n,
 	    struct buf *out);
 /* End of the message: what is held goes out. */
 void	downgrade_finish(struct downgrade *, struct buf *out);
+/*
+ * Has the filter read all of the message's own header block (and so
+ * seen every address it could not convert)?
+ */
+int	downgrade_past_header(const struct downgrade *);
+/*
+ * When d->bad is set: one line saying which address of which field
+ * cannot go to a server without SMTPUTF8, and why (xmalloc'd).
+ */
+char	*downgrade_bad_text(const struct downgrade *);
 
 #endif

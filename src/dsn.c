@@ -12,8 +12,8 @@
 
 #include "buf.h"
 #include "compat.h"
-#include "compose.h"
 #include "dsn.h"
+#include "mime_write.h"
 #include "xmalloc.h"
 
 #define ORIG_HEADERS_MAX	(64 * 1024)
@@ -106,9 +106,9 @@ dsn_write(int out, int orig, const struct dsn_info *d)
 	    "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
 	    rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10],
 	    rnd[11]);
-	date = compose_date(time(NULL));
-	arrival = compose_date((time_t)d->meta->created);
-	msgid = compose_msgid(d->reporting);
+	date = mime_date(time(NULL));
+	arrival = mime_date((time_t)d->meta->created);
+	msgid = mime_msgid(d->reporting);
 	reason = line(d->reason);
 	buf_init(&b, 1024 * 1024);
 	buf_init(&h, ORIG_HEADERS_MAX + 4096);

@@ -19,8 +19,7 @@
 #include "addr.h"
 #include "cli.h"
 #include "compat.h"
-#include "compose.h"
-#include "composer.h"
+#include "compose_request.h"
 #include "config.h"
 #include "deliver.h"
 #include "entry.h"
@@ -28,6 +27,7 @@
 #include "json.h"
 #include "limits.h"
 #include "log.h"
+#include "mime_write.h"
 #include "mimetype.h"
 #include "msg.h"
 #include "priv.h"
@@ -37,6 +37,7 @@
 #include "result.h"
 #include "runq.h"
 #include "secrets.h"
+#include "sendmail_edit.h"
 #include "serverinfo.h"
 #include "smtpbs.h"
 #include "submit.h"
@@ -47,7 +48,7 @@
 /* The message this run submits, as it is read or built. */
 struct input {
 	struct msg	 msg;		/* sendmail mode */
-	struct compose	 comp;		/* composer mode */
+	struct mime	 comp;		/* composer mode */
 	struct addr_list to_hdr;	/* composer mode's To and Cc */
 	struct addr_list cc_hdr;
 	struct rcpt	 rc;
@@ -71,7 +72,7 @@ take_from(const struct cli *c, struct input *in, struct addr_list *from,
 {
 	char err[1024];
 
-	if (composer_from(c, from, err, sizeof(err)) == -1)
+	if (request_from(c, from, err, sizeof(err)) == -1)
 		return usage_fail(r, err);
 	if (from->n)
 		in->from_arg = xstrdup(from->v[0].spec);
@@ -110,7 +111,7 @@ prepare_message(const struct cli *c, struct config *cfg, struct input *in,
     struct account **acct, struct result *r)
 {
 	struct addr_list from = { NULL, 0 };
-	struct compose_opts o;
+	struct edit_opts o;
 	char err[1024], *gecos = NULL, *local = NULL;
 	const char *dom;
 	int rc = -1;
@@ -119,7 +120,7 @@ prepare_message(const struct cli *c, struct config *cfg, struct input *in,
 	    take_from(c, in, &from, r) == -1 ||
 	    addressing(c, cfg, in, acct, r) == -1)
 		goto done;
-	if (composer_msg_fields(&in->msg, c, &from, &in->msgid, err,
+	if (edit_args(&in->msg, c, &from, &in->msgid, err,
 	    sizeof(err)) == -1) {
 		usage_fail(r, err);
 		goto done;
@@ -132,13 +133,13 @@ prepare_message(const struct cli *c, struct config *cfg, struct input *in,
 	o.from_addr = submit_default_from(*acct, c, &in->env, &o.from_name,
 	    &local, &gecos);
 	o.domain = (dom = addr_domain(in->env.from)) ? dom : "localhost";
-	compose_fix_headers(&in->msg, &o, &in->msgid);
+	edit_fix_headers(&in->msg, &o, &in->msgid);
 	/* After: the fields it adds are never bare names, and a replaced
 	   From must not look missing to it. */
 	if (rcpt_rewrite(&in->rc, &in->msg, (*acct)->from ? (*acct)->from :
 	    in->env.from, r) == -1)
 		goto done;
-	in->env.smtputf8 = rcpt_smtputf8(&in->env, NULL, &in->msg);
+	in->env.smtputf8 = rcpt_smtputf8(&in->env, &in->msg);
 	rc = 0;
 done:
 	free(gecos);
@@ -182,7 +183,7 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
     struct account **acct, struct result *r)
 {
 	struct addr_list from = { NULL, 0 };
-	struct composer_hdrs h;
+	struct request_hdrs h;
 	struct addr self;
 	char err[1024], *gecos = NULL, *local = NULL;
 	const char *dom, *name;
@@ -193,12 +194,12 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
 	    addressing(c, cfg, in, acct, r) == -1)
 		goto done;
 	for (i = 0; i < c->attach.n; i++)
-		if (compose_attach(&in->comp, c->attach.v[i],
+		if (mime_attach(&in->comp, c->attach.v[i],
 		    MIMETYPE_SYSTEM_FILE, r) == -1)
 			goto done;
-	if ((c->html && compose_text_file(&in->comp.html, c->html,
+	if ((c->html && mime_text_file(&in->comp.html, c->html,
 	    "--html file", r) == -1) || (has_body(c) &&
-	    compose_text_file(&in->comp.text, c->body, "--body file",
+	    mime_text_file(&in->comp.text, c->body, "--body file",
 	    r) == -1) || typed_body(c, in, r) == -1)
 		goto done;
 	if (from.n)
@@ -213,34 +214,17 @@ compose_message(const struct cli *c, struct config *cfg, struct input *in,
 	h.to = &in->to_hdr;
 	h.cc = &in->cc_hdr;
 	h.domain = (dom = addr_domain(self.spec)) ? dom : "localhost";
-	rc = composer_fields(&in->comp, c, &h, err, sizeof(err));
+	rc = request_fields(&in->comp, c, &h, err, sizeof(err));
 	in->msgid = h.msgid;
 	if (rc == -1)
 		usage_fail(r, err);
 	else
-		in->env.smtputf8 = rcpt_smtputf8(&in->env, &in->comp, NULL);
+		in->env.smtputf8 = rcpt_smtputf8(&in->env, NULL);
 done:
 	free(gecos);
 	free(local);
 	addr_list_free(&from);
 	return rc;
-}
-
-/*
- * Sendmail mode's spool file: the message as read, except that one which
- * is not MIME and has overlong lines gets a quoted-printable body.
- */
-static int
-spool_message(struct input *in, int fd, struct result *r)
-{
-	if (msg_spool(&in->msg, fd, r) == -1)
-		return -1;
-	in->env.size = in->msg.size;
-	if (in->msg.in.maxline <= 998 && in->msg.in.linelen <= 998)
-		return 0;
-	if (in->msg.in.nul || msg_find(&in->msg, "MIME-Version", 0) >= 0)
-		return 0;
-	return compose_requote(&in->msg, fd, &in->env.size, r);
 }
 
 /* The message into its entry, then the envelope: the entry is complete. */
@@ -250,11 +234,13 @@ spool(const struct cli *c, const struct account *a, const char *config,
 {
 	if ((c->dry_run ? entry_dry(e, r) : entry_create(e, a, r)) == -1)
 		goto fail;
-	if ((c->mode == MODE_COMPOSE ? compose_write(&in->comp, e->fd,
-	    &in->env.size, r) : spool_message(in, e->fd, r)) == -1)
+	if ((c->mode == MODE_COMPOSE ? mime_write(&in->comp, e->fd,
+	    &in->env.size, r) : edit_spool(&in->msg, e->fd, &in->env.size,
+	    r)) == -1)
 		goto fail;
 	if (c->mode == MODE_COMPOSE) {
 		in->env.eightbit = in->comp.eightbit;
+		in->env.smtputf8 |= in->comp.head8bit;
 		in->env.composed = 1;
 	} else
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
@@ -577,8 +563,8 @@ keep_unconfigured(const struct cli *c, struct input *in, struct entry *e,
 		for (i = 0; i < l.n; i++)
 			(void)envelope_add_rcpt(&in->env, l.v[i].spec);
 	addr_list_free(&l);
-	if (entry_create(e, a, &wr) == -1 || spool_message(in, e->fd,
-	    &wr) == -1) {
+	if (entry_create(e, a, &wr) == -1 || edit_spool(&in->msg, e->fd,
+	    &in->env.size, &wr) == -1) {
 		line = result_line(&wr);
 		log_error("%s (not kept: %s)", why, line);
 		free(line);
@@ -607,7 +593,7 @@ run_send(const struct cli *c, struct config *cfg, const char *cfgerr,
 	memset(&e, 0, sizeof(e));
 	e.fd = -1;
 	msg_init(&in.msg);
-	compose_init(&in.comp);
+	mime_init(&in.comp);
 	envelope_init(&in.env);
 	code = cfgerr ? keep_unconfigured(c, &in, &e, cfgerr, r) :
 	    send_pipeline(c, cfg, &in, &e, r);
@@ -619,7 +605,7 @@ run_send(const struct cli *c, struct config *cfg, const char *cfgerr,
 	free(e.id);
 	envelope_meta_free(&e.meta);
 	msg_free(&in.msg);
-	compose_free(&in.comp);
+	mime_free(&in.comp);
 	addr_list_free(&in.to_hdr);
 	addr_list_free(&in.cc_hdr);
 	rcpt_free(&in.rc);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "codec.h"
-#include "compose.h"
 #include "limits.h"
 #include "rcpt.h"
 #include "xmalloc.h"
@@ -194,7 +193,7 @@ rewrite_field(struct rcpt *rc, struct msg *m, size_t fi, int is_from,
 			rcpt_hdr_add(&out, a->spec, a->name);
 	}
 	if (bare && out.n && rv != -1) {
-		list = compose_addrs(&out);
+		list = addr_list_format(&out);
 		name = xstrndup(m->head.data + m->f[fi].off, m->f[fi].namelen);
 		field = codec_fold(name, list);
 		msg_replace(m, fi, field);
@@ -239,12 +238,9 @@ rcpt_utf8_level(const char *spec)
 }
 
 int
-rcpt_smtputf8(const struct envelope *e, const struct compose *c,
-    const struct msg *m)
+rcpt_smtputf8(const struct envelope *e, const struct msg *m)
 {
-	struct addr_list l = { NULL, 0 };
-	const char *why;
-	size_t i, k;
+	size_t i;
 	int u = *e->from && rcpt_utf8_level(e->from) > 0;
 
 	for (i = 0; i < e->nrcpt; i++)
@@ -252,14 +248,5 @@ rcpt_smtputf8(const struct envelope *e, const struct compose *c,
 			u = 1;
 	if (m && codec_has_8bit(buf_cstr(&m->head), m->body_off))
 		u = 1;
-	for (i = 0; c && i < c->nf; i++) {
-		if (c->f[i].kind != CF_ADDR ||
-		    addr_parse_list(c->f[i].value, &l, &why) == -1)
-			continue;
-		for (k = 0; k < l.n; k++)
-			if (rcpt_utf8_level(l.v[k].spec) > u)
-				u = rcpt_utf8_level(l.v[k].spec);
-		addr_list_free(&l);
-	}
 	return u;
 }

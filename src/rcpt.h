@@ -15,7 +15,6 @@
 
 #include "addr.h"
 #include "aliases.h"
-#include "compose.h"
 #include "envelope.h"
 #include "msg.h"
 #include "result.h"
@@ -55,11 +54,11 @@ int	rcpt_rewrite(struct rcpt *, struct msg *, const char *self,
 int	rcpt_utf8_level(const char *spec);
 
 /*
- * Does a message need SMTPUTF8 (envelope.h's levels)?  1 for UTF-8 in the
- * envelope or, in sendmail mode (m), in the header block; for composed
- * messages (c), 2 when a header address has a UTF-8 local part.
+ * Does a message need SMTPUTF8 (envelope.h)?  1 for UTF-8 in the
+ * envelope or, in sendmail mode (m not NULL), in the header block.  (A
+ * composed message's header block is known once it is written:
+ * mime_write() says.)
  */
-int	rcpt_smtputf8(const struct envelope *, const struct compose *,
-	    const struct msg *);
+int	rcpt_smtputf8(const struct envelope *, const struct msg *);
 
 #endif

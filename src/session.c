@@ -357,8 +357,10 @@ authenticate(struct session *s)
 
 /*
  * The form of an address for this server: as is when ASCII or when the
- * server offers SMTPUTF8; else the domain as A-labels, and a UTF-8 local
- * part is a permanent failure.  Returns NULL with s->r set.
+ * server offers SMTPUTF8; else the domain as A-labels.  An address with
+ * no ASCII form (a UTF-8 local part, a domain IDNA cannot convert) is a
+ * fault of the message for this server: NULL with s->r set (ERR_DATA),
+ * before MAIL is sent.
  */
 static char *
 wire_addr(struct session *s, const char *a, const char *what)
@@ -369,14 +371,15 @@ wire_addr(struct session *s, const char *a, const char *what)
 	if (!codec_has_8bit(a, strlen(a)) || (s->caps.flags & CAP_SMTPUTF8))
 		return xstrdup(a);
 	if (dom == NULL || codec_has_8bit(a, (size_t)(dom - 1 - a))) {
-		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, what,
-		    "<%s> has a non-ASCII local part and the server does "
-		    "not offer SMTPUTF8", a);
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, what,
+		    "the address '%s' has a non-ASCII local part, and the "
+		    "server does not offer SMTPUTF8", a);
 		return NULL;
 	}
 	if ((ascii = addr_domain_ascii(dom, &why)) == NULL) {
-		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, what,
-		    "<%s>: invalid international domain: %s", a, why);
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, what,
+		    "the address '%s' has a domain with no ASCII form (IDNA: "
+		    "%s), and the server does not offer SMTPUTF8", a, why);
 		return NULL;
 	}
 	out = xasprintf("%.*s@%s", (int)(dom - 1 - a), a, ascii);
@@ -478,13 +481,6 @@ envelope_phase(struct session *s)
 
 	set_state(s, SMTP_MAIL);
 	if (wire_envelope(s, &from, &rcpt) == -1) {
-		free_wire(from, rcpt);
-		return -1;
-	}
-	if (e->smtputf8 == 2 && !(s->caps.flags & CAP_SMTPUTF8)) {
-		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_NOUSER, NULL,
-		    "the message has an address with a non-ASCII local part "
-		    "in its header and the server does not offer SMTPUTF8");
 		free_wire(from, rcpt);
 		return -1;
 	}
@@ -593,6 +589,7 @@ send_body(struct session *s)
 	struct buf dgout;
 	char *in = xmalloc(IO_CHUNK);
 	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
+	unsigned long long sent = 0;
 	ssize_t n;
 	size_t m;
 	int rc = -1, dgrade;
@@ -600,24 +597,26 @@ send_body(struct session *s)
 	set_state(s, SMTP_BODY);
 	dotstuff_init(&ds, 1);
 	/* A composed message meets what this server lacks (downgrade.h). */
-	downgrade_init(&dg, e->eightbit && !(s->caps.flags & CAP_8BITMIME),
-	    e->smtputf8 && !(s->caps.flags & CAP_SMTPUTF8));
-	dgrade = e->composed && (dg.qp || dg.alabel);
+	dgrade = downgrade_setup(&dg, e, (s->caps.flags & CAP_8BITMIME) != 0,
+	    (s->caps.flags & CAP_SMTPUTF8) != 0);
 	buf_init(&dgout, DOWNGRADE_MAX_OUT(IO_CHUNK));
 	while ((n = s->body_read(s->body_ctx, in, IO_CHUNK)) > 0) {
 		if (!dgrade) {
+			sent += (unsigned long long)n;
 			if (body_write(s, &ds, in, (size_t)n, out) == -1)
 				goto done;
 			continue;
 		}
 		buf_reset(&dgout);
 		downgrade_filter(&dg, in, (size_t)n, &dgout);
+		sent += dgout.len;
 		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
 			goto done;
 	}
 	if (n == 0 && dgrade) {
 		buf_reset(&dgout);
 		downgrade_finish(&dg, &dgout);
+		sent += dgout.len;
 		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
 			goto done;
 	}
@@ -648,6 +647,7 @@ send_body(struct session *s)
 		    s->reply.enhanced, text);
 		free(text);
 	}
+	s->r->size = sent;
 	rc = 0;
 done:
 	buf_free(&dgout);
@@ -730,6 +730,12 @@ fail:
 	return NULL;
 }
 
+const struct caps *
+session_caps(const struct session *s)
+{
+	return &s->caps;
+}
+
 int
 session_usable(const struct session *s)
 {
@@ -770,11 +776,11 @@ session_send(struct session *s, const struct envelope *env,
 			return -1;
 		}
 	}
-	if (size_check(s) == -1 || envelope_phase(s) == -1 ||
-	    send_body(s) == -1)
-		return -1;
-	r->size = env->size;
-	return 0;
+	/* r->size: the octets send_body() passes on (after any downgrade,
+	   before dot-stuffing), which SIZE= declared when the server has
+	   SIZE (deliver.c measures a downgraded message first). */
+	return size_check(s) == -1 || envelope_phase(s) == -1 ||
+	    send_body(s) == -1 ? -1 : 0;
 }
 
 void

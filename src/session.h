@@ -60,11 +60,17 @@ struct session *session_open(struct transport *, const struct session_params *,
  * One message over an open session (RSET before every message but the
  * first).  0 when accepted; -1 with r set.  After a failure the session
  * may still be usable for the next message: see session_usable().
+ * SIZE= is env->size: the octets the body source gives, or, for a
+ * composed message this server needs downgraded (downgrade_setup()),
+ * what the downgrade filter makes of them -- the caller measures that.
+ * r->size gets the octets actually passed on.
  */
 int	session_send(struct session *, const struct envelope *,
 	    ssize_t (*body_read)(void *, char *, size_t), void *body_ctx,
 	    struct result *);
 int	session_usable(const struct session *);
+/* The server's capabilities in force (after STARTTLS, if any). */
+const struct caps *session_caps(const struct session *);
 /* QUIT when the connection allows it, and free. */
 void	session_close(struct session *);
 

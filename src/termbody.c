@@ -253,13 +253,13 @@ termbody_read(int fd, FILE *hint, int *out, struct result *r)
 }
 
 int
-termbody_text(struct compose_text *t, int fd, FILE *hint, struct result *r)
+termbody_text(struct mime_text *t, int fd, FILE *hint, struct result *r)
 {
 	int typed, rc = termbody_read(fd, hint, &typed, r);
 
 	if (rc != 0)
 		return rc;
-	rc = compose_text_load(t, typed, r);
+	rc = mime_text_load(t, typed, r);
 	close(typed);
 	return rc;
 }

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "compose.h"
+#include "mime_write.h"
 #include "result.h"
 
 /* termbody_read(): ^C came while the user typed. */
@@ -57,8 +57,8 @@ const char *termbody_eof_name(unsigned char veof, char *buf, size_t len);
  * r set (ERR_IO reading, ERR_CANTCREAT for the file).
  */
 int	termbody_read(int fd, FILE *hint, int *out, struct result *r);
-/* termbody_read(), then compose_text_load() of what was typed into t. */
-int	termbody_text(struct compose_text *t, int fd, FILE *hint,
+/* termbody_read(), then mime_text_load() of what was typed into t. */
+int	termbody_text(struct mime_text *t, int fd, FILE *hint,
 	    struct result *r);
 
 #endif

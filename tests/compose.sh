@@ -69,6 +69,13 @@ sys.exit(1)' "$1" "$2"
 
 count() { ls "$T_DIR/$1.mail" 2>/dev/null | grep -c '\.eml$'; }
 
+# size_ok NAME: the SIZE= the message was announced with (RFC 1870: as
+# transmitted, before dot-stuffing) is the size that arrived.
+size_ok() {
+	chk "$1: SIZE= is the size received" jm "$GOT.json" \
+	    '[o.upper() for o in m["mail_options"] if o.upper().startswith("SIZE=")] == ["SIZE=%d" % m["size"]]'
+}
+
 # conf NAME PORT [EXTRA-LINES]: $T_DIR/NAME.conf
 conf() {
 	mkconf "$T_DIR/$1.conf" <<EOC
@@ -287,6 +294,7 @@ fi
 if sent "--body FILE" s8 /dev/null --body "$IN/utf8.txt" -s 'body file' \
     bob@example.org; then
 	mc "--body FILE: exact" --composed --text "$IN/utf8.txt"
+	size_ok "8-bit body, 8BITMIME"
 fi
 
 if sent "8-bit body, server without 8BITMIME" s7 "$IN/utf8.txt" \
@@ -296,6 +304,7 @@ if sent "8-bit body, server without 8BITMIME" s7 "$IN/utf8.txt" \
 	    --seven-bit
 	chk "8-bit body, no 8BITMIME: no BODY=8BITMIME" jm "$GOT.json" \
 	    'not any(o.startswith("BODY=8") for o in m["mail_options"])'
+	size_ok "8-bit body, no 8BITMIME"
 fi
 if sent "ASCII body, server without 8BITMIME" s7 "$IN/ascii.txt" \
     -s 'no 8bitmime ascii' bob@example.org; then
@@ -455,6 +464,7 @@ if sent "multipart to a server without 8BITMIME" s7 "$IN/utf8.txt" -s 7bit \
 	mc "multipart, no 8BITMIME: 7-bit only, parts exact" --composed \
 	    --seven-bit --text "$IN/utf8.txt" --html "$IN/html.html" \
 	    --att application/pdf "$A/rapport d'été.pdf"
+	size_ok "multipart, no 8BITMIME"
 fi
 
 # Content-Type from the extension.
@@ -526,8 +536,32 @@ if sent "IDN domain, no SMTPUTF8" s8 "$IN/ascii.txt" -s intl \
 	    --to Bücherwurm user@xn--bcher-kva.example \
 	    --absent-text bücher.example
 fi
-refused "UTF-8 local part, no SMTPUTF8: exit 67, names SMTPUTF8, nothing sent" \
-    67 SMTPUTF8 s8 "$IN/ascii.txt" -s intl 'δοκιμή@example.org'
+refused "UTF-8 local part, no SMTPUTF8: exit 65, names it and SMTPUTF8, nothing sent" \
+    65 "'δοκιμή@example.org'.*SMTPUTF8" s8 "$IN/ascii.txt" -s intl \
+    'δοκιμή@example.org'
+# Header addresses: converted like the envelope's, or the message fails.
+if sent "IDN domains in From, Reply-To and the envelope, no SMTPUTF8" s8 \
+    "$IN/ascii.txt" -s intl --from 'Mé <me@bücher.example>' \
+    --reply-to 'Bücherwurm <r@bücher.example>' bob@example.org; then
+	chk "IDN From, no SMTPUTF8: MAIL FROM the A-label, no SMTPUTF8" jm \
+	    "$GOT.json" 'm["mail_from"] == "me@xn--bcher-kva.example" and "SMTPUTF8" not in m["mail_options"]'
+	mc "IDN From and Reply-To, no SMTPUTF8: A-labels in every header" \
+	    --composed --from Mé me@xn--bcher-kva.example \
+	    --reply-to Bücherwurm r@xn--bcher-kva.example \
+	    --has-text '@xn--bcher-kva.example>' --absent-text bücher.example \
+	    --seven-bit
+fi
+refused "--reply-to domain without an A-label form, no SMTPUTF8: exit 65 naming it" \
+    65 "Reply-To address 'x@☃\.example'.*SMTPUTF8" s8 "$IN/ascii.txt" \
+    -s intl --reply-to 'x@☃.example' bob@example.org
+refused "--reply-to UTF-8 local part, no SMTPUTF8: exit 65 naming it" \
+    65 "Reply-To address 'jörg@example\.org'.*non-ASCII local part" s8 \
+    "$IN/ascii.txt" -s intl --reply-to 'jörg@example.org' bob@example.org
+if sent "--reply-to domain without an A-label form, SMTPUTF8 server" su \
+    "$IN/ascii.txt" -s intl --reply-to 'x@☃.example' bob@example.org; then
+	mc "--reply-to without an A-label form, SMTPUTF8: as given" \
+	    --composed --reply-to '' 'x@☃.example'
+fi
 
 # ---- refusals ------------------------------------------------------------------
 
@@ -774,6 +808,36 @@ if sent "sendmail mode, non-MIME, long line" s8 "$IN/sm-long.eml" -i \
 	    --header-max 0 --mime --text "$IN/sm-long.body" --no-charset \
 	    --cte quoted-printable
 fi
+# A MIME message of one text part in 8bit: the same, the part's own
+# Content-Type kept; a multipart one is left as it is.
+"$PY" - "$IN" <<'EOF'
+import sys
+d = sys.argv[1]
+body = open(d + "/sm-long.body", "rb").read()
+head = (b"From: sender@example.org\nTo: bob@example.org\nSubject: mime long\n"
+        b"MIME-Version: 1.0\n")
+open(d + "/sm-mime-long.eml", "wb").write(
+    head + b"Content-Type: text/plain; charset=utf-8\n"
+    b"Content-Transfer-Encoding: 8bit\n\n" + body)
+multi = (head + b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+         b"Content-Type: text/plain\n\n" + body + b"--b--\n")
+open(d + "/sm-multi-long.eml", "wb").write(multi)
+open(d + "/sm-multi-long.want", "wb").write(multi.replace(b"\n", b"\r\n"))
+EOF
+if sent "sendmail mode, MIME text part in 8bit, long line" s8 \
+    "$IN/sm-mime-long.eml" -i bob@example.org; then
+	mc "sendmail mode, MIME 8bit long line: quoted-printable, no line over 998, exact" \
+	    --header-max 0 --mime --text "$IN/sm-long.body" \
+	    --cte quoted-printable
+fi
+# (--dry-run: a server would refuse its long line, as aiosmtpd does)
+run_outbox "$IN/sm-multi-long.eml" -C "$T_DIR/down.conf" --dry-run -i \
+    bob@example.org
+expect "sendmail mode, multipart, long line: --dry-run exit 0" 0
+"$PY" "$MC" dryrun "$T_OUT" "$T_DIR/sm-multi.eml" >/dev/null
+grep -avE '^(Date|Message-ID):' "$T_DIR/sm-multi.eml" >"$T_DIR/sm-multi.got"
+check_cmp "sendmail mode, multipart, long line: left as it is" \
+    "$IN/sm-multi-long.want" "$T_DIR/sm-multi.got"
 if sent "sendmail mode, non-MIME, short lines" s8 "$IN/sm-short.eml" -i \
     bob@example.org; then
 	grep -avE '^(Date|Message-ID):' "$GOT.eml" >"$T_DIR/sm-short.got"

@@ -35,7 +35,7 @@
 # it is (outbox only re-encodes non-MIME bodies): "yes" expects that
 # case's line-length check to fail, and counts an unexpected pass as a
 # failure.  Set it to "no" once outbox re-encodes such a part.
-XFAIL_LONG_MIME_PART=${XFAIL_LONG_MIME_PART:-yes}
+XFAIL_LONG_MIME_PART=${XFAIL_LONG_MIME_PART:-no}
 # Likewise a header line over 998 octets (an unfolded References, say),
 # which outbox sends as it is: "no" once outbox folds it.
 XFAIL_LONG_HEADER=${XFAIL_LONG_HEADER:-yes}

@@ -21,7 +21,7 @@
 
 /* A composer-shaped message: 8bit text and html, a base64 part. */
 static const char msg8[] =
-    "From: J\xc3\xb6rg <j@b\xc3\xbc" "cher.example>\r\n"
+    "From: =?UTF-8?B?SsO2cmc=?= <j@b\xc3\xbc" "cher.example>\r\n"
     "To: a@example.org, =?UTF-8?B?w6k=?= <x@\xc3\xa9t\xc3\xa9.example>\r\n"
     "Subject: =?UTF-8?B?w6l0w6k=?=\r\n"
     "MIME-Version: 1.0\r\n"
@@ -117,7 +117,8 @@ test_qp_parts(void **state)
 		out = run(msg8, sizeof(msg8) - 1, chunk, 1, 0, &len);
 		assert_int_equal(strlen(out), len);
 		/* no 8-bit octet left in the bodies; headers untouched */
-		assert_non_null(strstr(out, "From: J\xc3\xb6rg <j@b\xc3\xbc"));
+		assert_non_null(strstr(out, "From: =?UTF-8?B?SsO2cmc=?= "
+		    "<j@b\xc3\xbc"));
 		assert_null(strstr(out, "Content-Transfer-Encoding: 8bit"));
 		assert_non_null(strstr(out, "--" A "--\r\n--" B "\r\n"));
 		assert_non_null(strstr(out, "AAEC/w==\r\n--" B "--\r\n"));
@@ -150,7 +151,7 @@ test_alabels(void **state)
 
 	(void)state;
 	out = run(msg8, sizeof(msg8) - 1, 7, 0, 1, &len);
-	assert_non_null(strstr(out, "From: J\xc3\xb6rg "
+	assert_non_null(strstr(out, "From: =?UTF-8?B?SsO2cmc=?= "
 	    "<j@xn--bcher-kva.example>\r\n"));
 	assert_non_null(strstr(out, "To: a@example.org, =?UTF-8?B?w6k=?= "
 	    "<x@xn--t-9fab.example>\r\n"));
@@ -199,6 +200,88 @@ test_nothing_to_do(void **state)
 	free(out);
 }
 
+/* Header addresses with no ASCII form are named, never "converted". */
+static void
+test_bad_addresses(void **state)
+{
+	static const struct {
+		const char		*msg;
+		enum downgrade_bad	 bad;
+		const char		*addr;
+		const char		*field;
+	} cases[] = {
+		{ "From: a@example.org\r\nReply-To: R <x@\xe2\x98\x83"
+		  ".example>\r\n\r\nbody\r\n", DG_BAD_DOMAIN,
+		  "x@\xe2\x98\x83.example", "Reply-To" },
+		{ "To: a@example.org,\r\n j\xc3\xb6rg@example.org\r\n\r\n"
+		  "b\r\n", DG_BAD_LOCAL, "j\xc3\xb6rg@example.org", "To" },
+		{ "Cc: \"J\xc3\xb6\"@b\xc3\xbc" "cher.example\r\n\r\n",
+		  DG_BAD_LOCAL, "\"J\xc3\xb6\"@b\xc3\xbc" "cher.example",
+		  "Cc" },
+		{ "X-Note: caf\xc3\xa9\r\n\r\n", DG_BAD_TEXT,
+		  "caf\xc3\xa9", "X-Note" },
+		/* a part's header and the body are not looked at */
+		{ "To: a@b\xc3\xbc" "cher.example\r\n\r\nj\xc3\xb6rg@x\r\n",
+		  DG_OK, "", "" },
+	};
+	struct downgrade d;
+	struct buf out;
+	size_t i, k, n;
+	char *t;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].msg);
+		for (k = 1; k <= n; k++) {
+			downgrade_init(&d, 1, 1);
+			buf_init(&out, 1 << 16);
+			downgrade_filter(&d, cases[i].msg, k, &out);
+			downgrade_filter(&d, cases[i].msg + k, n - k, &out);
+			downgrade_finish(&d, &out);
+			assert_int_equal(d.bad, cases[i].bad);
+			assert_string_equal(d.bad_addr, cases[i].addr);
+			assert_string_equal(d.bad_field, cases[i].field);
+			assert_int_equal(downgrade_past_header(&d), 1);
+			buf_free(&out);
+		}
+		if (!cases[i].bad)
+			continue;
+		t = downgrade_bad_text(&d);
+		assert_non_null(strstr(t, cases[i].addr));
+		assert_non_null(strstr(t, "SMTPUTF8"));
+		free(t);
+	}
+	/* without alabel nothing is looked for */
+	downgrade_init(&d, 1, 0);
+	buf_init(&out, 1 << 16);
+	downgrade_filter(&d, cases[0].msg, strlen(cases[0].msg), &out);
+	downgrade_finish(&d, &out);
+	assert_int_equal(d.bad, DG_OK);
+	buf_free(&out);
+}
+
+/* Only a composed message the server lacks something for is filtered. */
+static void
+test_setup(void **state)
+{
+	struct envelope e;
+	struct downgrade d;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.eightbit = 1;
+	e.smtputf8 = 1;
+	assert_int_equal(downgrade_setup(&d, &e, 0, 0), 0);	/* not composed */
+	e.composed = 1;
+	assert_int_equal(downgrade_setup(&d, &e, 1, 1), 0);
+	assert_int_equal(downgrade_setup(&d, &e, 0, 1), 1);
+	assert_true(d.qp && !d.alabel);
+	assert_int_equal(downgrade_setup(&d, &e, 1, 0), 1);
+	assert_true(!d.qp && d.alabel);
+	e.eightbit = e.smtputf8 = 0;
+	assert_int_equal(downgrade_setup(&d, &e, 0, 0), 0);
+}
+
 int
 main(void)
 {
@@ -207,6 +290,8 @@ main(void)
 		cmocka_unit_test(test_alabels),
 		cmocka_unit_test(test_single_part),
 		cmocka_unit_test(test_nothing_to_do),
+		cmocka_unit_test(test_bad_addresses),
+		cmocka_unit_test(test_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

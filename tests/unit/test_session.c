@@ -746,11 +746,12 @@ static const struct sess_case utf8_cases[] = {
 	  .from = "j\xc3\xb6rg@example.org", .smtputf8 = 1,
 	  .client = C_EHLO "MAIL FROM:<j\xc3\xb6rg@example.org> SMTPUTF8\r\n"
 	    C_RCPT_B C_DATA C_BODY C_QUIT },
-	{ .name = "UTF-8 addresses, SMTPUTF8 not offered: permanent, no MAIL",
+	{ .name = "UTF-8 addresses, SMTPUTF8 not offered: 65, no MAIL",
 	  .replies = { GREET, EHLO_NONE, BYE },
 	  .from = "j\xc3\xb6rg@example.org", .smtputf8 = 1,
 	  .client = C_EHLO C_QUIT, .rc = -1, .cls = RES_PERM,
-	  .unchecked = U_ERR | U_STAGE | U_CODE | U_EXIT },
+	  .err = ERR_DATA, .exit = EX_DATAERR,
+	  .unchecked = U_STAGE | U_CODE },
 };
 
 static const char *const rcpts2[] = { "b@example.org", "c@example.org" };

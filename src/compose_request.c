@@ -1,5 +1,5 @@
 /*
- * composer.c -- composer mode's header fields from the command line.
+ * compose_request.c -- the composer's request: header fields from flags.
  */
 #include "autoconf.h"
 
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "codec.h"
-#include "composer.h"
+#include "compose_request.h"
 #include "xmalloc.h"
 
 /* Fields the composer writes and -H may not. */
@@ -32,7 +32,7 @@ listed(const char *const *list, const char *name, size_t n)
 }
 
 int
-composer_header_arg(const char *arg, const char **why)
+request_header_arg(const char *arg, const char **why)
 {
 	const char *colon = strchr(arg, ':'), *p;
 
@@ -59,15 +59,14 @@ composer_header_arg(const char *arg, const char **why)
 	return (int)(colon - arg);
 }
 
-/* A -H argument's name (xmalloc'd) and value; -1 with err (exit 64). */
-static int
-header_split(const char *arg, char **name, const char **value, char *err,
-    size_t errlen)
+int
+request_header_split(const char *arg, char **name, const char **value,
+    char *err, size_t errlen)
 {
 	const char *why, *v;
 	int n;
 
-	if ((n = composer_header_arg(arg, &why)) == -1) {
+	if ((n = request_header_arg(arg, &why)) == -1) {
 		snprintf(err, errlen, "-H '%s': %s", arg, why);
 		return -1;
 	}
@@ -95,17 +94,17 @@ header_value(const struct cli *cli, const char *name)
 }
 
 static void
-addr_field(struct compose *c, const char *name, const struct addr_list *l)
+addr_field(struct mime *c, const char *name, const struct addr_list *l)
 {
-	char *v = compose_addrs(l);
+	char *v = addr_list_format(l);
 
-	compose_field(c, name, v, CF_ADDR);
+	mime_field(c, name, v, MF_ADDR);
 	free(v);
 }
 
 int
-composer_fields(struct compose *c, const struct cli *cli,
-    struct composer_hdrs *h, char *err, size_t errlen)
+request_fields(struct mime *c, const struct cli *cli,
+    struct request_hdrs *h, char *err, size_t errlen)
 {
 	struct addr_list one = { (struct addr *)h->from, 1 }, rt = { NULL, 0 };
 	const char *v, *why;
@@ -116,7 +115,7 @@ composer_fields(struct compose *c, const struct cli *cli,
 	if (h->to->n)
 		addr_field(c, "To", h->to);
 	else
-		compose_field(c, "To", "undisclosed-recipients:;", CF_RAW);
+		mime_field(c, "To", "undisclosed-recipients:;", MF_RAW);
 	if (h->cc->n)
 		addr_field(c, "Cc", h->cc);
 	if ((v = header_value(cli, "Reply-To")) == NULL)
@@ -132,33 +131,33 @@ composer_fields(struct compose *c, const struct cli *cli,
 		addr_list_free(&rt);
 	}
 	if ((v = header_value(cli, "Subject")) != NULL || (v = cli->subject))
-		compose_field(c, "Subject", v, CF_TEXT);
+		mime_field(c, "Subject", v, MF_TEXT);
 	if ((v = header_value(cli, "Date")) != NULL)
-		compose_field(c, "Date", v, CF_TEXT);
+		mime_field(c, "Date", v, MF_TEXT);
 	else {
-		date = compose_date(time(NULL));
-		compose_field(c, "Date", date, CF_RAW);
+		date = mime_date(time(NULL));
+		mime_field(c, "Date", date, MF_RAW);
 		free(date);
 	}
 	if ((v = header_value(cli, "Message-ID")) != NULL)
 		h->msgid = xstrdup(v);
 	else
-		h->msgid = compose_msgid(h->domain);
-	compose_field(c, "Message-ID", h->msgid, CF_RAW);
+		h->msgid = mime_msgid(h->domain);
+	mime_field(c, "Message-ID", h->msgid, MF_RAW);
 	for (i = 0; i < cli->headers.n; i++) {
-		if (header_split(cli->headers.v[i], &name, &v, err,
+		if (request_header_split(cli->headers.v[i], &name, &v, err,
 		    errlen) == -1)
 			return -1;
 		if (!listed(replaceable, name, strlen(name)) &&
 		    strcasecmp(name, "From") != 0)
-			compose_field(c, name, v, CF_TEXT);
+			mime_field(c, name, v, MF_TEXT);
 		free(name);
 	}
 	return 0;
 }
 
 int
-composer_from(const struct cli *cli, struct addr_list *from, char *err,
+request_from(const struct cli *cli, struct addr_list *from, char *err,
     size_t errlen)
 {
 	const char *v = cli->compose_from, *why = "no address";
@@ -174,41 +173,6 @@ composer_from(const struct cli *cli, struct addr_list *from, char *err,
 		    "no domain" : why);
 		addr_list_free(from);
 		return -1;
-	}
-	return 0;
-}
-
-int
-composer_msg_fields(struct msg *m, const struct cli *cli,
-    const struct addr_list *from, char **msgid, char *err, size_t errlen)
-{
-	const char *v;
-	char *name, *field, *list;
-	size_t i;
-
-	if (from->n) {
-		list = compose_addrs(from);
-		field = codec_fold("From", list);
-		msg_delete(m, "From");
-		msg_add_field(m, field);
-		free(field);
-		free(list);
-	}
-	for (i = 0; i < cli->headers.n; i++) {
-		if (header_split(cli->headers.v[i], &name, &v, err,
-		    errlen) == -1)
-			return -1;
-		if (strcasecmp(name, "Message-ID") == 0) {
-			free(*msgid);
-			*msgid = xstrdup(v);
-		}
-		if (strcasecmp(name, "From") != 0) {
-			field = codec_header(name, v);
-			msg_delete(m, name);
-			msg_add_field(m, field);
-			free(field);
-		}
-		free(name);
 	}
 	return 0;
 }

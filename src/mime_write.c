@@ -1,5 +1,6 @@
 /*
- * compose.c -- the header fields outbox adds to a message.
+ * mime_write.c -- writing the message composer mode builds: header fields,
+ * MIME structure, parts (see mime_write.h).
  */
 #include "autoconf.h"
 
@@ -16,13 +17,15 @@
 #include "buf.h"
 #include "codec.h"
 #include "compat.h"
-#include "compose.h"
+#include "composed.h"
+#include "mime_write.h"
 #include "limits.h"
 #include "mimetype.h"
+#include "msg.h"
 #include "xmalloc.h"
 
 char *
-compose_date(time_t t)
+mime_date(time_t t)
 {
 	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat" };
@@ -42,7 +45,7 @@ compose_date(time_t t)
 static void random_hex(char *, size_t);
 
 char *
-compose_msgid(const char *domain)
+mime_msgid(const char *domain)
 {
 	char hex[12 * 2 + 1];
 
@@ -50,45 +53,6 @@ compose_msgid(const char *domain)
 	return xasprintf("<%lld.%s@%s>", (long long)time(NULL), hex,
 	    domain && *domain ? domain : "localhost");
 }
-
-void
-compose_fix_headers(struct msg *m, const struct compose_opts *o,
-    char **msgid)
-{
-	long i;
-	char *v;
-
-	if (o->remove_bcc) {
-		msg_delete(m, "Bcc");
-		msg_delete(m, "Resent-Bcc");
-	}
-	if (o->set_from == 2 /* HDR_ON */)
-		msg_delete(m, "From");
-	if (o->set_from && !msg_has(m, "From") && o->from_addr) {
-		if (o->from_name && *o->from_name) {
-			char *phrase = codec_phrase(o->from_name);
-
-			v = xasprintf("%s <%s>", phrase, o->from_addr);
-			free(phrase);
-		} else
-			v = xstrdup(o->from_addr);
-		msg_add(m, "From", v);
-		free(v);
-	}
-	if (o->set_date && !msg_has(m, "Date")) {
-		v = compose_date(time(NULL));
-		msg_add(m, "Date", v);
-		free(v);
-	}
-	if (*msgid == NULL && (i = msg_find(m, "Message-ID", 0)) >= 0)
-		*msgid = msg_value(m, (size_t)i);
-	else if (o->set_msgid && !msg_has(m, "Message-ID")) {
-		*msgid = compose_msgid(o->domain);
-		msg_add(m, "Message-ID", *msgid);
-	}
-}
-
-/* ---- composer mode ---------------------------------------------------- */
 
 /* Buffered output to the spool file, counting what it writes. */
 struct out {
@@ -138,14 +102,14 @@ out_str(struct out *o, const char *s)
 }
 
 void
-compose_init(struct compose *c)
+mime_init(struct mime *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->text.fd = c->html.fd = -1;
 }
 
 static void
-text_free(struct compose_text *t)
+text_free(struct mime_text *t)
 {
 	if (t->fd != -1)
 		close(t->fd);
@@ -153,7 +117,7 @@ text_free(struct compose_text *t)
 }
 
 void
-compose_free(struct compose *c)
+mime_free(struct mime *c)
 {
 	size_t i;
 
@@ -172,12 +136,12 @@ compose_free(struct compose *c)
 	free(c->att);
 	text_free(&c->text);
 	text_free(&c->html);
-	compose_init(c);
+	mime_init(c);
 }
 
 void
-compose_field(struct compose *c, const char *name, const char *value,
-    enum compose_kind kind)
+mime_field(struct mime *c, const char *name, const char *value,
+    enum mime_kind kind)
 {
 	c->f = xrealloc(c->f, (c->nf + 1) * sizeof(*c->f));
 	c->f[c->nf].name = xstrdup(name);
@@ -186,30 +150,8 @@ compose_field(struct compose *c, const char *name, const char *value,
 	c->nf++;
 }
 
-char *
-compose_addrs(const struct addr_list *l)
-{
-	struct buf b;
-	size_t i;
-
-	buf_init(&b, HEADER_BLOCK_MAX);
-	for (i = 0; i < l->n; i++) {
-		if (i > 0)
-			(void)buf_addstr(&b, ", ");
-		if (l->v[i].name && *l->v[i].name) {
-			char *phrase = codec_phrase(l->v[i].name);
-
-			(void)buf_addf(&b, "%s <%s>", phrase, l->v[i].spec);
-			free(phrase);
-		} else
-			(void)buf_addstr(&b, l->v[i].spec);
-	}
-	return buf_take(&b);
-}
-
-/* An unlinked temporary file next to nothing: the text is private. */
-static int
-temp_fd(struct result *r)
+int
+mime_temp_fd(struct result *r)
 {
 	FILE *fp = tmpfile();
 	int fd;
@@ -225,11 +167,11 @@ temp_fd(struct result *r)
 	return fd;
 }
 
-/* Note lines that start with "--=_" (a boundary's first octets). */
+/* Note lines that start as a boundary does (composed.h). */
 static void
 scan_dash(const char *p, size_t n, int *bolpos, int *dash)
 {
-	static const char pre[] = "--=_";
+	static const char pre[] = COMPOSED_BOUNDARY_LEAD;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -246,7 +188,7 @@ scan_dash(const char *p, size_t n, int *bolpos, int *dash)
 }
 
 int
-compose_text_load(struct compose_text *t, int fd, struct result *r)
+mime_text_load(struct mime_text *t, int fd, struct result *r)
 {
 	struct msg_input *in = xcalloc(1, sizeof(*in));
 	char *chunk = xmalloc(IO_CHUNK);
@@ -254,7 +196,7 @@ compose_text_load(struct compose_text *t, int fd, struct result *r)
 	int bolpos = 0, rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	if ((t->fd = temp_fd(r)) == -1)
+	if ((t->fd = mime_temp_fd(r)) == -1)
 		goto done;
 	in->fd = fd;
 	in->ignore_dots = 1;
@@ -317,24 +259,24 @@ open_regular(const char *path, const char *what, struct result *r)
 }
 
 int
-compose_text_file(struct compose_text *t, const char *path,
+mime_text_file(struct mime_text *t, const char *path,
     const char *what, struct result *r)
 {
 	int fd = 0, rc;
 
 	if (path && (fd = open_regular(path, what, r)) == -1)
 		return -1;
-	rc = compose_text_load(t, fd, r);
+	rc = mime_text_load(t, fd, r);
 	if (fd != 0)
 		close(fd);
 	return rc;
 }
 
 int
-compose_attach(struct compose *c, const char *path, const char *mimetypes,
+mime_attach(struct mime *c, const char *path, const char *mimetypes,
     struct result *r)
 {
-	struct compose_attach *a;
+	struct mime_attach *a;
 	const char *base;
 	int fd;
 
@@ -352,12 +294,16 @@ compose_attach(struct compose *c, const char *path, const char *mimetypes,
 
 enum cte { CTE_7BIT, CTE_8BIT, CTE_QP };
 
-static const char *cte_names[] = { "7bit", "8bit", "quoted-printable" };
+static const char *cte_lines[] = {
+	COMPOSED_CTE_PREFIX "7bit",
+	COMPOSED_CTE_8BIT,
+	COMPOSED_CTE_PREFIX "quoted-printable"
+};
 
 /* QP for what 8bit cannot carry; a "--=_" line too, so that neither a
    boundary nor the send-time downgrade can mistake it for one. */
 static enum cte
-text_cte(const struct compose_text *t)
+text_cte(const struct mime_text *t)
 {
 	if (t->nul || t->maxline > 998 || t->dashline)
 		return CTE_QP;
@@ -432,15 +378,36 @@ copy_fd(struct out *o, int fd, int qp, struct result *r)
 	return 0;
 }
 
+int
+mime_copy(int from, int to, int qp, unsigned long long *n, struct result *r)
+{
+	struct out o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.fd = to;
+	o.buf = xmalloc(OUT_SIZE);
+	rc = copy_fd(&o, from, qp, r);
+	out_flush(&o);
+	free(o.buf);
+	*n = o.total;
+	if (rc == 0 && o.err) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "writing the spool file", "%s", strerror(o.saved_errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 static int
-write_text(struct out *o, struct compose_text *t, const char *subtype,
+write_text(struct out *o, struct mime_text *t, const char *subtype,
     int *eightbit, struct result *r)
 {
 	enum cte cte = t->fd == -1 ? CTE_7BIT : text_cte(t);
 	char *s;
 
-	s = xasprintf("Content-Type: text/%s; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: %s\r\n\r\n", subtype, cte_names[cte]);
+	s = xasprintf("Content-Type: text/%s; charset=utf-8\r\n%s\r\n\r\n",
+	    subtype, cte_lines[cte]);
 	out_str(o, s);
 	free(s);
 	if (cte == CTE_8BIT)
@@ -487,7 +454,7 @@ write_base64(struct out *o, int fd, struct result *r)
 }
 
 static int
-write_attach(struct out *o, struct compose_attach *a, struct result *r)
+write_attach(struct out *o, struct mime_attach *a, struct result *r)
 {
 	char *name = codec_param_2047("name", a->name);
 	char *file = codec_param("filename", a->name);
@@ -522,19 +489,20 @@ random_hex(char *out, size_t nbytes)
 		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
 }
 
-/* "=_" + random: '=' followed by '_' is neither base64 nor QP. */
+/* The lead + random: '=' followed by '_' is neither base64 nor QP. */
 static void
 new_boundary(char *b, size_t len, char level)
 {
 	char hex[33];
 
 	random_hex(hex, 12);
-	snprintf(b, len, "=_outbox_%s_%c", hex, level);
+	snprintf(b, len, "%s" "outbox_%s_%c", COMPOSED_BOUNDARY_LEAD + 2,
+	    hex, level);
 }
 
 /* text and/or html: one part, or multipart/alternative. */
 static int
-write_main(struct compose *c, struct out *o, int with_text, int nested,
+write_main(struct mime *c, struct out *o, int with_text, int nested,
     struct result *r)
 {
 	char b[64], *s;
@@ -563,7 +531,7 @@ write_main(struct compose *c, struct out *o, int with_text, int nested,
 }
 
 static int
-write_mixed(struct compose *c, struct out *o, int with_main, int with_text,
+write_mixed(struct mime *c, struct out *o, int with_main, int with_text,
     struct result *r)
 {
 	char b[64], *s;
@@ -590,16 +558,18 @@ write_mixed(struct compose *c, struct out *o, int with_main, int with_text,
 }
 
 static void
-write_fields(struct compose *c, struct out *o)
+write_fields(struct mime *c, struct out *o)
 {
 	char *line;
 	size_t i;
 
 	for (i = 0; i < c->nf; i++) {
-		if (c->f[i].kind == CF_TEXT)
+		if (c->f[i].kind == MF_TEXT)
 			line = codec_header(c->f[i].name, c->f[i].value);
 		else
 			line = codec_fold(c->f[i].name, c->f[i].value);
+		if (codec_has_8bit(line, strlen(line)))
+			c->head8bit = 1;
 		out_str(o, line);
 		out_add(o, "\r\n", 2);
 		free(line);
@@ -608,7 +578,7 @@ write_fields(struct compose *c, struct out *o)
 }
 
 int
-compose_write(struct compose *c, int fd, unsigned long long *size,
+mime_write(struct mime *c, int fd, unsigned long long *size,
     struct result *r)
 {
 	struct out o;
@@ -617,7 +587,7 @@ compose_write(struct compose *c, int fd, unsigned long long *size,
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
 	o.buf = xmalloc(OUT_SIZE);
-	c->eightbit = 0;
+	c->eightbit = c->head8bit = 0;
 	/* An empty body is left out when something else carries the
 	   message; alone it is an empty text/plain part. */
 	with_text = c->text.fd != -1 && (c->text.size > 0 ||
@@ -636,60 +606,5 @@ compose_write(struct compose *c, int fd, unsigned long long *size,
 		    "writing the spool file", "%s", strerror(o.saved_errno));
 		rc = -1;
 	}
-	return rc;
-}
-
-int
-compose_requote(struct msg *m, int fd, unsigned long long *size,
-    struct result *r)
-{
-	struct out o;
-	struct buf head;
-	int tmp, rc = -1;
-
-	memset(&o, 0, sizeof(o));
-	if ((tmp = temp_fd(r)) == -1)
-		return -1;
-	o.fd = tmp;
-	o.buf = xmalloc(OUT_SIZE);
-	/* The body aside, then the new header block and the body as QP. */
-	if (lseek(fd, (off_t)m->head_size, SEEK_SET) == -1 ||
-	    copy_fd(&o, fd, 0, r) == -1)
-		goto done;
-	out_flush(&o);
-	if (o.err)
-		goto werr;
-	msg_delete(m, "Content-Transfer-Encoding");
-	if (msg_find(m, "Content-Type", 0) < 0)
-		msg_add(m, "Content-Type", m->in.eightbit ?
-		    "text/plain; charset=utf-8" :
-		    "text/plain; charset=us-ascii");
-	msg_add(m, "Content-Transfer-Encoding", "quoted-printable");
-	msg_add(m, "MIME-Version", "1.0");
-	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
-	    lseek(tmp, 0, SEEK_SET) == -1) {
-		o.saved_errno = errno;
-		goto werr;
-	}
-	o.fd = fd;
-	o.total = 0;
-	buf_init(&head, HEADER_BLOCK_MAX * 2);
-	msg_head(m, &head);
-	out_add(&o, buf_cstr(&head), head.len);
-	buf_free(&head);
-	if (copy_fd(&o, tmp, 1, r) == -1)
-		goto done;
-	out_flush(&o);
-	if (o.err)
-		goto werr;
-	*size = o.total;
-	rc = 0;
-	goto done;
-werr:
-	result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-	    "writing the spool file", "%s", strerror(o.saved_errno));
-done:
-	close(tmp);
-	free(o.buf);
 	return rc;
 }
