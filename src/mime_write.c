@@ -305,7 +305,7 @@ static const char *cte_lines[] = {
 static enum cte
 text_cte(const struct mime_text *t)
 {
-	if (t->nul || t->maxline > 998 || t->dashline)
+	if (t->nul || t->maxline > MSG_LINE_MAX || t->dashline)
 		return CTE_QP;
 	return t->eightbit ? CTE_8BIT : CTE_7BIT;
 }

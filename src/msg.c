@@ -395,6 +395,66 @@ msg_replace(struct msg *m, size_t i, const char *field)
 	msg_add_field(m, field);
 }
 
+#define IS_WSP(c)	((c) == ' ' || (c) == '\t')
+
+/*
+ * Where to fold line p (n octets, CRLF excluded) that is longer than
+ * MSG_LINE_MAX: before the last space or tab within the limit, else
+ * before the first one past it; only where both parts keep something
+ * other than blanks (a folded line of blanks only is not allowed, RFC
+ * 5322, 3.2.2).  0: nowhere.
+ */
+static size_t
+fold_point(const char *p, size_t n)
+{
+	size_t i, first, last, best = 0;
+
+	for (first = 0; first < n && IS_WSP(p[first]); first++)
+		;
+	for (last = n; last > 0 && IS_WSP(p[last - 1]); last--)
+		;
+	for (i = first + 1; i < last; i++) {
+		if (!IS_WSP(p[i]) || IS_WSP(p[i - 1]))
+			continue;
+		if (i <= MSG_LINE_MAX)
+			best = i;
+		else
+			return best ? best : i;
+	}
+	return best;
+}
+
+/*
+ * Append a header field (len octets, lines ending in CRLF) to out, with
+ * every line over MSG_LINE_MAX octets folded at white space (RFC 5322,
+ * 2.1.1 and 2.2.3): a server may refuse such a line or break it where
+ * it likes.  A line with nowhere to fold goes as it is.
+ */
+static void
+add_folded(struct buf *out, const char *p, size_t len)
+{
+	const char *end = p + len, *eol;
+	size_t n, at;
+
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol + 1 : end;
+		n = (size_t)(eol - p);
+		if (n >= 2 && p[n - 2] == '\r' && p[n - 1] == '\n')
+			n -= 2;
+		else if (n >= 1 && p[n - 1] == '\n')
+			n -= 1;
+		if (n > MSG_LINE_MAX && (at = fold_point(p, n)) != 0) {
+			(void)buf_add(out, p, at);
+			(void)buf_add(out, "\r\n", 2);
+			p += at;
+			continue;
+		}
+		(void)buf_add(out, p, (size_t)(eol - p));
+		p = eol;
+	}
+}
+
 void
 msg_head(const struct msg *m, struct buf *out)
 {
@@ -403,7 +463,7 @@ msg_head(const struct msg *m, struct buf *out)
 	(void)buf_add(out, buf_cstr(&m->added), m->added.len);
 	for (i = 0; i < m->nf; i++)
 		if (!m->f[i].deleted)
-			(void)buf_add(out, m->head.data + m->f[i].off,
+			add_folded(out, m->head.data + m->f[i].off,
 			    m->f[i].len);
 	if (m->separator || m->body_off < m->head.len || !m->in.done)
 		(void)buf_add(out, "\r\n", 2);

@@ -18,6 +18,9 @@
 #include "limits.h"
 #include "result.h"
 
+/* the longest line a message may have, CRLF excluded (RFC 5322, 2.1.1) */
+#define MSG_LINE_MAX	998
+
 struct msg_input {
 	int		 fd;
 	int		 ignore_dots;

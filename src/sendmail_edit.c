@@ -185,7 +185,7 @@ edit_spool(struct msg *m, int fd, unsigned long long *size,
 	if (msg_spool(m, fd, r) == -1)
 		return -1;
 	*size = m->size;
-	if (m->in.maxline <= 998 && m->in.linelen <= 998)
+	if (m->in.maxline <= MSG_LINE_MAX && m->in.linelen <= MSG_LINE_MAX)
 		return 0;
 	if (m->in.nul || (msg_find(m, "MIME-Version", 0) >= 0 &&
 	    !single_text(m)))

@@ -31,14 +31,14 @@
 #   mx_settle                 (optional) the server is done with everything
 #       it accepted (a delivery in progress is finished)
 
-# The MIME single text part with lines over 998 octets is still sent as
-# it is (outbox only re-encodes non-MIME bodies): "yes" expects that
-# case's line-length check to fail, and counts an unexpected pass as a
-# failure.  Set it to "no" once outbox re-encodes such a part.
+# An expected failure is a case whose line-length check is known to fail:
+# "yes" expects it to fail and counts an unexpected pass as a failure.
+# The MIME single text part with lines over 998 octets: re-encoded as
+# quoted-printable when the message is taken, so "no".
 XFAIL_LONG_MIME_PART=${XFAIL_LONG_MIME_PART:-no}
-# Likewise a header line over 998 octets (an unfolded References, say),
-# which outbox sends as it is: "no" once outbox folds it.
-XFAIL_LONG_HEADER=${XFAIL_LONG_HEADER:-yes}
+# A header line over 998 octets (an unfolded References, say): folded
+# at white space when the message is taken, so "no".
+XFAIL_LONG_HEADER=${XFAIL_LONG_HEADER:-no}
 
 MX_SENDER=sender@example.org
 MX_RCPT=bob@example.org

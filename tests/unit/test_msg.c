@@ -489,6 +489,116 @@ test_spool_large(void **state)
 	free(want);
 }
 
+/* The longest line of b (n octets, lines ending in CRLF). */
+static size_t
+longest_line(const char *b, size_t n)
+{
+	size_t i, len = 0, max = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] == '\r' && i + 1 < n && b[i + 1] == '\n') {
+			max = len > max ? len : max;
+			len = 0;
+			i++;
+		} else
+			len++;
+	}
+	return len > max ? len : max;
+}
+
+/* b with every CRLF that is followed by a space or tab taken out. */
+static char *
+unfold(const char *b, size_t n, size_t *outlen)
+{
+	char *u = malloc(n + 1);
+	size_t i, o = 0;
+
+	assert_non_null(u);
+	for (i = 0; i < n; i++) {
+		if (b[i] == '\r' && i + 2 < n && b[i + 1] == '\n' &&
+		    (b[i + 2] == ' ' || b[i + 2] == '\t')) {
+			i++;
+			continue;
+		}
+		u[o++] = b[i];
+	}
+	u[o] = '\0';
+	*outlen = o;
+	return u;
+}
+
+/*
+ * Header lines over 998 octets are folded at white space when spooled,
+ * in place (the fields keep their order), and unfold to what was read;
+ * a line with nowhere to fold, and short lines, are left as they are.
+ */
+static void
+test_spool_folds(void **state)
+{
+	struct buf in;
+	char *b, *u, *tok;
+	size_t n, un, i;
+	unsigned long long size;
+
+	(void)state;
+	/* 60 message ids: 1,981 octets on one line */
+	buf_init(&in, 1 << 20);
+	(void)buf_add(&in, "Subject: s\r\nReferences:", 23);
+	for (i = 0; i < 60; i++) {
+		char id[64];
+		int k = snprintf(id, sizeof(id), " <%02zu.abcdefghijklmn@ex"
+		    "ample.org>", i);
+		(void)buf_add(&in, id, (size_t)k);
+	}
+	(void)buf_add(&in, "\r\nX-After: \tshort\r\n folded\r\n\r\nbody\r\n",
+	    36);
+	b = spool(in.data, in.len, 0, 0, NULL, &n, &size);
+	assert_int_equal(size, n);
+	assert_true(longest_line(b, n) <= MSG_LINE_MAX);
+	assert_true(n > in.len);
+	u = unfold(b, n, &un);
+	/* the original, with its own fold of X-After unfolded too */
+	{
+		char *want;
+		size_t wn;
+
+		want = unfold(in.data, in.len, &wn);
+		expect_bytes("folded References", 0, u, un, want, wn);
+		free(want);
+	}
+	assert_non_null(strstr(b, "Subject: s\r\nReferences: <00."));
+	assert_non_null(strstr(b, "\r\nX-After: \tshort\r\n folded\r\n\r\nbody"));
+	free(u);
+	free(b);
+
+	/* one 1,500-octet token, blanks only after it: nowhere to fold */
+	buf_free(&in);
+	buf_init(&in, 1 << 20);
+	tok = malloc(1501);
+	assert_non_null(tok);
+	memset(tok, 'a', 1500);
+	tok[1500] = '\0';
+	(void)buf_add(&in, "X-Token:", 8);
+	(void)buf_add(&in, tok, 1500);
+	(void)buf_add(&in, "   \r\n\r\nbody\r\n", 13);
+	b = spool(in.data, in.len, 0, 0, NULL, &n, &size);
+	expect_bytes("unfoldable line", 0, b, n, in.data, in.len);
+	free(b);
+
+	/* the only blank past the limit: folded there, the rest fits */
+	buf_free(&in);
+	buf_init(&in, 1 << 20);
+	(void)buf_add(&in, "X-Token:", 8);
+	(void)buf_add(&in, tok, 1500);
+	(void)buf_add(&in, " end\r\n\r\nbody\r\n", 14);
+	b = spool(in.data, in.len, 0, 0, NULL, &n, &size);
+	assert_int_equal(n, in.len + 2);
+	assert_non_null(strstr(b, "a\r\n end\r\n\r\nbody"));
+	free(b);
+	free(tok);
+	buf_free(&in);
+}
+
 /* A header block past HEADER_BLOCK_MAX is ERR_DATA, not a crash. */
 static void
 test_head_too_large(void **state)
@@ -788,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_input_large),
 		cmocka_unit_test(test_spool_table),
 		cmocka_unit_test(test_spool_large),
+		cmocka_unit_test(test_spool_folds),
 		cmocka_unit_test(test_head_too_large),
 		cmocka_unit_test(test_too_many_fields),
 		cmocka_unit_test(test_find_value),
