@@ -371,7 +371,7 @@ cli_usage(void)
 	return
 "usage: outbox [options] [--] recipient...\n"
 "       outbox -t [options] < message\n"
-"       outbox -s SUBJECT [-a FILE]... recipient... < body\n"
+"       outbox -s SUBJECT [-a FILE]... recipient... [< body]\n"
 "       outbox -bs [options]      (SMTP on standard input and output)\n"
 "       outbox -bv [-t] recipient...\n"
 "       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
@@ -406,7 +406,8 @@ cli_usage(void)
 "      --cc ADDR, --bcc ADDR, --reply-to ADDR, --from ADDR\n"
 "  -H, --header 'N: V'    add a header field\n"
 "      --html FILE        HTML alternative\n"
-"      --body FILE        body text from FILE instead of stdin\n"
+"      --body FILE        body text from FILE instead of stdin (at a\n"
+"                         terminal the body is typed: end with ^D or '.')\n"
 "  -A, --account NAME     use this account\n"
 "      --host H, --port N, --tls on|off|starttls|implicit, --user U\n"
 "      --json             print the outcome as JSON\n"
