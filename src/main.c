@@ -30,6 +30,7 @@
 #include "log.h"
 #include "mimetype.h"
 #include "msg.h"
+#include "oauth.h"
 #include "priv.h"
 #include "queue.h"
 #include "rcpt.h"
@@ -628,6 +629,27 @@ serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 	return code;
 }
 
+/* --login: the OAuth2 grant for the account of -A (or the default). */
+static int
+login(const struct cli *c, struct config *cfg, struct result *r)
+{
+	struct account *a = account_without_message(c, cfg, r);
+	int code = 0;
+
+	if (a == NULL)
+		return report(r);
+	if (priv_system(a) || (a->file && strcmp(a->file,
+	    CONFIG_SYSTEM_FILE) == 0 && getuid() != 0)) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "account %s: OAuth2 for accounts of %s is not supported "
+		    "yet", a->name, CONFIG_SYSTEM_FILE);
+		code = report(r);
+	} else if (oauth_login(a, r) == -1)
+		code = report(r);
+	config_account_free(a);
+	return code;
+}
+
 /*
  * mailq, -q/--flush, --drop.  With -A or --host the queue of that
  * account, whose settings (with the overrides) then serve every entry
@@ -704,6 +726,8 @@ dispatch(const struct cli *c, struct config *cfg, struct result *r)
 		return run_send(c, cfg, NULL, r);
 	case MODE_SERVERINFO:
 		return serverinfo(c, cfg, r);
+	case MODE_LOGIN:
+		return login(c, cfg, r);
 	case MODE_VERIFY:
 		return run_verify(c, cfg, r);
 	default:

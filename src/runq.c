@@ -20,6 +20,7 @@
 #include "dsn.h"
 #include "limits.h"
 #include "log.h"
+#include "oauth.h"
 #include "runq.h"
 #include "xmalloc.h"
 
@@ -224,6 +225,17 @@ begin_account(struct run *x, const struct item *it)
 		return;
 	}
 	x->acct = config_account_copy(a);
+	if (oauth_enabled(x->acct)) {
+		/* A token that cannot be had now: the entries wait. */
+		if (config_finish(x->acct, &err) == -1)
+			result_local(&x->connr, RES_PERM, STAGE_NONE,
+			    ERR_CONFIG, NULL, "%s", err.msg);
+		else if (oauth_access_token(x->acct, 0, &x->password,
+		    &x->connr) == 0)
+			return;
+		x->broken = 1;
+		return;
+	}
 	/* Never asks: a password that is missing is a 78, and the entries
 	   wait for the configuration to be mended. */
 	if (config_finish(x->acct, &err) == -1 ||
