@@ -333,6 +333,13 @@ helper_failed(const struct account *a, const struct oauth_conf *o,
 		    "retry: %s", a->name, step, o->provider, why);
 		break;
 	case HX_GRANT:
+		if (out->data && strstr(out->data, "\nkind: certificate\n")) {
+			result_local(r, RES_PERM, STAGE_NONE, ERR_NOPERM, NULL,
+			    "account %s: %s: the certificate of the %s token "
+			    "endpoint did not verify: %s", a->name, step,
+			    o->provider, why);
+			break;
+		}
 		result_local(r, RES_PERM, STAGE_AUTH, ERR_NOPERM, NULL,
 		    "account %s: %s refused by %s: %s; run outbox --login "
 		    "-A %s", a->name, step, o->provider, why, a->name);

@@ -274,6 +274,7 @@ oauth_answer_exit(enum oauth_outcome o)
 	case OA_TEMP:		return 75;
 	case OA_PROTOCOL:	return 76;
 	case OA_GRANT:		return 77;
+	case OA_CERT:		return 77;
 	default:		return 78;
 	}
 }

@@ -21,7 +21,8 @@ enum oauth_outcome {
 	OA_TEMP,	/* 5xx, 429, server_error: try later (75) */
 	OA_GRANT,	/* invalid_grant, access_denied, expired_token (77) */
 	OA_PROTOCOL,	/* not what the RFCs describe (76) */
-	OA_CONFIG	/* invalid_client, invalid_scope, ... (78) */
+	OA_CONFIG,	/* invalid_client, invalid_scope, ... (78) */
+	OA_CERT		/* the server's certificate did not verify (77) */
 };
 
 struct oauth_answer {

@@ -131,7 +131,7 @@ post(const struct oauth_req *q, const char *url, const struct buf *form,
 	if (oauth_http_post(&q->http, url, form, &status, &body, &ex, err,
 	    sizeof(err)) == -1) {
 		memset(a, 0, sizeof(*a));
-		a->outcome = ex == 77 ? OA_GRANT : ex == 78 ? OA_CONFIG :
+		a->outcome = ex == 77 ? OA_CERT : ex == 78 ? OA_CONFIG :
 		    OA_TEMP;
 		a->error = xstrdup(err);
 	} else
@@ -281,7 +281,8 @@ main(int argc, char **argv)
 		    a.refresh_token ? a.refresh_token : "",
 		    a.refresh_token ? "\n" : "");
 	else
-		printf("error: %s\n", a.error ? a.error : "failed");
+		printf("error: %s\n%s", a.error ? a.error : "failed",
+		    a.outcome == OA_CERT ? "kind: certificate\n" : "");
 done:
 	fflush(stdout);
 	oauth_answer_free(&a);
