@@ -344,6 +344,22 @@ may_ask(const struct cli *c, const struct account *a)
 	    !priv_system(a);
 }
 
+/* The server refused an OAuth2 token that looked valid: one more
+   attempt, on a new connection, with a new token. */
+static int
+oauth_again(struct deliver_params *p, struct secrets *sec, struct result *r)
+{
+	char *token = NULL;
+
+	if (oauth_access_token(p->acct, sec->password, &token, r) == -1)
+		return -1;
+	xfree_secret(sec->password);
+	sec->password = token;
+	p->password = token;
+	result_clear(r);
+	return deliver(p, r);
+}
+
 static int
 send_message(const struct cli *c, const struct config *cfg,
     const struct account *a, const struct envelope *env, struct entry *e,
@@ -371,6 +387,8 @@ send_message(const struct cli *c, const struct config *cfg,
 	p.accepted = accepted;
 	p.accepted_ctx = e;
 	rc = deliver(&p, r);
+	if (rc == -1 && oauth_refused(a, r))
+		rc = oauth_again(&p, &sec, r);
 	secrets_free(&sec);
 	return rc;
 }

@@ -448,9 +448,17 @@ file_error(const struct account *a, const char *err, struct result *r)
 }
 
 /* Lock, read again, refresh when still needed, store. */
+/* May t's access token be given out (fresh, and not the refused one)? */
+static int
+usable(const struct oauth_token *t, const char *refused)
+{
+	return oauthtok_fresh(t, (long long)time(NULL)) && (refused == NULL ||
+	    strcmp(refused, t->access_token) != 0);
+}
+
 static int
 refresh_locked(const struct account *a, const struct oauth_conf *o,
-    int force, const char *stale, char **token, struct result *r)
+    const char *refused, char **token, struct result *r)
 {
 	struct oauth_token t;
 	char err[1024];
@@ -471,8 +479,7 @@ refresh_locked(const struct account *a, const struct oauth_conf *o,
 		goto done;
 	}
 	/* Another outbox may have refreshed it while this one waited. */
-	if (oauthtok_fresh(&t, (long long)time(NULL)) && (!force ||
-	    stale == NULL || strcmp(stale, t.access_token) != 0)) {
+	if (usable(&t, refused)) {
 		*token = xstrdup(t.access_token);
 		rc = 0;
 		goto done;
@@ -499,8 +506,16 @@ done:
 }
 
 int
-oauth_access_token(const struct account *a, int force, char **token,
-    struct result *r)
+oauth_refused(const struct account *a, const struct result *r)
+{
+	return oauth_enabled(a) && r->cls != RES_OK &&
+	    r->stage == STAGE_AUTH && r->err == ERR_NONE && r->code >= 500 &&
+	    r->code < 600;
+}
+
+int
+oauth_access_token(const struct account *a, const char *refused,
+    char **token, struct result *r)
 {
 	struct config_error cerr;
 	struct oauth_conf o;
@@ -519,11 +534,14 @@ oauth_access_token(const struct account *a, int force, char **token,
 		file_error(a, err, r);
 		goto done;
 	}
-	if (rc == 0 && !force && oauthtok_fresh(&t, (long long)time(NULL))) {
+	if (rc == 0 && usable(&t, refused)) {
 		*token = xstrdup(t.access_token);
 		goto done;
 	}
-	rc = refresh_locked(a, &o, force, t.access_token, token, r);
+	if (refused && log_verbose())
+		log_note("-- OAuth2: the server refused the token; "
+		    "fetching a new one");
+	rc = refresh_locked(a, &o, refused, token, r);
 done:
 	oauthtok_free(&t);
 	oauth_conf_free(&o);

@@ -36,13 +36,21 @@ void	oauth_conf_free(struct oauth_conf *);
  * The access token to send with: the stored one when it has at least a
  * minute left, else a fresh one from the refresh token (one refresh for
  * all outbox processes at once: the token file is locked), stored with
- * the rotated refresh token.  force refreshes even a token that looks
- * valid (the server refused it).  0 with *token xmalloc'd (wipe it), or
+ * the rotated refresh token.  refused, when not NULL, is a token that
+ * the server refused although it looked valid: it is never given again
+ * (a new one is fetched unless another outbox already did).  0 with
+ * *token xmalloc'd (wipe it), or
  * -1 with r set: RES_TEMP (endpoint unreachable, 5xx), 77 (grant
  * refused: log in again), 76 (a malformed answer), 78 (configuration).
  */
-int	oauth_access_token(const struct account *, int force, char **token,
-	    struct result *r);
+int	oauth_access_token(const struct account *, const char *refused,
+	    char **token, struct result *r);
+
+/*
+ * Did the server refuse the account's OAuth2 token (a 5xx to AUTH), so
+ * that a new token may be fetched and the login tried once more?
+ */
+int	oauth_refused(const struct account *, const struct result *);
 
 /*
  * `outbox --login`: the interactive grant (device authorization or

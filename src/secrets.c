@@ -76,7 +76,7 @@ secrets_get(const struct account *a, int ask, struct secrets *s,
 			    "supported yet", a->name, CONFIG_SYSTEM_FILE);
 			return -1;
 		}
-		return oauth_access_token(a, 0, &s->password, r);
+		return oauth_access_token(a, NULL, &s->password, r);
 	}
 	if (priv_system(a)) {
 		if (system_secrets(a, s, r) == -1)

@@ -364,6 +364,24 @@ check "two at once: both delivered" sh -c \
 check "two at once: one refresh" \
     test "$(grants refresh_token)" = "$((before + 1))"
 
+# --- 4b. a token the server refuses although it looked valid ------------------
+# The device account's access token lives an hour.  Here the server no
+# longer knows it (revoking it at the server would end the whole grant:
+# the stored one is replaced by one the server never issued): Dovecot's
+# introspection says inactive, and outbox fetches a new token and logs
+# in again, once.
+sed -i 's/^access_token: .*/access_token: never-issued-by-the-server/' \
+    "$TOKENS/dev"
+message dev2
+before=$(grants refresh_token)
+run_outbox "$T_DIR/in.dev2" -C "$T_DIR/conf" -A dev -t -v --no-queue
+cp "$T_ERR" "$T_DIR/stderr.dev2"
+expect "refused token: exit 0 after one new token" 0
+check "refused token: AUTH twice" test "$(grep -c '^C: AUTH XOAUTH2' "$T_ERR")" = 2
+check "refused token: one refresh" \
+    test "$(grants refresh_token)" = "$((before + 1))"
+check "refused token: delivered" delivered dev2
+
 # --- 5. the authorization server is down: queued --------------------------
 sleep 3.5
 lib_stop "$OIDC_PID"
