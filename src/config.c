@@ -790,10 +790,12 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		msmtp_warn(ps, key);
 		return 0;
 	}
-	if (strcmp(key, "password") == 0 && !ps->perm_ok) {
+	if ((strcmp(key, "password") == 0 ||
+	    strcmp(key, "oauth_client_secret") == 0) && !ps->perm_ok) {
 		config_error_set(err, ps->where,
-		    "holds a password but the file is "
-		    "readable by group or others (chmod 600 it)");
+		    "holds a %s but the file is "
+		    "readable by group or others (chmod 600 it)", *key == 'p' ?
+		    "password" : "client secret");
 		return -1;
 	}
 	if (ps->in_defaults)

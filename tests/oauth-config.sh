@@ -79,6 +79,11 @@ check "--print-config masks oauth_client_secret" \
 check "--print-config never prints it" ! grep -q s3cret-cs "$T_OUT"
 check "--print-config shows oauth_provider" \
     grep -q '^oauth_provider  *google$' "$T_OUT"
+chmod 644 "$T_DIR/g.conf"
+run_outbox /dev/null -C "$T_DIR/g.conf" -A g --print-config
+expect "a client secret in a file others read: 78" 78 \
+    'holds a client secret but the file is readable by group or others'
+chmod 600 "$T_DIR/g.conf"
 run_outbox /dev/null -C "$T_DIR/g.conf" -A g --no-queue bob@example.org
 expect "no token stored: 77 with the hint" 77 \
     'account g: no OAuth2 token stored in .*/outbox/oauth/g; run outbox --login -A g'
