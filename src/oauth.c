@@ -447,6 +447,19 @@ file_error(const struct account *a, const char *err, struct result *r)
 	return -1;
 }
 
+/* The token file could not be locked: another outbox holds it too long
+   (a --login in progress; try later), or the file cannot be made. */
+static int
+lock_error(const struct account *a, const char *err, struct result *r)
+{
+	if (errno != EWOULDBLOCK)
+		return file_error(a, err, r);
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, NULL,
+	    "account %s: OAuth2 token file: %s (another outbox is using it)",
+	    a->name, err);
+	return -1;
+}
+
 /* Lock, read again, refresh when still needed, store. */
 /* May t's access token be given out (fresh, and not the refused one)? */
 static int
@@ -467,7 +480,7 @@ refresh_locked(const struct account *a, const struct oauth_conf *o,
 
 	memset(&t, 0, sizeof(t));
 	if ((fd = oauthtok_lock(o->token_file, wait, err, sizeof(err))) == -1)
-		return file_error(a, err, r);
+		return lock_error(a, err, r);
 	switch (oauthtok_read(o->token_file, &t, err, sizeof(err))) {
 	case -1:
 		file_error(a, err, r);
@@ -563,14 +576,15 @@ oauth_login(const struct account *a, struct result *r)
 		    cerr.msg);
 		return -1;
 	}
-	if ((fd = oauthtok_lock(o.token_file, 5, err, sizeof(err))) == -1) {
-		file_error(a, err, r);
-		goto done;
-	}
 	t.provider = xstrdup(o.provider);
 	if (fetch(a, &o, o.device_url ? "device" : "pkce", "login", &t,
 	    r) == -1)
 		goto done;
+	/* Locked only to store, not while the user signs in. */
+	if ((fd = oauthtok_lock(o.token_file, 30, err, sizeof(err))) == -1) {
+		lock_error(a, err, r);
+		goto done;
+	}
 	if (oauthtok_write(o.token_file, &t, err, sizeof(err)) == -1) {
 		file_error(a, err, r);
 		goto done;

@@ -397,6 +397,8 @@ oauthtok_lock(const char *path, int wait_s, char *err, size_t errlen)
 		}
 		close(fd);
 		fd = -1;
+		if (compat_now_ms() >= deadline)
+			errno = EWOULDBLOCK;
 		break;
 	}
 done:

@@ -74,7 +74,8 @@ int	oauthtok_write(const char *path, const struct oauth_token *,
 /*
  * Lock path's lock file (path + ".lock", created 0600) exclusively,
  * waiting up to wait_s seconds for another holder: the descriptor
- * (close it to let go), or -1 with err set.
+ * (close it to let go), or -1 with err set (and errno EWOULDBLOCK when
+ * another holder still has it).
  */
 int	oauthtok_lock(const char *path, int wait_s, char *err, size_t errlen);
 
