@@ -27,7 +27,7 @@ set -eu
 
 # What the build needs.
 BUILD_PKGS="build-essential gcc make autoconf automake libtool pkg-config
-libgnutls28-dev libidn2-dev libcmocka-dev"
+libgnutls28-dev libidn2-dev libcmocka-dev libcurl4-gnutls-dev libjansson-dev"
 # What the tests, the demo and CI need.
 # libclang-rt-dev: clang's fuzzer and sanitizer runtimes (libclang_rt.*.a),
 # which fuzz/run.sh links; Debian 12 ships them apart from clang.

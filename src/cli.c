@@ -17,7 +17,7 @@ enum {
 	OPT_CC = 256, OPT_BCC, OPT_REPLY_TO, OPT_FROM, OPT_HTML, OPT_BODY,
 	OPT_HOST, OPT_PORT, OPT_TLS, OPT_USER, OPT_JSON, OPT_DRY_RUN,
 	OPT_NO_QUEUE, OPT_SERVERINFO, OPT_LIST, OPT_FLUSH, OPT_DROP,
-	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP, OPT_DUE
+	OPT_PRINT_CONFIG, OPT_DEBUG, OPT_VERSION, OPT_HELP, OPT_DUE, OPT_LOGIN
 };
 
 /*
@@ -47,6 +47,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "no-queue", no_argument, NULL, OPT_NO_QUEUE },
 	{ "serverinfo", no_argument, NULL, OPT_SERVERINFO },
+	{ "login", no_argument, NULL, OPT_LOGIN },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "flush", no_argument, NULL, OPT_FLUSH },
 	{ "due", no_argument, NULL, OPT_DUE },
@@ -245,6 +246,7 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 	case OPT_DRY_RUN: c->dry_run = 1; break;
 	case OPT_NO_QUEUE: c->no_queue = 1; break;
 	case OPT_SERVERINFO: c->mode = MODE_SERVERINFO; break;
+	case OPT_LOGIN: c->mode = MODE_LOGIN; break;
 	case OPT_LIST: c->mode = MODE_LIST; break;
 	case OPT_FLUSH: c->mode = MODE_FLUSH; break;
 	case OPT_DUE: c->due = 1; break;
@@ -375,6 +377,7 @@ cli_usage(void)
 "       outbox -bs [options]      (SMTP on standard input and output)\n"
 "       outbox -bv [-t] recipient...\n"
 "       outbox --list | -q [--due] | --flush [ID...] | --drop ID\n"
+"       outbox --login [-A ACCOUNT]   (OAuth2 sign-in)\n"
 "       outbox --serverinfo | --print-config | --version | --help\n"
 "\n"
 "sendmail options:\n"
@@ -414,6 +417,8 @@ cli_usage(void)
 "      --dry-run          print envelope and message; send nothing\n"
 "      --no-queue         do not queue on temporary failure (exit 75)\n"
 "      --serverinfo       show the server's capabilities and certificate\n"
+"      --login            sign in to the account's OAuth2 provider; the\n"
+"                         tokens are stored and refreshed by outbox\n"
 "      --list             list the queue\n"
 "      --flush [ID...]    deliver queued (or failed/) messages now\n"
 "      --due              with -q or --flush: only those due\n"

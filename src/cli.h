@@ -16,6 +16,7 @@ enum cli_mode {
 	MODE_VERIFY,		/* -bv: resolve recipients, send nothing */
 	MODE_SMTP,		/* -bs: SMTP on stdin/stdout */
 	MODE_SERVERINFO,
+	MODE_LOGIN,		/* --login: OAuth2 grant */
 	MODE_PRINTCONFIG,
 	MODE_VERSION,
 	MODE_HELP

@@ -91,8 +91,22 @@ static const struct keyword keywords[] = {
 	{ "queue_dir", KW_PATH, F(queue_dir), NULL, 0 },
 	{ "queue_max_age", KW_DURATION, F(queue_max_age), NULL, 0 },
 	{ "rewrite_local_names", KW_BOOL, F(rewrite_local_names), NULL, 0 },
+	/* OAuth2 (oauth.h, doc/oauth2.md) */
+	{ "oauth_provider", KW_ENUM, F(oauth_provider), "google|microsoft|"
+	    "generic", 0 },
+	{ "oauth_tenant", KW_STR, F(oauth_tenant), NULL, 0 },
+	{ "oauth_client_id", KW_STR, F(oauth_client_id), NULL, 0 },
+	{ "oauth_client_secret", KW_STR, F(oauth_client_secret), NULL, 1 },
+	{ "oauth_client_secret_eval", KW_STR, F(oauth_client_secret_eval),
+	    NULL, 0 },
+	{ "oauth_scope", KW_STR, F(oauth_scope), NULL, 0 },
+	{ "oauth_auth_url", KW_STR, F(oauth_auth_url), NULL, 0 },
+	{ "oauth_device_url", KW_STR, F(oauth_device_url), NULL, 0 },
+	{ "oauth_token_url", KW_STR, F(oauth_token_url), NULL, 0 },
+	{ "oauth_token_file", KW_PATH, F(oauth_token_file), NULL, 0 },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+_Static_assert(NKEYWORDS <= 64, "struct account's set has 64 bits");
 
 /*
  * msmtp's keywords that outbox does not have, and what becomes of them
@@ -602,7 +616,8 @@ static int
 holds_secret(const struct account *a)
 {
 	return a->password || a->passwordeval || a->tls_key_file ||
-	    a->tls_cert_file;
+	    a->tls_cert_file || a->oauth_client_secret ||
+	    a->oauth_client_secret_eval;
 }
 
 static int
@@ -775,10 +790,12 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		msmtp_warn(ps, key);
 		return 0;
 	}
-	if (strcmp(key, "password") == 0 && !ps->perm_ok) {
+	if ((strcmp(key, "password") == 0 ||
+	    strcmp(key, "oauth_client_secret") == 0) && !ps->perm_ok) {
 		config_error_set(err, ps->where,
-		    "holds a password but the file is "
-		    "readable by group or others (chmod 600 it)");
+		    "holds a %s but the file is "
+		    "readable by group or others (chmod 600 it)", *key == 'p' ?
+		    "password" : "client secret");
 		return -1;
 	}
 	if (ps->in_defaults)
@@ -843,11 +860,12 @@ static unsigned long long
 secret_bits(void)
 {
 	static const char *const k[] = { "password", "passwordeval",
-	    "tls_key_file", "tls_cert_file" };
+	    "tls_key_file", "tls_cert_file", "oauth_client_secret",
+	    "oauth_client_secret_eval" };
 	unsigned long long bits = 0;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		bits |= 1ULL << (size_t)(keyword_find(k[i]) - keywords);
 	return bits;
 }
@@ -865,6 +883,10 @@ config_seal_defaults(struct config *c)
 	c->defaults->tls_key_file = NULL;
 	free(c->defaults->tls_cert_file);
 	c->defaults->tls_cert_file = NULL;
+	xfree_secret(c->defaults->oauth_client_secret);
+	c->defaults->oauth_client_secret = NULL;
+	free(c->defaults->oauth_client_secret_eval);
+	c->defaults->oauth_client_secret_eval = NULL;
 	c->defaults->set &= ~secret_bits();
 }
 
@@ -911,6 +933,14 @@ unset_meaning(const struct account *a, const char *name)
 		{ "syslog", "off" },
 		{ "source_ip", "any (the system chooses)" },
 		{ "from_full_name", "the user's name from the password file" },
+		{ "oauth_provider", "none (auth xoauth2/oauthbearer take the "
+		    "token from the password)" },
+		{ "oauth_tenant", "common (Microsoft)" },
+		{ "oauth_scope", "the provider's" },
+		{ "oauth_auth_url", "the provider's" },
+		{ "oauth_device_url", "the provider's" },
+		{ "oauth_token_url", "the provider's" },
+		{ "oauth_token_file", "~/.local/state/outbox/oauth/ACCOUNT" },
 	};
 	size_t i;
 

@@ -69,6 +69,17 @@ struct account {
 	char	*queue_dir;
 	long	 queue_max_age;	/* seconds */
 	int	 rewrite_local_names;
+	/* OAuth2 (oauth.h) */
+	char	*oauth_provider;	/* google|microsoft|generic or NULL */
+	char	*oauth_tenant;
+	char	*oauth_client_id;
+	char	*oauth_client_secret;
+	char	*oauth_client_secret_eval;
+	char	*oauth_scope;
+	char	*oauth_auth_url;
+	char	*oauth_device_url;
+	char	*oauth_token_url;
+	char	*oauth_token_file;
 
 	/* derived by config_finish() */
 	enum tls_mode tls_mode;
@@ -170,6 +181,14 @@ int	config_password(const struct account *, char **out,
  */
 int	config_password_check(const struct account *, const char *password,
 	    struct config_error *);
+
+/*
+ * Run cmd (a passwordeval-like keyword, named by what in messages) with
+ * /bin/sh -c under the account's timeout: the first line of its output
+ * in *out.  0, or -1 with err set (exit 78).
+ */
+int	config_eval(const struct account *, const char *what,
+	    const char *cmd, char **out, struct config_error *);
 
 /*
  * Run passwordeval with `sh -p`, for a process whose effective group

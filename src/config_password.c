@@ -254,8 +254,8 @@ spawn(const char *cmd, int *outr, int *errr)
 
 /* The first line of what the child printed, or an error in err. */
 static int
-result_of(const struct account *a, int status, int full, struct buf *o,
-    struct buf *e, char **out, struct config_error *err)
+result_of(const struct account *a, const char *what, int status, int full,
+    struct buf *o, struct buf *e, char **out, struct config_error *err)
 {
 	char *nl, *msg;
 
@@ -267,24 +267,25 @@ result_of(const struct account *a, int status, int full, struct buf *o,
 		if (*nl == '\n' || *nl == '\r')
 			*nl = ' ';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		config_error_set(err, NULL, "passwordeval of account %s failed "
-		    "(exit %d)%s%s", a->name, WIFEXITED(status) ?
+		config_error_set(err, NULL, "%s of account %s failed "
+		    "(exit %d)%s%s", what, a->name, WIFEXITED(status) ?
 		    WEXITSTATUS(status) : 128 + WTERMSIG(status),
 		    *msg ? ": " : "", msg);
 		return -1;
 	}
 	if (full) {
 		config_error_set(err, NULL,
-		    "passwordeval of account %s: output "
-		    "longer than %d bytes", a->name, PASSWORD_MAX);
+		    "%s of account %s: output "
+		    "longer than %d bytes", what, a->name, PASSWORD_MAX);
 		return -1;
 	}
 	if (o->data)
 		o->data[strcspn(o->data, "\r\n")] = '\0';
 	if (o->data == NULL || o->data[0] == '\0') {
 		config_error_set(err, NULL,
-		    "passwordeval of account %s printed no "
-		    "password", a->name);
+		    "%s of account %s printed no "
+		    "%s", what, a->name, strcmp(what, "passwordeval") == 0 ?
+		    "password" : "secret");
 		return -1;
 	}
 	*out = xstrdup(o->data);
@@ -296,8 +297,9 @@ result_of(const struct account *a, int status, int full, struct buf *o,
  * The deadline (the account's timeout) covers the whole child: its
  * output and its exit.  Past it the child's process group is killed.
  */
-static int
-password_eval(const struct account *a, char **out, struct config_error *err)
+int
+config_eval(const struct account *a, const char *what, const char *cmd,
+    char **out, struct config_error *err)
 {
 	int secs = a->timeout ? a->timeout : DEFAULT_TIMEOUT_S;
 	int outr, errr, status, full = 0, rc = -1;
@@ -312,9 +314,9 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	sigemptyset(&dfl.sa_mask);
 	(void)sigaction(SIGCHLD, &dfl, &old);
 	deadline = compat_now_ms() + (long long)secs * 1000;
-	if ((pid = spawn(a->passwordeval, &outr, &errr)) == -1) {
+	if ((pid = spawn(cmd, &outr, &errr)) == -1) {
 		config_error_set(err, NULL,
-		    "passwordeval: %s", strerror(errno));
+		    "%s: %s", what, strerror(errno));
 		(void)sigaction(SIGCHLD, &old, NULL);
 		return -1;
 	}
@@ -324,11 +326,11 @@ password_eval(const struct account *a, char **out, struct config_error *err)
 	    reap(pid, &status, deadline) == -1) {
 		stop(pid);
 		config_error_set(err, NULL,
-		    "passwordeval of account %s did not finish "
-		    "within %d s", a->name, secs);
+		    "%s of account %s did not finish "
+		    "within %d s", what, a->name, secs);
 		goto done;
 	}
-	rc = result_of(a, status, full, &o, &e, out, err);
+	rc = result_of(a, what, status, full, &o, &e, out, err);
 done:
 	close(outr);
 	close(errr);
@@ -349,7 +351,8 @@ config_password(const struct account *a, char **out, struct config_error *err)
 		return 0;
 	}
 	if (a->passwordeval)
-		return password_eval(a, out, err);
+		return config_eval(a, "passwordeval", a->passwordeval, out,
+		    err);
 	if (a->passwordenv) {
 		if ((v = getenv(a->passwordenv)) == NULL || *v == '\0') {
 			config_error_set(err, NULL,

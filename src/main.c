@@ -30,6 +30,7 @@
 #include "mime_write.h"
 #include "mimetype.h"
 #include "msg.h"
+#include "oauth.h"
 #include "priv.h"
 #include "progress.h"
 #include "queue.h"
@@ -367,6 +368,22 @@ show_progress(const struct cli *c, const struct envelope *env)
 	    (c->mode == MODE_COMPOSE || isatty(0));
 }
 
+/* The server refused an OAuth2 token that looked valid: one more
+   attempt, on a new connection, with a new token. */
+static int
+oauth_again(struct deliver_params *p, struct secrets *sec, struct result *r)
+{
+	char *token = NULL;
+
+	if (oauth_access_token(p->acct, sec->password, &token, r) == -1)
+		return -1;
+	xfree_secret(sec->password);
+	sec->password = token;
+	p->password = token;
+	result_clear(r);
+	return deliver(p, r);
+}
+
 static int
 send_message(const struct cli *c, const struct config *cfg,
     const struct account *a, const struct envelope *env, struct entry *e,
@@ -400,6 +417,8 @@ send_message(const struct cli *c, const struct config *cfg,
 		p.progress_ctx = &pg;
 	}
 	rc = deliver(&p, r);
+	if (rc == -1 && oauth_refused(a, r))
+		rc = oauth_again(&p, &sec, r);
 	if (p.progress)
 		progress_end(&pg, rc == 0);
 	secrets_free(&sec);
@@ -662,6 +681,27 @@ serverinfo(const struct cli *c, struct config *cfg, struct result *r)
 	return code;
 }
 
+/* --login: the OAuth2 grant for the account of -A (or the default). */
+static int
+login(const struct cli *c, struct config *cfg, struct result *r)
+{
+	struct account *a = account_without_message(c, cfg, r);
+	int code = 0;
+
+	if (a == NULL)
+		return report(r);
+	if (priv_system(a) || (a->file && strcmp(a->file,
+	    CONFIG_SYSTEM_FILE) == 0 && getuid() != 0)) {
+		result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+		    "account %s: OAuth2 for accounts of %s is not supported "
+		    "yet", a->name, CONFIG_SYSTEM_FILE);
+		code = report(r);
+	} else if (oauth_login(a, r) == -1)
+		code = report(r);
+	config_account_free(a);
+	return code;
+}
+
 /*
  * mailq, -q/--flush, --drop.  With -A or --host the queue of that
  * account, whose settings (with the overrides) then serve every entry
@@ -738,6 +778,8 @@ dispatch(const struct cli *c, struct config *cfg, struct result *r)
 		return run_send(c, cfg, NULL, r);
 	case MODE_SERVERINFO:
 		return serverinfo(c, cfg, r);
+	case MODE_LOGIN:
+		return login(c, cfg, r);
 	case MODE_VERIFY:
 		return run_verify(c, cfg, r);
 	default:

@@ -20,6 +20,7 @@
 #include "dsn.h"
 #include "limits.h"
 #include "log.h"
+#include "oauth.h"
 #include "runq.h"
 #include "xmalloc.h"
 
@@ -224,6 +225,17 @@ begin_account(struct run *x, const struct item *it)
 		return;
 	}
 	x->acct = config_account_copy(a);
+	if (oauth_enabled(x->acct)) {
+		/* A token that cannot be had now: the entries wait. */
+		if (config_finish(x->acct, &err) == -1)
+			result_local(&x->connr, RES_PERM, STAGE_NONE,
+			    ERR_CONFIG, NULL, "%s", err.msg);
+		else if (oauth_access_token(x->acct, NULL, &x->password,
+		    &x->connr) == 0)
+			return;
+		x->broken = 1;
+		return;
+	}
 	/* Never asks: a password that is missing is a 78, and the entries
 	   wait for the configuration to be mended. */
 	if (config_finish(x->acct, &err) == -1 ||
@@ -408,6 +420,29 @@ fail_again(struct run *x, const struct item *it, struct envelope *e,
 	result_free(&wr);
 }
 
+/* The server refused an OAuth2 token that looked valid: a new one, and
+   one more connection with it. */
+static void
+oauth_retry(struct run *x, struct deliver_params *p)
+{
+	char *token = NULL;
+	struct result r;
+
+	result_init(&r);
+	if (oauth_access_token(x->acct, x->password, &token, &r) == -1) {
+		result_free(&x->connr);
+		x->connr = r;
+		return;
+	}
+	result_free(&r);
+	xfree_secret(x->password);
+	x->password = token;
+	p->password = token;
+	result_free(&x->connr);
+	result_init(&x->connr);
+	x->conn = deliver_open(p, &x->connr);
+}
+
 /* This account's connection, opened once; -1 (x->connr says why) when
    there is none: then every entry of the account waits. */
 static int
@@ -419,7 +454,10 @@ connection(struct run *x)
 		memset(&p, 0, sizeof(p));
 		p.acct = x->acct;
 		p.password = x->password;
-		if ((x->conn = deliver_open(&p, &x->connr)) == NULL)
+		x->conn = deliver_open(&p, &x->connr);
+		if (x->conn == NULL && oauth_refused(x->acct, &x->connr))
+			oauth_retry(x, &p);
+		if (x->conn == NULL)
 			x->broken = 1;
 	}
 	return x->broken ? -1 : 0;

@@ -9,6 +9,7 @@
 
 #include "askpass.h"
 #include "compat.h"
+#include "oauth.h"
 #include "priv.h"
 #include "secrets.h"
 #include "xmalloc.h"
@@ -68,6 +69,15 @@ secrets_get(const struct account *a, int ask, struct secrets *s,
 	struct config_error err;
 
 	memset(s, 0, sizeof(*s));
+	if (oauth_enabled(a)) {
+		if (priv_system(a)) {
+			result_local(r, RES_PERM, STAGE_NONE, ERR_CONFIG, NULL,
+			    "account %s: OAuth2 for accounts of %s is not "
+			    "supported yet", a->name, CONFIG_SYSTEM_FILE);
+			return -1;
+		}
+		return oauth_access_token(a, NULL, &s->password, r);
+	}
 	if (priv_system(a)) {
 		if (system_secrets(a, s, r) == -1)
 			return -1;

@@ -43,7 +43,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 LONGOPTS="--subject --attach --cc --bcc --reply-to --from --header --html
 --body --account --host --port --tls --user --json --dry-run --no-queue
---serverinfo --list --flush --due --drop --print-config --debug --version
+--serverinfo --login --list --flush --due --drop --print-config --debug --version
 --help"
 SHORTOPTS="-t -i -oi -f -r -F -N -R -V -B -bm -bp -bi -bs -bv -I -odq -q -v -C
 -X -L -s -a -H -A"
