@@ -39,6 +39,7 @@ struct tls_ctx {
 	const struct tls_conf			*cf;
 	unsigned				vstatus;
 	long					trust_found;	/* -1: all */
+	int					trust_err;	/* GnuTLS's */
 };
 
 /* Wait in the direction GnuTLS is blocked on. */
@@ -411,6 +412,7 @@ trust_for_peer(struct tls_ctx *c)
 	gnutls_datum_t all;
 	unsigned int n = 0, i;
 	long found = -1;
+	int rc;
 
 	if (!c->lazy || c->trust_done)
 		return 0;
@@ -428,9 +430,13 @@ trust_for_peer(struct tls_ctx *c)
 	if (found == -1) {
 		all.data = (unsigned char *)c->bundle.pem;
 		all.size = (unsigned)c->bundle.len;
-		if (gnutls_certificate_set_x509_trust_mem(c->cred, &all,
-		    GNUTLS_X509_FMT_PEM) <= 0)
+		rc = gnutls_certificate_set_x509_trust_mem(c->cred, &all,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc <= 0) {
+			c->trust_err = rc < 0 ? rc :
+			    GNUTLS_E_NO_CERTIFICATE_FOUND;
 			return -1;
+		}
 	}
 	c->trust_found = found;
 	return 0;
@@ -751,7 +757,8 @@ verify_now(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 
 	if (trust_for_peer(c) == -1) {
 		(void)cert_refused(t, c, cf, xasprintf("cannot load trusted "
-		    "certificates from %s", c->trust_path));
+		    "certificates from %s: %s", c->trust_path,
+		    gnutls_strerror(c->trust_err)));
 		return;
 	}
 	rc = gnutls_certificate_verify_peers3(c->session, cf->host, &status);
@@ -797,7 +804,15 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 	rc = handshake(t, c->session);
 	if (rc == 1)
 		goto fail;
+	if (c->trust_err) {
+		transport_fail(t, TE_CONFIG, "cannot load trusted "
+		    "certificates from %s: %s", c->trust_path,
+		    gnutls_strerror(c->trust_err));
+		goto fail;
+	}
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		if (cf->note)
+			note_trust(c);
 		verify_error(t, c, cf->host);
 		goto fail;
 	}
