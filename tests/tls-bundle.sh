@@ -155,6 +155,17 @@ bundle "$B" "$CERTS/ca.pem"
 run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
 expect "... neither in the bundle: refused" 77 'certificate verification failed'
 
+# --- --serverinfo: the same check, made after the handshake ----------------
+bundle "$B" "$CERTS/ca.pem"
+conf "$good_PORT" "$B"
+run_outbox /dev/null -C "$T_DIR/c" --serverinfo
+expect "--serverinfo with the bundle" 0
+check "... verification ok" grep -q '^    Verification: ok$' "$T_OUT"
+bundle "$B" "$T_DIR/imp.pem"
+run_outbox /dev/null -C "$T_DIR/c" --serverinfo
+expect "--serverinfo, the impostor in the bundle" 77 'NOT trusted'
+check "... verification failed" grep -q '^    Verification: FAILED' "$T_OUT"
+
 # --- a bundle that cannot be used ---------------------------------------------
 conf "$good_PORT" "$T_DIR/missing.pem"
 run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
