@@ -27,8 +27,10 @@
 # one-way trips / 2.  Plain SMTP with one recipient and PIPELINING, for
 # example: SYN, SYN-ACK, ACK, greeting, EHLO, its reply, MAIL+RCPT+DATA,
 # their replies, the message, its reply, QUIT, its reply: 12 one-way
-# trips, 6 round trips.  A client that does not wait for the reply to QUIT
-# still has the QUIT flight counted, and the count says .5.
+# trips, 6 round trips.  What the client sends after the last reply it
+# reads (a TLS close_notify, its FIN) is not counted: nothing waits for it.
+# A client that does not wait for the reply to QUIT has that reply counted
+# all the same (the relay cannot tell).
 #
 # As a module: Link(target_port, one_way=0.025).start() -> listening port;
 # link.logs() -> one log per connection; count_round_trips(log).
@@ -183,6 +185,8 @@ def count_round_trips(log):
             continue
         if not dirs or dirs[-1] != d:
             dirs.append(d)
+    while dirs and dirs[-1] == "c":
+        dirs.pop()                 # close_notify, FIN: nobody waits
     trips = 2 + len(dirs)          # SYN, SYN-ACK
     if dirs and dirs[0] == "s":
         trips += 1                 # the bare ACK the server waits for
