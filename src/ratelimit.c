@@ -203,19 +203,23 @@ fail:
 	return -1;
 }
 
-/* Read the pruned log of fd; *t xmalloc'd. */
+/* Read the pruned log of fd; *t xmalloc'd.  A log longer than outbox
+   writes one: its end (the newest times) counts. */
 static size_t
 log_read(const struct ratelimit *rl, int fd, long long now, long long **t)
 {
-	size_t max = (size_t)rl->n * LINE_MAX_LEN * 2 + 64;
+	size_t max = (size_t)rl->n * LINE_MAX_LEN + 64;
 	char *text = xmalloc(max);
+	struct stat st;
+	off_t from = 0;
 	ssize_t got;
 	size_t len = 0, nt;
 
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)max)
+		from = st.st_size - (off_t)max;
 	while (len < max && (got = pread(fd, text + len, max - len,
-	    (off_t)len)) > 0)
+	    from + (off_t)len)) > 0)
 		len += (size_t)got;
-	/* a log longer than it can be: its end (the newest) counts */
 	nt = ratelimit_parse_log(text, len, rl->n, t);
 	free(text);
 	return ratelimit_prune(*t, nt, rl->n, rl->period, now);
