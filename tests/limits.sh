@@ -159,4 +159,14 @@ max_messages_per_connection 20"
 run_outbox /dev/null -C "$T_DIR/c" --print-config
 check "--print-config shows both" sh -c "grep -q '^rate_limit  *30/1m$' '$T_OUT' && grep -q '^max_messages_per_connection  *20$' '$T_OUT'"
 
+# The example of outbox.conf(5), as printed, is a valid configuration.
+sed -n '/^Provider limits: Microsoft/,/^\.Ed/p' "$srcdir/man/outbox.conf.5" |
+    sed -e '1,/^\.Bd/d' -e '/^\.Ed/d' >"$T_DIR/example"
+chmod 600 "$T_DIR/example"
+run_outbox /dev/null -C "$T_DIR/example" -A work --print-config
+expect "outbox.conf(5)'s example is accepted" 0
+check "... Microsoft 365: 30 a minute" grep -q '^rate_limit  *30/1m$' "$T_OUT"
+run_outbox /dev/null -C "$T_DIR/example" -A yahoo --print-config
+check "... Yahoo: 20 a connection" grep -q '^max_messages_per_connection  *20$' "$T_OUT"
+
 finish
