@@ -557,7 +557,9 @@ hold(struct run *x, const struct item *it, int fd, struct envelope *e,
 }
 
 /* A slot of the account's rate_limit for one message: 2 no limit, 1
-   taken (*stamp), 0 reached (*when), -1 no send log (r says why). */
+   taken (*stamp), 0 reached (*when), -1 no send log (r says why), 3 not
+   this run's to count: a user's run in the shared system queue, whose
+   send log is root's (root's run sends the entry). */
 static int
 take_slot(struct run *x, long long *stamp, long long *when,
     struct result *r)
@@ -567,6 +569,8 @@ take_slot(struct run *x, long long *stamp, long long *when,
 
 	if (!x->limited)
 		return 2;
+	if (x->q->gid != QUEUE_NO_GID && geteuid() != 0)
+		return 3;
 	rc = ratelimit_take(&x->rl, ratelimit_now(), x->held, stamp, when, r);
 	if (rc == 1 && log_verbose()) {
 		line = xasprintf("account %s: rate_limit %s: within the limit",
@@ -592,8 +596,12 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 		/* Kept for its NUL bytes: never sent, on any path. */
 		result_local(&r, RES_PERM, STAGE_NONE, ERR_DATA,
 		    "reading the message", "the message contains NUL bytes");
-	else if ((slot = take_slot(x, &stamp, &when, &r)) == 0) {
-		hold(x, it, fd, e, m, when);
+	else if ((slot = take_slot(x, &stamp, &when, &r)) == 0 ||
+	    slot == 3) {
+		if (slot == 0)
+			hold(x, it, fd, e, m, when);
+		else
+			x->st->skipped++;
 		result_free(&r);
 		return;
 	} else if (slot == -1)
