@@ -35,14 +35,19 @@ ratelimit_prune(long long *t, size_t nt, unsigned n, long long period,
     long long now)
 {
 	size_t i, k = 0;
+	int sorted = 1;
 
 	for (i = 0; i < nt; i++) {
 		if (t[i] > now)
 			t[i] = now;
-		if (t[i] > now - period)
+		if (t[i] > now - period) {
+			if (k > 0 && t[k - 1] > t[i])
+				sorted = 0;
 			t[k++] = t[i];
+		}
 	}
-	qsort(t, k, sizeof(*t), cmp_ll);
+	if (!sorted)
+		qsort(t, k, sizeof(*t), cmp_ll);
 	if (k > n) {
 		memmove(t, t + (k - n), n * sizeof(*t));
 		k = n;
@@ -203,15 +208,44 @@ fail:
 	return -1;
 }
 
-/* Read the pruned log of fd; *t xmalloc'd.  A log longer than outbox
-   writes one: its end (the newest times) counts. */
-static size_t
-log_read(const struct ratelimit *rl, int fd, long long now, long long **t)
+/* Sorted, and nothing after now (nothing prune would clamp)? */
+static int
+clean(const long long *t, size_t nt, long long now)
 {
+	size_t i;
+
+	for (i = 0; i < nt; i++)
+		if (t[i] > now || (i > 0 && t[i - 1] > t[i]))
+			return 0;
+	return 1;
+}
+
+static size_t
+lines(const char *text, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+/* Read the pruned log of fd; *t xmalloc'd.  A log longer than outbox
+   writes one: its end (the newest times) counts.  *same: the file holds
+   exactly the pruned times, in order, as log_write() would write them. */
+static size_t
+log_read(const struct ratelimit *rl, int fd, long long now, long long **t,
+    int *same)
+{
+	size_t kept;
+
 	size_t max = (size_t)rl->n * LINE_MAX_LEN + 64;
 	char *text = xmalloc(max);
 	struct stat st;
 	off_t from = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.st_size = -1;
 	ssize_t got;
 	size_t len = 0, nt;
 
@@ -221,8 +255,13 @@ log_read(const struct ratelimit *rl, int fd, long long now, long long **t)
 	    from + (off_t)len)) > 0)
 		len += (size_t)got;
 	nt = ratelimit_parse_log(text, len, rl->n, t);
+	*same = from == 0 && (off_t)len == st.st_size && (len == 0 ||
+	    text[len - 1] == '\n') && lines(text, len) == nt &&
+	    clean(*t, nt, now);
+	kept = ratelimit_prune(*t, nt, rl->n, rl->period, now);
+	*same = *same && kept == nt;
 	free(text);
-	return ratelimit_prune(*t, nt, rl->n, rl->period, now);
+	return kept;
 }
 
 /* Write t back over fd (the stale tail, if a crash leaves one, holds
@@ -245,17 +284,44 @@ log_write(int fd, const long long *t, size_t nt)
 	buf_free(&b);
 }
 
+/* One more time at the end of a log that is as log_write() left it. */
+static void
+log_append(int fd, long long v)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%lld\n", v);
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end != -1 && pwrite(fd, line, (size_t)n, end) != n)
+		(void)ftruncate(fd, end);
+}
+
+/* The last line of a clean log, old, becomes new when it is as long;
+   -1 if it is not. */
+static int
+log_replace_last(int fd, long long old, long long new)
+{
+	char a[32], b[32];
+	int na = snprintf(a, sizeof(a), "%lld\n", old);
+	int nb = snprintf(b, sizeof(b), "%lld\n", new);
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (na != nb || end < na)
+		return -1;
+	return pwrite(fd, b, (size_t)nb, end - na) == nb ? 0 : -1;
+}
+
 int
 ratelimit_take(const struct ratelimit *rl, long long now, unsigned ahead,
     long long *stamp, long long *when, struct result *r)
 {
 	long long *t;
 	size_t nt;
-	int fd, rc = 0;
+	int fd, rc = 0, same;
 
 	if ((fd = log_open(rl, r)) == -1)
 		return -1;
-	nt = log_read(rl, fd, now, &t);
+	nt = log_read(rl, fd, now, &t, &same);
 	if (nt < rl->n && ahead == 0) {
 		t = xrealloc(t, (nt + 1) * sizeof(*t));
 		t[nt++] = now;
@@ -263,7 +329,10 @@ ratelimit_take(const struct ratelimit *rl, long long now, unsigned ahead,
 		rc = 1;
 	} else
 		*when = ratelimit_next(t, nt, rl->n, rl->period, now, ahead);
-	log_write(fd, t, nt);
+	if (!same)
+		log_write(fd, t, nt);
+	else if (rc == 1)
+		log_append(fd, now);
 	free(t);
 	close(fd);
 	return rc;
@@ -276,17 +345,20 @@ ratelimit_done(const struct ratelimit *rl, long long stamp, long long now,
 	struct result r;
 	long long *t;
 	size_t nt, i;
-	int fd;
+	int fd, same;
 
 	result_init(&r);
 	if ((fd = log_open(rl, &r)) == -1) {
 		result_free(&r);
 		return;
 	}
-	nt = log_read(rl, fd, now, &t);
+	nt = log_read(rl, fd, now, &t, &same);
 	for (i = nt; i-- > 0 && t[i] != stamp; )
 		;
-	if (i != (size_t)-1) {
+	if (i != (size_t)-1 && same && counted && i == nt - 1 &&
+	    log_replace_last(fd, stamp, now) == 0)
+		;	/* the last line, rewritten in place */
+	else if (i != (size_t)-1) {
 		if (counted)
 			t[i] = now;
 		else
