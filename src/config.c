@@ -35,7 +35,8 @@ enum kw_type {
 	KW_HDR3,	/* auto|on|off */
 	KW_HDR2,	/* auto|off */
 	KW_TRI,		/* on|off, unset = -1 */
-	KW_ENUM		/* string from a list */
+	KW_ENUM,	/* string from a list */
+	KW_RATE		/* N/DURATION or off (a string, checked) */
 };
 
 struct keyword {
@@ -91,6 +92,10 @@ static const struct keyword keywords[] = {
 	{ "queue_dir", KW_PATH, F(queue_dir), NULL, 0 },
 	{ "queue_max_age", KW_DURATION, F(queue_max_age), NULL, 0 },
 	{ "rewrite_local_names", KW_BOOL, F(rewrite_local_names), NULL, 0 },
+	/* provider limits (ratelimit.h) */
+	{ "max_messages_per_connection", KW_INT,
+	    F(max_messages_per_connection), NULL, 0 },
+	{ "rate_limit", KW_RATE, F(rate_limit), NULL, 0 },
 	/* OAuth2 (oauth.h, doc/oauth2.md) */
 	{ "oauth_provider", KW_ENUM, F(oauth_provider), "google|microsoft|"
 	    "generic", 0 },
@@ -212,7 +217,7 @@ hosts_free(struct account *a)
 static int
 is_string_type(enum kw_type t)
 {
-	return t == KW_STR || t == KW_PATH || t == KW_ENUM;
+	return t == KW_STR || t == KW_PATH || t == KW_ENUM || t == KW_RATE;
 }
 
 void
@@ -363,6 +368,26 @@ parse_duration(const char *v, long *out)
 	return 0;
 }
 
+int
+config_rate_parse(const char *v, unsigned *n, long *period)
+{
+	const char *slash = strchr(v, '/');
+	char num[16];
+	long cnt;
+	size_t len;
+
+	if (slash == NULL || (len = (size_t)(slash - v)) == 0 ||
+	    len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (parse_num(num, CONFIG_RATE_MAX, &cnt) == -1 || cnt == 0 ||
+	    parse_duration(slash + 1, period) == -1 || *period == 0)
+		return -1;
+	*n = (unsigned)cnt;
+	return 0;
+}
+
 static int
 enum_ok(const char *choices, const char *v)
 {
@@ -402,6 +427,7 @@ static int
 set_value(struct account *a, const struct keyword *k, const char *v)
 {
 	char *d = (char *)a + k->off;
+	unsigned u;
 	long n;
 	int b;
 
@@ -409,7 +435,11 @@ set_value(struct account *a, const struct keyword *k, const char *v)
 	case KW_STR:
 	case KW_PATH:
 	case KW_ENUM:
+	case KW_RATE:
 		if (k->type == KW_ENUM && !enum_ok(k->choices, v))
+			return -1;
+		if (k->type == KW_RATE && strcmp(v, "off") != 0 &&
+		    config_rate_parse(v, &u, &n) == -1)
 			return -1;
 		if (k->secret)
 			xfree_secret(*(char **)d);
@@ -483,6 +513,8 @@ type_hint(const struct keyword *k)
 	case KW_HDR3: return "auto, on or off";
 	case KW_HDR2: return "auto or off";
 	case KW_ENUM: return k->choices;
+	case KW_RATE: return "off or N/PERIOD such as 30/1m or 3600/1d "
+	    "(N at most 10000)";
 	default: return "a value";
 	}
 }
@@ -941,6 +973,7 @@ unset_meaning(const struct account *a, const char *name)
 		{ "oauth_device_url", "the provider's" },
 		{ "oauth_token_url", "the provider's" },
 		{ "oauth_token_file", "~/.local/state/outbox/oauth/ACCOUNT" },
+		{ "rate_limit", "off" },
 	};
 	size_t i;
 
