@@ -937,6 +937,8 @@ unset_meaning(const struct account *a, const char *name)
 		{ "dsn_return", "none (the server's default)" },
 		{ "syslog", "off" },
 		{ "source_ip", "any (the system chooses)" },
+		{ "proxy_host", "none (direct connections)" },
+		{ "proxy_user", "none (no proxy authentication)" },
 		{ "from_full_name", "the user's name from the password file" },
 		{ "oauth_provider", "none (auth xoauth2/oauthbearer take the "
 		    "token from the password)" },
