@@ -89,6 +89,7 @@ sys.exit(json.load(open(sys.argv[1]))["peer"][0] != "127.0.0.2")' "$j" ||
 }
 
 start_proxy px
+PX1=$PX_PORT
 
 # --- through the proxy -------------------------------------------------------
 conf 127.0.0.1 "$SH_PORT" "$PX_PORT" "tls off"
@@ -212,5 +213,44 @@ conf 127.0.0.1 "$SH_PORT" "$PX_PORT" "tls off" "proxy_user proxyuser" \
 chmod 644 "$T_DIR/c"
 run_outbox "$IN" -C "$T_DIR/c" -t --no-queue
 expect "proxy_password in a file others can read: 78" 78 "holds a password but the file is readable"
+
+# --- the OAuth2 helper's token refresh goes through the proxy too -------------
+HELPER=${OUTBOX_OAUTH_HELPER:-$(dirname "$OUTBOX")/outbox-oauth}
+if test -x "$HELPER" && test $T_NS = yes; then
+	OUTBOX_OAUTH_HELPER=$HELPER
+	export OUTBOX_OAUTH_HELPER
+	printf '200\n{"access_token":"at-new","token_type":"Bearer","expires_in":3600}' \
+	    >"$T_DIR/answer"
+	lib_spawn "$PYTHON" "$srcdir/tests/lib/oauth/token_endpoint.py" \
+	    "$CERTS/server.pem" "$CERTS/server-key.pem" "$T_DIR/answer" \
+	    "$T_DIR/ep.port" "$T_DIR/ep.log" 2>"$T_DIR/ep.err"
+	wait_file "$T_DIR/ep.port" || exit 99
+	mkdir -p "$T_DIR/tok"
+	# oconf PROXY-PORT: an expired token, so a send refreshes it first
+	oconf() {
+		printf 'outbox-oauth-token: 1\nprovider: generic\naccess_token: old\nexpires_at: %s\nrefresh_token: rt-1\n' \
+		    "$(($(date +%s) - 10))" >"$T_DIR/tok/o"
+		chmod 600 "$T_DIR/tok/o"
+		printf '%s\n' "account o" "host 127.0.0.1" "port $DOWN" "tls off" \
+		    "user bob" "auth xoauth2" "from sender@example.org" \
+		    "oauth_provider generic" "oauth_client_id cid" \
+		    "oauth_device_url https://localhost/unused" \
+		    "oauth_token_url https://localhost:$(cat "$T_DIR/ep.port")/token" \
+		    "oauth_scope mail" "oauth_token_file $T_DIR/tok/o" \
+		    "tls_trust_file $CERTS/ca.pem" "timeout 5" \
+		    "queue_dir $T_DIR/q" "proxy_host 127.0.0.1" \
+		    "proxy_port $1" | mkconf "$T_DIR/c"
+	}
+	oconf "$PXDOWN"
+	run_outbox "$IN" -C "$T_DIR/c" -A o -t --no-queue
+	expect "OAuth2 refresh with the proxy down: 75" 75 "token refresh at the generic token endpoint failed, will retry"
+	check "... the token endpoint was not reached directly" test ! -s "$T_DIR/ep.log"
+	oconf "$PX1"
+	run_outbox_nodns "$IN" -C "$T_DIR/c" -A o -t --no-queue
+	check "OAuth2 refresh through the proxy reached the endpoint" grep -q "refresh_token" "$T_DIR/ep.log"
+	check "... and the new token was kept" grep -qx "access_token: at-new" "$T_DIR/tok/o"
+else
+	echo "skip - OAuth2 through the proxy (no outbox-oauth, or no unshare)"
+fi
 
 finish
