@@ -86,6 +86,8 @@ static const struct keyword keywords[] = {
 	{ "source_ip", KW_STR, F(source_ip), NULL, 0 },
 	{ "proxy_host", KW_STR, F(proxy_host), NULL, 0 },
 	{ "proxy_port", KW_PORT, F(proxy_port), NULL, 0 },
+	{ "proxy_user", KW_STR, F(proxy_user), NULL, 0 },
+	{ "proxy_password", KW_STR, F(proxy_password), NULL, 1 },
 	{ "from_full_name", KW_STR, F(from_full_name), NULL, 0 },
 	{ "allow_from_override", KW_BOOL, F(allow_from_override), NULL, 0 },
 	{ "queue", KW_BOOL, F(queue), NULL, 0 },
@@ -649,7 +651,7 @@ holds_secret(const struct account *a)
 {
 	return a->password || a->passwordeval || a->tls_key_file ||
 	    a->tls_cert_file || a->oauth_client_secret ||
-	    a->oauth_client_secret_eval;
+	    a->oauth_client_secret_eval || a->proxy_password;
 }
 
 static int
@@ -823,6 +825,7 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		return 0;
 	}
 	if ((strcmp(key, "password") == 0 ||
+	    strcmp(key, "proxy_password") == 0 ||
 	    strcmp(key, "oauth_client_secret") == 0) && !ps->perm_ok) {
 		config_error_set(err, ps->where,
 		    "holds a %s but the file is "
@@ -893,7 +896,7 @@ secret_bits(void)
 {
 	static const char *const k[] = { "password", "passwordeval",
 	    "tls_key_file", "tls_cert_file", "oauth_client_secret",
-	    "oauth_client_secret_eval" };
+	    "oauth_client_secret_eval", "proxy_password" };
 	unsigned long long bits = 0;
 	size_t i;
 
@@ -919,6 +922,8 @@ config_seal_defaults(struct config *c)
 	c->defaults->oauth_client_secret = NULL;
 	free(c->defaults->oauth_client_secret_eval);
 	c->defaults->oauth_client_secret_eval = NULL;
+	xfree_secret(c->defaults->proxy_password);
+	c->defaults->proxy_password = NULL;
 	c->defaults->set &= ~secret_bits();
 }
 
@@ -964,6 +969,8 @@ unset_meaning(const struct account *a, const char *name)
 		{ "dsn_return", "none (the server's default)" },
 		{ "syslog", "off" },
 		{ "source_ip", "any (the system chooses)" },
+		{ "proxy_host", "none (direct connections)" },
+		{ "proxy_user", "none (no proxy authentication)" },
 		{ "from_full_name", "the user's name from the password file" },
 		{ "oauth_provider", "none (auth xoauth2/oauthbearer take the "
 		    "token from the password)" },

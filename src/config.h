@@ -63,6 +63,8 @@ struct account {
 	char	*source_ip;
 	char	*proxy_host;
 	int	 proxy_port;
+	char	*proxy_user;		/* SOCKS5 user/password (RFC 1929) */
+	char	*proxy_password;
 	char	*from_full_name;
 	int	 allow_from_override;
 	int	 queue;
