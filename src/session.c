@@ -674,7 +674,7 @@ data_phase(struct session *s, struct txn *tx, int env_ok)
 	return 0;
 }
 
-/* Write a filtered piece of the message, IO_CHUNK octets at a time
+/* Write a filtered piece of the message, BODY_CHUNK octets at a time
    (out has room for one); -1 with the failure set. */
 static int
 body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
@@ -683,7 +683,7 @@ body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
 	size_t k, m;
 
 	for (; n > 0; p += k, n -= k) {
-		k = n < IO_CHUNK ? n : IO_CHUNK;
+		k = n < BODY_CHUNK ? n : BODY_CHUNK;
 		m = dotstuff_filter(ds, p, k, out);
 		if (transport_write(s->t, out, m) == -1) {
 			io_fail(s, "end of data");
@@ -717,8 +717,8 @@ source_init(struct session *s, struct source *src)
 	src->dgrade = downgrade_setup(&src->dg, e,
 	    (s->caps.flags & CAP_8BITMIME) != 0,
 	    (s->caps.flags & CAP_SMTPUTF8) != 0);
-	buf_init(&src->dgout, DOWNGRADE_MAX_OUT(IO_CHUNK));
-	src->in = xmalloc(IO_CHUNK);
+	buf_init(&src->dgout, DOWNGRADE_MAX_OUT(BODY_CHUNK));
+	src->in = xmalloc(BODY_CHUNK);
 }
 
 static void
@@ -736,7 +736,7 @@ source_next(struct session *s, struct source *src, const char **p,
 
 	if (src->eof)
 		return 0;
-	got = s->body_read(s->body_ctx, src->in, IO_CHUNK);
+	got = s->body_read(s->body_ctx, src->in, BODY_CHUNK);
 	if (got < 0) {
 		result_local(s->r, RES_TEMP, STAGE_BODY, ERR_IO, "end of data",
 		    "reading the spooled message: %s", strerror(errno));
@@ -767,7 +767,7 @@ send_body(struct session *s, struct txn *tx)
 {
 	struct dotstuff ds;
 	struct source src;
-	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
+	char *out = xmalloc(DOTSTUFF_MAX_OUT(BODY_CHUNK));
 	const char *p;
 	size_t n, m;
 	int rc = -1, more;
@@ -845,7 +845,7 @@ send_chunks(struct session *s, struct txn *tx)
 	struct dotstuff ds;
 	struct source src;
 	size_t room = BDAT_CHUNK + DOTSTUFF_MAX_OUT(DOWNGRADE_MAX_OUT(
-	    IO_CHUNK)) + 8, len = 0, n;
+	    BODY_CHUNK)) + 8, len = 0, n;
 	char *chunk = xmalloc(room);
 	const char *p;
 	int rc = -1, more = 0;
