@@ -390,6 +390,7 @@ deliver(const struct deliver_params *p, struct result *r)
 
 	if (c == NULL)
 		return -1;
+	c->sp.one_shot = 1;	/* nothing follows: QUIT may be pipelined */
 	rc = p->probe_only ? 0 : deliver_send(c, p->env, p->fd, r);
 	if (rc == 0 && !p->probe_only && p->accepted)
 		p->accepted(p->accepted_ctx);
