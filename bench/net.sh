@@ -34,6 +34,10 @@ ip -6 addr add 2001:db8:5::1/64 dev bh0 nodad
 printf '127.0.0.1 localhost\n2001:db8:5::2 dual.example\n127.0.0.1 dual.example\n' \
     >"$W/hosts"
 mount --bind "$W/hosts" /etc/hosts
+# Both programs read one file, so it cannot name outbox's queue_dir: a
+# failed send's message goes to the default queue, which here is private.
+mount -t tmpfs bench-spool /var/spool
+export HOME=$W XDG_STATE_HOME=$W/state
 
 /usr/bin/python3 "$top/tests/lib/smarthost.py" --maildir "$W/mail" \
     --port-file "$W/sh.port" --discard 2>"$W/sh.err" &

@@ -195,9 +195,9 @@ class Proxy:
         u.close()
 
 
-def write_conf(path, port, case, ca):
+def write_conf(path, port, case, ca, extra=()):
     lines = ["account default", "host 127.0.0.1", "port %d" % port,
-             "from sender@example.org", "timeout 30"]
+             "from sender@example.org", "timeout 30"] + list(extra)
     if case == "plain":
         lines += ["tls off", "auth off"]
     elif case == "starttls+auth":
@@ -255,8 +255,12 @@ def main():
         for name, binary in clients:
             cs = os.path.join(tmp, "%s.%s.slow" % (name, case))
             cf = os.path.join(tmp, "%s.%s.fast" % (name, case))
-            write_conf(cs, slow.port, case, ca)
-            write_conf(cf, fast.port, case, ca)
+            # outbox's own queue: a failed send is never kept in the
+            # machine's (root's default is /var/spool/outbox)
+            extra = (["queue_dir " + os.path.join(tmp, "queue")]
+                     if name == "outbox" else [])
+            write_conf(cs, slow.port, case, ca, extra)
+            write_conf(cf, fast.port, case, ca, extra)
             counts = []
             for _ in range(a.runs):
                 tf = one(binary, cf, message, env)
