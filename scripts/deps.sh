@@ -36,7 +36,7 @@ libgnutls28-dev libidn2-dev libcmocka-dev libcurl4-gnutls-dev libjansson-dev"
 TEST_PKGS="gnutls-bin python3 python3-aiosmtpd mandoc msmtp valgrind clang
 libclang-rt-dev time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
 strace util-linux cron at php-cli php-symfony-mailer s-nail
-nodejs libgnutls-dane0 libidn12 libnsl2 libdb5.3 libpcre2-8-0"
+nodejs libgnutls-dane0 libidn12 libnsl2 libdb5.3 libpcre2-8-0 microsocks iproute2"
 # npm: Debian's, unless one is there (NodeSource's nodejs has it, and conflicts).
 command -v npm >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS npm"
 # Services that packages of TEST_PKGS bring (PACKAGE:SERVICE): never

@@ -35,7 +35,8 @@ enum kw_type {
 	KW_HDR3,	/* auto|on|off */
 	KW_HDR2,	/* auto|off */
 	KW_TRI,		/* on|off, unset = -1 */
-	KW_ENUM		/* string from a list */
+	KW_ENUM,	/* string from a list */
+	KW_RATE		/* N/DURATION or off (a string, checked) */
 };
 
 struct keyword {
@@ -85,12 +86,18 @@ static const struct keyword keywords[] = {
 	{ "source_ip", KW_STR, F(source_ip), NULL, 0 },
 	{ "proxy_host", KW_STR, F(proxy_host), NULL, 0 },
 	{ "proxy_port", KW_PORT, F(proxy_port), NULL, 0 },
+	{ "proxy_user", KW_STR, F(proxy_user), NULL, 0 },
+	{ "proxy_password", KW_STR, F(proxy_password), NULL, 1 },
 	{ "from_full_name", KW_STR, F(from_full_name), NULL, 0 },
 	{ "allow_from_override", KW_BOOL, F(allow_from_override), NULL, 0 },
 	{ "queue", KW_BOOL, F(queue), NULL, 0 },
 	{ "queue_dir", KW_PATH, F(queue_dir), NULL, 0 },
 	{ "queue_max_age", KW_DURATION, F(queue_max_age), NULL, 0 },
 	{ "rewrite_local_names", KW_BOOL, F(rewrite_local_names), NULL, 0 },
+	/* provider limits (ratelimit.h) */
+	{ "max_messages_per_connection", KW_INT,
+	    F(max_messages_per_connection), NULL, 0 },
+	{ "rate_limit", KW_RATE, F(rate_limit), NULL, 0 },
 	/* OAuth2 (oauth.h, doc/oauth2.md) */
 	{ "oauth_provider", KW_ENUM, F(oauth_provider), "google|microsoft|"
 	    "generic", 0 },
@@ -212,7 +219,7 @@ hosts_free(struct account *a)
 static int
 is_string_type(enum kw_type t)
 {
-	return t == KW_STR || t == KW_PATH || t == KW_ENUM;
+	return t == KW_STR || t == KW_PATH || t == KW_ENUM || t == KW_RATE;
 }
 
 void
@@ -363,6 +370,26 @@ parse_duration(const char *v, long *out)
 	return 0;
 }
 
+int
+config_rate_parse(const char *v, unsigned *n, long *period)
+{
+	const char *slash = strchr(v, '/');
+	char num[16];
+	long cnt;
+	size_t len;
+
+	if (slash == NULL || (len = (size_t)(slash - v)) == 0 ||
+	    len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (parse_num(num, CONFIG_RATE_MAX, &cnt) == -1 || cnt == 0 ||
+	    parse_duration(slash + 1, period) == -1 || *period == 0)
+		return -1;
+	*n = (unsigned)cnt;
+	return 0;
+}
+
 static int
 enum_ok(const char *choices, const char *v)
 {
@@ -402,6 +429,7 @@ static int
 set_value(struct account *a, const struct keyword *k, const char *v)
 {
 	char *d = (char *)a + k->off;
+	unsigned u;
 	long n;
 	int b;
 
@@ -409,7 +437,11 @@ set_value(struct account *a, const struct keyword *k, const char *v)
 	case KW_STR:
 	case KW_PATH:
 	case KW_ENUM:
+	case KW_RATE:
 		if (k->type == KW_ENUM && !enum_ok(k->choices, v))
+			return -1;
+		if (k->type == KW_RATE && strcmp(v, "off") != 0 &&
+		    config_rate_parse(v, &u, &n) == -1)
 			return -1;
 		if (k->secret)
 			xfree_secret(*(char **)d);
@@ -483,6 +515,8 @@ type_hint(const struct keyword *k)
 	case KW_HDR3: return "auto, on or off";
 	case KW_HDR2: return "auto or off";
 	case KW_ENUM: return k->choices;
+	case KW_RATE: return "off or N/PERIOD such as 30/1m or 3600/1d "
+	    "(N at most 10000)";
 	default: return "a value";
 	}
 }
@@ -617,7 +651,7 @@ holds_secret(const struct account *a)
 {
 	return a->password || a->passwordeval || a->tls_key_file ||
 	    a->tls_cert_file || a->oauth_client_secret ||
-	    a->oauth_client_secret_eval;
+	    a->oauth_client_secret_eval || a->proxy_password;
 }
 
 static int
@@ -791,6 +825,7 @@ parse_line(struct parse_state *ps, char *line, struct config_error *err)
 		return 0;
 	}
 	if ((strcmp(key, "password") == 0 ||
+	    strcmp(key, "proxy_password") == 0 ||
 	    strcmp(key, "oauth_client_secret") == 0) && !ps->perm_ok) {
 		config_error_set(err, ps->where,
 		    "holds a %s but the file is "
@@ -861,7 +896,7 @@ secret_bits(void)
 {
 	static const char *const k[] = { "password", "passwordeval",
 	    "tls_key_file", "tls_cert_file", "oauth_client_secret",
-	    "oauth_client_secret_eval" };
+	    "oauth_client_secret_eval", "proxy_password" };
 	unsigned long long bits = 0;
 	size_t i;
 
@@ -887,6 +922,8 @@ config_seal_defaults(struct config *c)
 	c->defaults->oauth_client_secret = NULL;
 	free(c->defaults->oauth_client_secret_eval);
 	c->defaults->oauth_client_secret_eval = NULL;
+	xfree_secret(c->defaults->proxy_password);
+	c->defaults->proxy_password = NULL;
 	c->defaults->set &= ~secret_bits();
 }
 
@@ -932,6 +969,8 @@ unset_meaning(const struct account *a, const char *name)
 		{ "dsn_return", "none (the server's default)" },
 		{ "syslog", "off" },
 		{ "source_ip", "any (the system chooses)" },
+		{ "proxy_host", "none (direct connections)" },
+		{ "proxy_user", "none (no proxy authentication)" },
 		{ "from_full_name", "the user's name from the password file" },
 		{ "oauth_provider", "none (auth xoauth2/oauthbearer take the "
 		    "token from the password)" },
@@ -941,6 +980,7 @@ unset_meaning(const struct account *a, const char *name)
 		{ "oauth_device_url", "the provider's" },
 		{ "oauth_token_url", "the provider's" },
 		{ "oauth_token_file", "~/.local/state/outbox/oauth/ACCOUNT" },
+		{ "rate_limit", "off" },
 	};
 	size_t i;
 

@@ -63,12 +63,17 @@ struct account {
 	char	*source_ip;
 	char	*proxy_host;
 	int	 proxy_port;
+	char	*proxy_user;		/* SOCKS5 user/password (RFC 1929) */
+	char	*proxy_password;
 	char	*from_full_name;
 	int	 allow_from_override;
 	int	 queue;
 	char	*queue_dir;
 	long	 queue_max_age;	/* seconds */
 	int	 rewrite_local_names;
+	/* provider limits (ratelimit.h) */
+	int	 max_messages_per_connection;	/* 0: no limit */
+	char	*rate_limit;	/* "N/PERIOD", "off" or NULL (no limit) */
 	/* OAuth2 (oauth.h) */
 	char	*oauth_provider;	/* google|microsoft|generic or NULL */
 	char	*oauth_tenant;
@@ -161,6 +166,14 @@ void	config_account_free(struct account *);
  */
 int	config_set(struct account *, const char *key, const char *value,
 	    const char *where, struct config_error *);
+
+/*
+ * rate_limit's value "N/PERIOD": N from 1 to CONFIG_RATE_MAX messages,
+ * PERIOD a duration as queue_max_age takes it (60s, 1m, 1h, 1d; a bare
+ * number is seconds), not zero.  0, or -1 when it is not that.
+ */
+#define CONFIG_RATE_MAX	10000
+int	config_rate_parse(const char *, unsigned *n, long *period);
 
 /* Compute derived settings; -1 with err on contradictions. */
 int	config_finish(struct account *, struct config_error *);

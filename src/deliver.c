@@ -68,6 +68,20 @@ tls_failure(struct transport *t, struct result *r, const char *what)
 	    "tls_starttls on, or use --tls starttls");
 }
 
+/* How the account connects: directly or through its SOCKS5 proxy. */
+static void
+net_opts_of(const struct account *a, struct net_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->source_ip = a->source_ip;
+	o->timeout_ms = a->timeout * 1000;
+	o->proxy_host = a->proxy_host;
+	o->proxy_port = a->proxy_port;
+	o->proxy_user = a->proxy_user;
+	o->proxy_password = a->proxy_password;
+	o->trace = log_verbose() ? log_note : NULL;
+}
+
 /*
  * A port of implicit TLS (465) waits in silence for the ClientHello, so
  * in plain or STARTTLS mode its greeting never comes.  When none has come
@@ -81,6 +95,7 @@ silent_port(struct deliver_conn *c, struct result *r)
 {
 	const struct account *a = c->p.acct;
 	struct transport pt;
+	struct net_opts no;
 	char *m;
 	int fd, tls, tmo = a->timeout * 1000;
 
@@ -92,7 +107,10 @@ silent_port(struct deliver_conn *c, struct result *r)
 	    "second connection", GREET_PROBE_MS / 1000, a->port);
 	log_note(m);
 	free(m);
-	fd = net_connect_again(c->t.fd, a->source_ip, GREET_PROBE_MS);
+	net_opts_of(a, &no);
+	no.timeout_ms = GREET_PROBE_MS;
+	no.trace = NULL;
+	fd = net_connect_again(c->t.fd, c->host, a->port, &no);
 	if (fd == -1)
 		return 0;
 	transport_init_fd(&pt, fd, GREET_PROBE_MS);
@@ -170,8 +188,10 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 	char *what;
 	int fd, loopback = 0, tmo = a->timeout * 1000;
 
-	fd = net_connect(host, a->port, a->source_ip, tmo, &loopback, r,
-	    log_verbose() ? log_note : NULL);
+	struct net_opts no;
+
+	net_opts_of(a, &no);
+	fd = net_connect(host, a->port, &no, &loopback, r);
 	if (fd == -1)
 		return -1;
 	c->host = xstrdup(host);
@@ -370,6 +390,7 @@ deliver(const struct deliver_params *p, struct result *r)
 
 	if (c == NULL)
 		return -1;
+	c->sp.one_shot = 1;	/* nothing follows: QUIT may be pipelined */
 	rc = p->probe_only ? 0 : deliver_send(c, p->env, p->fd, r);
 	if (rc == 0 && !p->probe_only && p->accepted)
 		p->accepted(p->accepted_ctx);

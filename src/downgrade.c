@@ -98,10 +98,11 @@ alabel_line(struct downgrade *d, const char *p, size_t n, struct buf *out)
 		p = at + 1;
 		for (k = 0; p + k < end && !is_delim(p[k]); k++)
 			;
-		dom = xstrndup(p, k);
+		dom = xstrndup(p, k);	/* shorter than k at a NUL */
 		ascii = NULL;
-		if (codec_has_8bit(dom, k) &&
-		    (ascii = addr_domain_ascii(dom, &why)) == NULL) {
+		why = "a NUL byte in the domain";
+		if (codec_has_8bit(p, k) && (strlen(dom) != k ||
+		    (ascii = addr_domain_ascii(dom, &why)) == NULL)) {
 			note_bad(d, DG_BAD_DOMAIN, line, n, (size_t)(p - line));
 			if (d->bad == DG_BAD_DOMAIN && d->bad_idna == NULL)
 				d->bad_idna = why;

@@ -226,3 +226,29 @@ entry_queue_only(struct entry *e, const struct envelope *env, struct result *r)
 	result_free(&wr);
 	return 0;
 }
+
+int
+entry_hold(struct entry *e, const struct envelope *env, long long when,
+    const char *why)
+{
+	struct result wr;
+	char *w;
+
+	free(e->meta.last_error);
+	e->meta.last_error = xstrdup(why);
+	e->meta.attempts = 0;
+	e->meta.next_attempt = when;
+	result_init(&wr);
+	if (entry_env(e, QD_QUEUE, env, &wr) == 0)
+		e->kept = 1 + (int)QD_QUEUE;
+	else {
+		/* Still complete in tmp/: the next -q sends it. */
+		w = result_line(&wr);
+		log_error("kept in %s/tmp as %s for the next -q: %s",
+		    e->q.path, e->id, w);
+		free(w);
+		e->kept = 1 + (int)QD_TMP;
+	}
+	result_free(&wr);
+	return e->kept == 1 + (int)QD_QUEUE ? 0 : -1;
+}

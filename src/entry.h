@@ -61,4 +61,13 @@ int	entry_keep(struct entry *, const struct account *, int no_queue,
 int	entry_queue_only(struct entry *, const struct envelope *,
 	    struct result *);
 
+/*
+ * A provider limit holds the message (ratelimit.h): the complete entry
+ * goes to queue/ with no attempt counted, why as its last error, and
+ * when (Unix time) as its next attempt.  0; -1 when it could not be
+ * moved and stays complete in tmp/ for the next -q (said on stderr).
+ */
+int	entry_hold(struct entry *, const struct envelope *, long long when,
+	    const char *why);
+
 #endif

@@ -22,6 +22,9 @@
 #define RCPT_MAX		10000	/* recipients of one message */
 #define PASSWORD_MAX		8192	/* a password or token we keep */
 #define IO_CHUNK		(64 * 1024)	/* read/write granularity */
+#define BODY_CHUNK		(256 * 1024)	/* message read per send step */
+#define PIPE_MAX		100	/* pipelined commands unanswered */
+#define BDAT_CHUNK		(1024 * 1024)	/* BDAT chunk size (RFC 3030) */
 #define WBUF_SIZE		(128 * 1024)	/* transport write buffer */
 #define RBUF_SIZE		(16 * 1024)	/* transport read buffer */
 #define DEFAULT_TIMEOUT_S	60

@@ -31,6 +31,7 @@
 #include "priv.h"
 #include "progress.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "result.h"
 #include "runq.h"
 #include "secrets.h"
@@ -287,15 +288,103 @@ config_origin(const struct cli *c)
 	return out;
 }
 
+/*
+ * The message waits for the account's rate_limit: held in the queue
+ * until `when` (ms), exit 0; with --no-queue or queue off, kept in
+ * failed/ and 75.  A system account's send log is the system queue's,
+ * which only its queue run (root's) can use: its messages wait there.
+ */
+static int
+rate_hold(const struct cli *c, const struct account *a,
+    const struct envelope *env, struct entry *e, long long when,
+    struct result *r)
+{
+	long long now = ratelimit_now();
+	char *at = ratelimit_when(when, now), *full = ratelimit_when(when, 0);
+	char *why;
+
+	if (!a->queue || c->no_queue) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, "rate_limit",
+		    "%s of account %s reached: not sent%s%s", a->rate_limit,
+		    a->name, e->via ? " (a system account: only the system "
+		    "queue run can count its sends)" : "; the next message "
+		    "may go at ", e->via ? "" : at);
+		free(at);
+		free(full);
+		return entry_keep(e, a, 1, env, r);
+	}
+	result_local(r, RES_TEMP, STAGE_NONE, ERR_TEMP, "rate_limit",
+	    "%s of account %s reached: held in the queue", a->rate_limit,
+	    a->name);
+	why = e->via ? xasprintf("%s %s of account %s: the system queue run "
+	    "sends it", RATELIMIT_HELD, a->rate_limit, a->name) :
+	    xasprintf("%s %s of account %s: goes at %s", RATELIMIT_HELD,
+	    a->rate_limit, a->name, full);
+	if (entry_hold(e, env, (when + 999) / 1000, why) == 0) {
+		if (e->via)
+			log_error("rate_limit %s of account %s: queued as %s "
+			    "for the system queue run, which keeps to it",
+			    a->rate_limit, a->name, e->id);
+		else
+			log_error("rate_limit %s of account %s reached: "
+			    "queued as %s, to go at %s (in %lld s)",
+			    a->rate_limit, a->name, e->id, at,
+			    (when - now + 999) / 1000);
+	}
+	free(why);
+	free(at);
+	free(full);
+	return 0;
+}
+
+/*
+ * Before a send, the account's rate_limit (ratelimit.h): 1 when the
+ * message may go (*taken: a slot of rl holds *stamp, for
+ * ratelimit_done()); else 0 with *code: it is held (rate_hold()), or
+ * kept as after a temporary failure when the send log is unusable.
+ */
+static int
+rate_gate(const struct cli *c, const struct account *a,
+    const struct envelope *env, struct entry *e, struct ratelimit *rl,
+    long long *stamp, int *taken, int *code, struct result *r)
+{
+	long long when = 0;
+	char *line;
+	int rc;
+
+	*taken = 0;
+	if (a->rate_limit == NULL || strcmp(a->rate_limit, "off") == 0)
+		return 1;
+	if (e->via) {
+		*code = rate_hold(c, a, env, e, ratelimit_now(), r);
+		return 0;
+	}
+	if (!ratelimit_init(rl, e->q.dirfd, a->name, a->rate_limit))
+		return 1;
+	rc = ratelimit_take(rl, ratelimit_now(), 0, stamp, &when, r);
+	if (rc == 1) {
+		*taken = 1;
+		line = xasprintf("account %s: rate_limit %s: within the "
+		    "limit", a->name, a->rate_limit);
+		log_note(line);
+		free(line);
+		return 1;
+	}
+	*code = rc == 0 ? rate_hold(c, a, env, e, when, r) :
+	    entry_keep(e, a, c->no_queue, env, r);
+	return 0;
+}
+
 /* Read or build the message, spool it, send it, keep it if need be. */
 static int
 send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
     struct entry *e, struct result *r)
 {
 	struct account *a = NULL;
+	struct ratelimit rl;
 	char *origin = NULL;
-	long long start = compat_now_ms();
-	int code;
+	long long start = compat_now_ms(), stamp = 0;
+	int code, rc, taken = 0;
 
 	if (take_message(c, cfg, in, &a, r) == -1) {
 		code = report(r);
@@ -317,7 +406,15 @@ send_pipeline(const struct cli *c, struct config *cfg, struct input *in,
 		code = entry_queue_only(e, &in->env, r);
 		goto done;
 	}
-	if (send_message(c, cfg, a, &in->env, e, r) == 0) {
+	if (!rate_gate(c, a, &in->env, e, &rl, &stamp, &taken, &code, r)) {
+		write_log(c, a, in, e, r, code, start);
+		goto done;
+	}
+	rc = send_message(c, cfg, a, &in->env, e, r);
+	if (taken)
+		ratelimit_done(&rl, stamp, ratelimit_now(), rc == 0 ||
+		    ratelimit_counted(r));
+	if (rc == 0) {
 		/* accepted() removed the entry already */
 		write_log(c, a, in, e, r, 0, start);
 		flush_after_send(c, cfg, e);

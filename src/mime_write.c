@@ -493,11 +493,12 @@ random_hex(char *out, size_t nbytes)
 static void
 new_boundary(char *b, size_t len, char level)
 {
+	static const char lead[] = COMPOSED_BOUNDARY_LEAD;
 	char hex[33];
 
 	random_hex(hex, 12);
-	snprintf(b, len, "%s" "outbox_%s_%c", COMPOSED_BOUNDARY_LEAD + 2,
-	    hex, level);
+	/* the boundary parameter: the lead without its "--" */
+	snprintf(b, len, "%soutbox_%s_%c", lead + 2, hex, level);
 }
 
 /* text and/or html: one part, or multipart/alternative. */

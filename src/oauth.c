@@ -394,6 +394,13 @@ request(const struct account *a, const struct oauth_conf *o,
 	snprintf(num, sizeof(num), "%d", a->timeout ? a->timeout :
 	    DEFAULT_TIMEOUT_S);
 	req_add(req, "timeout", num);
+	if (a->proxy_host && *a->proxy_host) {
+		req_add(req, "proxy_host", a->proxy_host);
+		snprintf(num, sizeof(num), "%d", a->proxy_port);
+		req_add(req, "proxy_port", num);
+		req_add(req, "proxy_user", a->proxy_user);
+		req_add(req, "proxy_password", a->proxy_password);
+	}
 	xfree_secret(secret);
 	return 0;
 }

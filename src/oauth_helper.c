@@ -44,6 +44,21 @@ set_field(struct oauth_req *q, const char *key, const char *v)
 		q->http.trust_file = xstrdup(v);
 		return;
 	}
+	if (strcmp(key, "proxy_host") == 0 || strcmp(key, "proxy_user") == 0 ||
+	    strcmp(key, "proxy_password") == 0) {
+		const char **p = key[6] == 'h' ? &q->http.proxy_host :
+		    key[6] == 'u' ? &q->http.proxy_user :
+		    &q->http.proxy_password;
+
+		xfree_secret((char *)*p);
+		*p = xstrdup(v);
+		return;
+	}
+	if (strcmp(key, "proxy_port") == 0) {
+		n = strtol(v, NULL, 10);
+		q->http.proxy_port = n > 0 && n < 65536 ? (int)n : 1080;
+		return;
+	}
 	if (strcmp(key, "timeout") == 0 || strcmp(key, "login_timeout") == 0) {
 		n = strtol(v, NULL, 10);
 		if (n < 1 || n > 86400)
@@ -106,6 +121,9 @@ free_request(struct oauth_req *q)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		xfree_secret(*(char **)((char *)q + fields[i].off));
 	free((char *)q->http.trust_file);
+	free((char *)q->http.proxy_host);
+	free((char *)q->http.proxy_user);
+	xfree_secret((char *)q->http.proxy_password);
 	memset(q, 0, sizeof(*q));
 }
 

@@ -91,6 +91,29 @@ class_of(CURLcode c)
 	}
 }
 
+/* The account's SOCKS5 proxy, as outbox's own connections use it: the
+   proxy resolves the name (socks5h), never the resolver here. */
+static void
+set_proxy(CURL *c, const struct oauth_http *h)
+{
+	curl_easy_setopt(c, CURLOPT_PROXYTYPE,
+	    (long)CURLPROXY_SOCKS5_HOSTNAME);
+	if (strchr(h->proxy_host, ':')) {
+		char *v6 = xasprintf("[%s]", h->proxy_host);
+
+		curl_easy_setopt(c, CURLOPT_PROXY, v6);
+		free(v6);
+	} else
+		curl_easy_setopt(c, CURLOPT_PROXY, h->proxy_host);
+	curl_easy_setopt(c, CURLOPT_PROXYPORT, (long)(h->proxy_port ?
+	    h->proxy_port : 1080));
+	if (h->proxy_user) {
+		curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, h->proxy_user);
+		curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,
+		    h->proxy_password ? h->proxy_password : "");
+	}
+}
+
 int
 oauth_http_post(const struct oauth_http *h, const char *url,
     const struct buf *form, long *status, struct buf *body, int *exitcode,
@@ -115,6 +138,8 @@ oauth_http_post(const struct oauth_http *h, const char *url,
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (h->trust_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->trust_file);
+	if (h->proxy_host)
+		set_proxy(c, h);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)h->timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)h->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

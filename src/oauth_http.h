@@ -19,6 +19,11 @@
 struct oauth_http {
 	const char	*trust_file;	/* NULL: the system store */
 	int		 timeout;	/* seconds for connect and transfer */
+	/* the account's SOCKS5 proxy (net.h), which resolves the name */
+	const char	*proxy_host;	/* NULL: direct */
+	int		 proxy_port;
+	const char	*proxy_user;
+	const char	*proxy_password;
 };
 
 /* Set up libcurl once per process: 0, or -1. */

@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "log.h"
 #include "oauth.h"
+#include "ratelimit.h"
 #include "runq.h"
 #include "xmalloc.h"
 
@@ -147,11 +148,36 @@ struct run {
 	struct result		 connr;	/* why there is no connection */
 	int			 broken;
 	int			 unknown;	/* not configured: left alone */
+	/* its provider limits (ratelimit.h) */
+	struct ratelimit	 rl;
+	int			 limited;	/* rate_limit set */
+	unsigned		 on_conn;	/* messages over conn */
+	unsigned		 held;		/* entries held this run */
+	long long		 first_go;	/* when the first may go */
 };
+
+/* The account's entries that wait for its rate_limit: said once. */
+static void
+report_held(struct run *x)
+{
+	char *at;
+
+	if (x->held == 0)
+		return;
+	at = ratelimit_when(x->first_go, ratelimit_now());
+	log_error("account %s: rate_limit %s reached: %u %s held in the "
+	    "queue, the first to go at %s (mailq shows each)", x->name,
+	    x->acct->rate_limit, x->held, x->held == 1 ? "entry" : "entries",
+	    at);
+	free(at);
+}
 
 static void
 end_account(struct run *x)
 {
+	report_held(x);
+	x->held = x->on_conn = 0;
+	x->limited = 0;
 	deliver_close(x->conn);
 	x->conn = NULL;
 	xfree_secret(x->password);
@@ -225,6 +251,8 @@ begin_account(struct run *x, const struct item *it)
 		return;
 	}
 	x->acct = config_account_copy(a);
+	x->limited = ratelimit_init(&x->rl, x->q->dirfd, x->name,
+	    x->acct->rate_limit);
 	if (oauth_enabled(x->acct)) {
 		/* A token that cannot be had now: the entries wait. */
 		if (config_finish(x->acct, &err) == -1)
@@ -443,13 +471,35 @@ oauth_retry(struct run *x, struct deliver_params *p)
 	x->conn = deliver_open(p, &x->connr);
 }
 
-/* This account's connection, opened once; -1 (x->connr says why) when
-   there is none: then every entry of the account waits. */
+/* max_messages_per_connection: after that many, QUIT and a new one. */
+static void
+conn_limit(struct run *x)
+{
+	int max = x->acct ? x->acct->max_messages_per_connection : 0;
+	char *line;
+
+	if (x->conn == NULL || max <= 0 || x->on_conn < (unsigned)max)
+		return;
+	if (log_verbose()) {
+		line = xasprintf("account %s: max_messages_per_connection %d "
+		    "reached: QUIT, and a new connection", x->name, max);
+		log_note(line);
+		free(line);
+	}
+	deliver_close(x->conn);
+	x->conn = NULL;
+	x->on_conn = 0;
+}
+
+/* This account's connection, opened once (again after
+   max_messages_per_connection); -1 (x->connr says why) when there is
+   none: then every entry of the account waits. */
 static int
 connection(struct run *x)
 {
 	struct deliver_params p;
 
+	conn_limit(x);
 	if (!x->broken && x->conn == NULL) {
 		memset(&p, 0, sizeof(p));
 		p.acct = x->acct;
@@ -463,24 +513,108 @@ connection(struct run *x)
 	return x->broken ? -1 : 0;
 }
 
+/*
+ * The account's rate_limit is reached: the entry waits until the limit
+ * lets it go, with no attempt counted and no backoff.  A failed/ entry
+ * named by --flush stays where it is.
+ */
+static void
+hold(struct run *x, const struct item *it, int fd, struct envelope *e,
+    struct envelope_meta *m, long long when)
+{
+	struct result wr;
+	char *at = ratelimit_when(when, ratelimit_now()), *line;
+
+	if (x->held++ == 0)
+		x->first_go = when;
+	x->st->held++;
+	if (it->dir == QD_FAILED) {
+		log_error("queue %s: not sent: rate_limit %s of account %s "
+		    "reached; it may go at %s", it->id, x->acct->rate_limit,
+		    x->name, at);
+		free(at);
+		return;
+	}
+	result_init(&wr);
+	free(m->last_error);
+	line = ratelimit_when(when, 0);
+	m->last_error = xasprintf("%s %s of account %s: goes at %s",
+	    RATELIMIT_HELD, x->acct->rate_limit, x->name, line);
+	free(line);
+	m->next_attempt = (when + 999) / 1000;
+	if (it->dir == QD_TMP ? queue_move(x->q, QD_TMP, QD_QUEUE, it->id, fd,
+	    e, m, &wr) : queue_write_env(x->q, QD_QUEUE, it->id, e, m, 1,
+	    &wr))
+		log_write_error(it, &wr);
+	if (log_verbose()) {
+		line = xasprintf("queue %s: held by rate_limit %s until %s",
+		    it->id, x->acct->rate_limit, at);
+		log_note(line);
+		free(line);
+	}
+	free(at);
+	result_free(&wr);
+}
+
+/* A slot of the account's rate_limit for one message: 2 no limit, 1
+   taken (*stamp), 0 reached (*when), -1 no send log (r says why), 3 not
+   this run's to count: a user's run in the shared system queue, whose
+   send log is root's (root's run sends the entry). */
+static int
+take_slot(struct run *x, long long *stamp, long long *when,
+    struct result *r)
+{
+	char *line;
+	int rc;
+
+	if (!x->limited)
+		return 2;
+	if (x->q->gid != QUEUE_NO_GID && geteuid() != 0)
+		return 3;
+	rc = ratelimit_take(&x->rl, ratelimit_now(), x->held, stamp, when, r);
+	if (rc == 1 && log_verbose()) {
+		line = xasprintf("account %s: rate_limit %s: within the limit",
+		    x->name, x->acct->rate_limit);
+		log_note(line);
+		free(line);
+	}
+	return rc;
+}
+
 static void
 send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
     struct envelope_meta *m)
 {
 	struct result r;
 	const struct result *out = &r;	/* what decides */
-	long long start = compat_now_ms();
+	long long start = compat_now_ms(), stamp = 0, when = 0;
 	char *line;
+	int slot = 2;
 
 	result_init(&r);
 	if (e->nul)
 		/* Kept for its NUL bytes: never sent, on any path. */
 		result_local(&r, RES_PERM, STAGE_NONE, ERR_DATA,
 		    "reading the message", "the message contains NUL bytes");
+	else if ((slot = take_slot(x, &stamp, &when, &r)) == 0 ||
+	    slot == 3) {
+		if (slot == 0)
+			hold(x, it, fd, e, m, when);
+		else
+			x->st->skipped++;
+		result_free(&r);
+		return;
+	} else if (slot == -1)
+		;	/* no send log, no send: r defers it */
 	else if (connection(x) == -1)
 		out = &x->connr;
-	else
+	else {
 		(void)deliver_send(x->conn, e, fd, &r);
+		x->on_conn++;
+	}
+	if (slot == 1)
+		ratelimit_done(&x->rl, stamp, ratelimit_now(), out == &r &&
+		    ratelimit_counted(&r));
 	log_attempt(x, it, e, m, out, start);
 	if (it->dir == QD_FAILED && result_disposition(out) != DISP_SENT) {
 		fail_again(x, it, e, m, out);
@@ -646,116 +780,6 @@ runq_flush(struct queue *q, const struct runq_opts *o,
 		    "no queue entry %s", unknown);
 		return -1;
 	}
-	return 0;
-}
-
-static void
-print_age(FILE *fp, long long secs)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		fprintf(fp, "%llds", secs);
-	else if (secs < 7200)
-		fprintf(fp, "%lldm", secs / 60);
-	else if (secs < 2 * 86400)
-		fprintf(fp, "%lldh", secs / 3600);
-	else
-		fprintf(fp, "%lldd", secs / 86400);
-}
-
-/* "<addr>" with control characters escaped: addresses reach a terminal. */
-static void
-print_addr(FILE *fp, const char *a)
-{
-	char *s = result_sanitize(a, ADDR_MAX + 1);
-
-	fprintf(fp, "<%s>", s);
-	free(s);
-}
-
-static void
-list_state(struct queue *q, enum queue_dir d, const char *id,
-    const struct envelope_meta *m, FILE *fp, time_t now)
-{
-	int fd;
-
-	if (d == QD_FAILED)
-		fputs("failed", fp);
-	else if (d == QD_TMP) {
-		fd = queue_lock(q, d, id);
-		fputs(fd == -1 ? "being sent now" : "interrupted, sent by "
-		    "the next -q", fp);
-		if (fd != -1)
-			close(fd);
-	} else if (m->next_attempt <= (long long)now)
-		fputs("next attempt: now", fp);
-	else {
-		fputs("next attempt in ", fp);
-		print_age(fp, m->next_attempt - (long long)now);
-	}
-}
-
-static int
-list_entry(struct queue *q, enum queue_dir d, const char *id, FILE *fp,
-    time_t now, int *heading)
-{
-	struct envelope e;
-	struct envelope_meta m;
-	const char *why;
-	char *err;
-	size_t i;
-
-	if (queue_read_env(q, d, id, &e, &m, &why) == -1)
-		return 0;
-	if (heading && !*heading) {
-		fprintf(fp, "%sFailed (kept in %s/failed; outbox --flush ID "
-		    "sends one again, --drop ID removes it):\n",
-		    *heading == 0 && heading[1] ? "\n" : "", q->path);
-		*heading = 1;
-	}
-	fprintf(fp, "%s  %llu bytes  age ", id, e.size);
-	print_age(fp, (long long)now - m.created);
-	fprintf(fp, "  attempts %u  ", m.attempts);
-	list_state(q, d, id, &m, fp, now);
-	fputs("\n    from: ", fp);
-	print_addr(fp, e.from);
-	fputs("\n    to:", fp);
-	for (i = 0; i < e.nrcpt; i++) {
-		fputs(i ? ", " : " ", fp);
-		print_addr(fp, e.rcpt[i]);
-	}
-	fputc('\n', fp);
-	if (m.last_error) {
-		err = result_sanitize(m.last_error, 1024);
-		fprintf(fp, "    %s: %s\n", d == QD_FAILED ? "reason" :
-		    "last error", err);
-		free(err);
-	}
-	envelope_free(&e);
-	envelope_meta_free(&m);
-	return 1;
-}
-
-int
-runq_list(struct queue *q, FILE *fp)
-{
-	enum queue_dir dirs[3] = { QD_QUEUE, QD_TMP, QD_FAILED };
-	time_t now = time(NULL);
-	size_t i, k, n = 0;
-	int heading[2] = { 0, 0 };	/* printed; queued ones before */
-	char **ids;
-
-	for (k = 0; k < 3; k++) {
-		heading[1] = n > 0;
-		ids = queue_ids(q, dirs[k]);
-		for (i = 0; ids[i]; i++)
-			n += (size_t)list_entry(q, dirs[k], ids[i], fp, now,
-			    dirs[k] == QD_FAILED ? heading : NULL);
-		queue_ids_free(ids);
-	}
-	if (n == 0)
-		fputs("Mail queue is empty\n", fp);
 	return 0;
 }
 

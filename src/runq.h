@@ -6,6 +6,12 @@
  * handled, so concurrent runs never send one twice.  A deferred attempt
  * reschedules the entry (1, 2, 4, ... minutes, at most 4 hours); a failed
  * one, or an entry older than queue_max_age, moves to failed/.
+ *
+ * Provider limits: after max_messages_per_connection messages the
+ * connection is closed (QUIT) and a new one opened; when the account's
+ * rate_limit is reached (ratelimit.h) its remaining entries are held:
+ * each gets the time the limit lets it go as its next attempt, with no
+ * attempt counted, and one line on stderr says so.
  */
 #ifndef OUTBOX_RUNQ_H
 #define OUTBOX_RUNQ_H
@@ -21,6 +27,8 @@ struct runq_stats {
 	unsigned	 deferred;
 	unsigned	 failed;
 	unsigned	 skipped;	/* locked by another run, or not due */
+	unsigned	 held;		/* waiting for the account's
+					   rate_limit (not an attempt) */
 };
 
 /* Seconds to wait after the n-th failed attempt (n >= 1). */

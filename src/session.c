@@ -62,6 +62,7 @@ struct session {
 	struct caps			 caps;
 	enum smtp_state			 state;
 	int				 dead;	/* no QUIT: just close */
+	int				 quit_sent;	/* pipelined already */
 	const struct envelope		*env;	/* the message being sent */
 	ssize_t				(*body_read)(void *, char *, size_t);
 	void				*body_ctx;
@@ -468,79 +469,199 @@ rcpt_reply(struct session *s, const char *rcpt, int *refused)
 }
 
 /*
- * MAIL, every RCPT, DATA.  With PIPELINING they leave in one write and the
- * replies are read in order afterwards.  Returns 0 once DATA got 354.
+ * One transaction's commands in order: MAIL (0), the RCPTs (1..nrcpt),
+ * then DATA or the BDATs.  With PIPELINING they go out without waiting,
+ * at most PIPE_MAX replies outstanding, and the replies are taken in
+ * order as they come (a server that writes before it reads again cannot
+ * deadlock us); without it, each waits for its reply.
  */
-static int
-envelope_phase(struct session *s)
-{
-	const struct envelope *e = s->env;
-	int pipe = (s->caps.flags & CAP_PIPELINING) != 0, refused = 0, mail_ok;
-	char *mail, *what, *cmd, *from = NULL, **rcpt = NULL;
-	size_t i;
+struct txn {
+	char		*from, **rcpt, *mailwhat;
+	size_t		 nrcpt;
+	size_t		 sent;		/* commands written */
+	size_t		 got;		/* replies taken */
+	size_t		 last;		/* BDAT LAST's index, 0 before */
+	int		 pipe;
+	int		 bdat;		/* CHUNKING: BDAT, not DATA */
+	int		 mail_ok;
+	int		 refused;	/* a recipient was refused */
+	int		 stop;		/* refused: send nothing more */
+	int		 done;		/* the final reply accepted it */
+};
 
-	set_state(s, SMTP_MAIL);
-	if (wire_envelope(s, &from, &rcpt) == -1) {
-		free_wire(from, rcpt);
+/* Take the next reply due; -1 when the connection is unusable. */
+static int
+take_reply(struct session *s, struct txn *tx)
+{
+	size_t k = tx->got++;
+	char *what = NULL;
+	const char *w;
+
+	if (k == 0) {
+		set_state(s, SMTP_MAIL);
+		w = tx->mailwhat;
+	} else if (k <= tx->nrcpt) {
+		set_state(s, SMTP_RCPT);
+		w = what = xasprintf("RCPT TO:<%s>", tx->rcpt[k - 1]);
+	} else if (!tx->bdat) {
+		set_state(s, SMTP_DATA);
+		w = "DATA";
+	} else {
+		set_state(s, SMTP_BODY);
+		w = k == tx->last ? "end of data" : "BDAT";
+	}
+	if (read_reply(s, w) == -1) {
+		free(what);
 		return -1;
 	}
-	mail = mail_command(s, from);
-	what = xasprintf("MAIL FROM:<%s>", from);
-	if (send_line(s, mail, NULL, what) == -1)
-		goto fail;
-	for (i = 0; pipe && i < e->nrcpt; i++) {
-		cmd = rcpt_command(s, rcpt[i]);
-		if (send_line(s, cmd, NULL, what) == -1) {
+	if (k == 0) {
+		tx->mail_ok = s->reply.code == 250;
+		if (!tx->mail_ok) {
+			refuse(s, w);
+			tx->stop = 1;
+		}
+	} else if (k <= tx->nrcpt) {
+		if (tx->mail_ok)
+			(void)rcpt_reply(s, tx->rcpt[k - 1], &tx->refused);
+	} else if (tx->bdat && tx->mail_ok && !tx->refused) {
+		/* After a refused MAIL or RCPT the server discards the
+		   chunks (RFC 3030): that refusal decides, not these. */
+		if (s->reply.code != 250) {
+			refuse(s, w);
+			tx->stop = 1;
+		} else if (k == tx->last) {
+			char *text = reply_oneline(&s->reply);
+
+			result_ok(s->r, STAGE_BODY, w, s->reply.code,
+			    s->reply.enhanced, text);
+			free(text);
+			tx->done = 1;
+		}
+	}
+	free(what);
+	return s->dead ? -1 : 0;
+}
+
+/*
+ * Take replies until at most keep are outstanding (flushing first when
+ * one must be waited for), then any that have arrived already (received,
+ * not waited for).
+ */
+static int
+take_replies(struct session *s, struct txn *tx, size_t keep)
+{
+	if (tx->sent - tx->got > keep && flush(s, "pipelined commands") == -1)
+		return -1;
+	while (tx->got < tx->sent) {
+		if (tx->sent - tx->got <= keep &&
+		    transport_unread(s->t) == 0)
+			break;
+		if (take_reply(s, tx) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+keep_max(const struct txn *tx)
+{
+	return tx->pipe ? PIPE_MAX - 1 : 0;
+}
+
+/* Queue one command of the transaction, then take what is due. */
+static int
+txn_command(struct session *s, struct txn *tx, const char *line,
+    const char *what)
+{
+	if (send_line(s, line, NULL, what) == -1)
+		return -1;
+	tx->sent++;
+	return take_replies(s, tx, keep_max(tx));
+}
+
+/* QUIT right behind the message's last command, when nothing else is
+   to follow on this connection: its reply comes with the final one. */
+static int
+quit_early(struct session *s, const struct txn *tx)
+{
+	if (!tx->pipe || !s->p->one_shot)
+		return 0;
+	trace(s, "C", "QUIT");
+	if (transport_write(s->t, "QUIT\r\n", 6) == -1)
+		return io_fail(s, "QUIT");
+	s->quit_sent = 1;
+	return 0;
+}
+
+/*
+ * MAIL and every RCPT (and with PIPELINING and DATA, DATA).  Returns 0
+ * when the envelope is accepted so far (with CHUNKING and a pipelined
+ * single recipient, the replies may still be outstanding: the first
+ * chunk goes with them), -1 with the outcome set.
+ */
+static int
+envelope_phase(struct session *s, struct txn *tx, int early)
+{
+	const struct envelope *e = s->env;
+	char *mail, *cmd;
+	size_t i;
+	int rc = -1;
+
+	set_state(s, SMTP_MAIL);
+	if (wire_envelope(s, &tx->from, &tx->rcpt) == -1)
+		return -1;
+	tx->nrcpt = e->nrcpt;
+	mail = mail_command(s, tx->from);
+	tx->mailwhat = xasprintf("MAIL FROM:<%s>", tx->from);
+	if (txn_command(s, tx, mail, tx->mailwhat) == -1)
+		goto done;
+	for (i = 0; i < e->nrcpt && !tx->stop; i++) {
+		cmd = rcpt_command(s, tx->rcpt[i]);
+		set_state(s, SMTP_RCPT);
+		if (txn_command(s, tx, cmd, tx->mailwhat) == -1) {
 			free(cmd);
-			goto fail;
+			goto done;
 		}
 		free(cmd);
 	}
-	if (pipe && send_line(s, "DATA", NULL, "DATA") == -1)
-		goto fail;
-	if (flush(s, what) == -1 || read_reply(s, what) == -1)
-		goto fail;
-	mail_ok = s->reply.code == 250;
-	if (!mail_ok) {
-		refuse(s, what);
-		if (!pipe || s->dead)
-			goto fail;
+	if (tx->bdat && early && !tx->stop) {
+		rc = 0;
+		goto done;
 	}
-	set_state(s, SMTP_RCPT);
-	for (i = 0; i < e->nrcpt; i++) {
-		char *rwhat = xasprintf("RCPT TO:<%s>", rcpt[i]);
-		int bad;
+	if (!tx->bdat && tx->pipe && !tx->stop && !tx->refused) {
+		set_state(s, SMTP_DATA);
+		if (send_line(s, "DATA", NULL, "DATA") == -1)
+			goto done;
+		tx->sent++;
+	}
+	if (take_replies(s, tx, 0) == -1)
+		goto done;
+	rc = tx->stop || tx->refused || !tx->mail_ok ? -1 : 0;
+done:
+	free(mail);
+	return rc;
+}
 
-		cmd = rcpt_command(s, rcpt[i]);
-		bad = pipe ? read_reply(s, rwhat) :
-		    command(s, cmd, NULL, rwhat);
-		free(cmd);
-		free(rwhat);
-		if (bad == -1)
-			goto fail;
-		if (mail_ok)
-			(void)rcpt_reply(s, rcpt[i], &refused);
-		if (s->dead)
-			goto fail;
-	}
+/* DATA's reply (read already when pipelined): 0 once it is 354. */
+static int
+data_phase(struct session *s, struct txn *tx, int env_ok)
+{
 	set_state(s, SMTP_DATA);
-	if (!pipe && (refused || !mail_ok))
-		goto fail;
-	if (!pipe && command(s, "DATA", NULL, "DATA") == -1)
-		goto fail;
-	if (pipe && read_reply(s, "DATA") == -1)
-		goto fail;
-	if (s->reply.code == 354 && (refused || !mail_ok)) {
+	if (!tx->pipe) {
+		if (env_ok == -1 ||
+		    command(s, "DATA", NULL, "DATA") == -1)
+			return -1;
+	} else if (tx->got != tx->nrcpt + 2)
+		return -1;	/* DATA never went out: a refusal decides */
+	if (s->reply.code == 354 && env_ok == -1) {
 		/* All or nothing: close without sending any message data. */
 		s->dead = 1;
-		goto fail;
+		return -1;
 	}
-	if (refused || !mail_ok)
-		goto fail;
-	if (s->reply.code != 354) {
-		refuse(s, "DATA");
-		goto fail;
-	}
+	if (env_ok == -1)
+		return -1;
+	if (s->reply.code != 354)
+		return refuse(s, "DATA");
 	if (transport_unread(s->t) != 0) {
 		/* More than the replies asked for: an extra one in the
 		   batch, or one pushed after 354.  Whatever the server
@@ -548,20 +669,12 @@ envelope_phase(struct session *s)
 		result_local(s->r, RES_PERM, STAGE_DATA, ERR_PROTOCOL,
 		    "DATA", "the server sent more replies than commands");
 		s->dead = 1;
-		goto fail;
+		return -1;
 	}
-	free(mail);
-	free(what);
-	free_wire(from, rcpt);
 	return 0;
-fail:
-	free(mail);
-	free(what);
-	free_wire(from, rcpt);
-	return -1;
 }
 
-/* Write a filtered piece of the message, IO_CHUNK octets at a time
+/* Write a filtered piece of the message, BODY_CHUNK octets at a time
    (out has room for one); -1 with the failure set. */
 static int
 body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
@@ -570,7 +683,7 @@ body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
 	size_t k, m;
 
 	for (; n > 0; p += k, n -= k) {
-		k = n < IO_CHUNK ? n : IO_CHUNK;
+		k = n < BODY_CHUNK ? n : BODY_CHUNK;
 		m = dotstuff_filter(ds, p, k, out);
 		if (transport_write(s->t, out, m) == -1) {
 			io_fail(s, "end of data");
@@ -580,52 +693,93 @@ body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
 	return 0;
 }
 
-static int
-send_body(struct session *s)
+/*
+ * The message source, through the downgrade filter when this server
+ * needs it: fills *p and *n with the next piece (0 at the end, -1 with the
+ * outcome set on a read error).
+ */
+struct source {
+	struct downgrade	 dg;
+	struct buf		 dgout;
+	int			 dgrade;
+	int			 eof;
+	char			*in;
+	unsigned long long	 sent;
+};
+
+static void
+source_init(struct session *s, struct source *src)
 {
 	const struct envelope *e = s->env;
-	struct dotstuff ds;
-	struct downgrade dg;
-	struct buf dgout;
-	char *in = xmalloc(IO_CHUNK);
-	char *out = xmalloc(DOTSTUFF_MAX_OUT(IO_CHUNK));
-	unsigned long long sent = 0;
-	ssize_t n;
-	size_t m;
-	int rc = -1, dgrade;
 
-	set_state(s, SMTP_BODY);
-	dotstuff_init(&ds, 1);
+	memset(src, 0, sizeof(*src));
 	/* A composed message meets what this server lacks (downgrade.h). */
-	dgrade = downgrade_setup(&dg, e, (s->caps.flags & CAP_8BITMIME) != 0,
+	src->dgrade = downgrade_setup(&src->dg, e,
+	    (s->caps.flags & CAP_8BITMIME) != 0,
 	    (s->caps.flags & CAP_SMTPUTF8) != 0);
-	buf_init(&dgout, DOWNGRADE_MAX_OUT(IO_CHUNK));
-	while ((n = s->body_read(s->body_ctx, in, IO_CHUNK)) > 0) {
-		if (!dgrade) {
-			sent += (unsigned long long)n;
-			if (body_write(s, &ds, in, (size_t)n, out) == -1)
-				goto done;
-			continue;
-		}
-		buf_reset(&dgout);
-		downgrade_filter(&dg, in, (size_t)n, &dgout);
-		sent += dgout.len;
-		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
-			goto done;
-	}
-	if (n == 0 && dgrade) {
-		buf_reset(&dgout);
-		downgrade_finish(&dg, &dgout);
-		sent += dgout.len;
-		if (body_write(s, &ds, buf_cstr(&dgout), dgout.len, out) == -1)
-			goto done;
-	}
-	if (n < 0) {
+	buf_init(&src->dgout, DOWNGRADE_MAX_OUT(BODY_CHUNK));
+	src->in = xmalloc(BODY_CHUNK);
+}
+
+static void
+source_free(struct source *src)
+{
+	buf_free(&src->dgout);
+	free(src->in);
+}
+
+static int
+source_next(struct session *s, struct source *src, const char **p,
+    size_t *n)
+{
+	ssize_t got;
+
+	if (src->eof)
+		return 0;
+	got = s->body_read(s->body_ctx, src->in, BODY_CHUNK);
+	if (got < 0) {
 		result_local(s->r, RES_TEMP, STAGE_BODY, ERR_IO, "end of data",
 		    "reading the spooled message: %s", strerror(errno));
 		s->dead = 1;
-		goto done;
+		return -1;
 	}
+	if (got == 0)
+		src->eof = 1;
+	if (!src->dgrade) {
+		*p = src->in;
+		*n = (size_t)got;
+	} else {
+		buf_reset(&src->dgout);
+		if (got > 0)
+			downgrade_filter(&src->dg, src->in, (size_t)got,
+			    &src->dgout);
+		else
+			downgrade_finish(&src->dg, &src->dgout);
+		*p = buf_cstr(&src->dgout);
+		*n = src->dgout.len;
+	}
+	src->sent += *n;
+	return got == 0 && *n == 0 ? 0 : 1;
+}
+
+static int
+send_body(struct session *s, struct txn *tx)
+{
+	struct dotstuff ds;
+	struct source src;
+	char *out = xmalloc(DOTSTUFF_MAX_OUT(BODY_CHUNK));
+	const char *p;
+	size_t n, m;
+	int rc = -1, more;
+
+	set_state(s, SMTP_BODY);
+	dotstuff_init(&ds, 1);
+	source_init(s, &src);
+	while ((more = source_next(s, &src, &p, &n)) > 0)
+		if (body_write(s, &ds, p, n, out) == -1)
+			goto done;
+	if (more < 0)
+		goto done;
 	m = dotstuff_finish(&ds, out, 1);
 	trace(s, "C", "(message data)");
 	trace(s, "C", ".");
@@ -633,7 +787,7 @@ send_body(struct session *s)
 		io_fail(s, "end of data");
 		goto done;
 	}
-	if (flush(s, "end of data") == -1 ||
+	if (quit_early(s, tx) == -1 || flush(s, "end of data") == -1 ||
 	    read_reply(s, "end of data") == -1)
 		goto done;
 	if (s->reply.code != 250) {
@@ -647,12 +801,107 @@ send_body(struct session *s)
 		    s->reply.enhanced, text);
 		free(text);
 	}
-	s->r->size = sent;
+	s->r->size = src.sent;
 	rc = 0;
 done:
-	buf_free(&dgout);
-	free(in);
+	source_free(&src);
 	free(out);
+	return rc;
+}
+
+/* One BDAT command and its chunk; the replies are taken as they come. */
+static int
+bdat_chunk(struct session *s, struct txn *tx, const char *data, size_t n,
+    int last)
+{
+	char cmd[64], shown[64];
+
+	set_state(s, SMTP_BODY);
+	snprintf(cmd, sizeof(cmd), "BDAT %zu%s", n, last ? " LAST" : "");
+	if (send_line(s, cmd, NULL, "BDAT") == -1)
+		return -1;
+	snprintf(shown, sizeof(shown), "(message data, %zu octets)", n);
+	trace(s, "C", shown);
+	if (transport_write(s->t, data, n) == -1)
+		return io_fail(s, last ? "end of data" : "BDAT");
+	if (last) {
+		tx->last = tx->sent;
+		if (quit_early(s, tx) == -1)
+			return -1;
+	}
+	tx->sent++;
+	return take_replies(s, tx, last ? 0 : keep_max(tx));
+}
+
+/*
+ * The message as BDAT chunks (RFC 3030): CRLF line ends, no dot-stuffing,
+ * BDAT_CHUNK octets or so each, the end marked LAST.  A refusal of any
+ * chunk (or of MAIL or RCPT, when they went out with the first) stops the
+ * rest.
+ */
+static int
+send_chunks(struct session *s, struct txn *tx)
+{
+	struct dotstuff ds;
+	struct source src;
+	size_t room = BDAT_CHUNK + DOTSTUFF_MAX_OUT(DOWNGRADE_MAX_OUT(
+	    BODY_CHUNK)) + 8, len = 0, n;
+	char *chunk = xmalloc(room);
+	const char *p;
+	int rc = -1, more = 0;
+
+	dotstuff_init(&ds, 0);
+	source_init(s, &src);
+	while (!tx->stop && (more = source_next(s, &src, &p, &n)) > 0) {
+		len += dotstuff_filter(&ds, p, n, chunk + len);
+		if (len >= BDAT_CHUNK) {
+			if (bdat_chunk(s, tx, chunk, len, 0) == -1)
+				goto done;
+			len = 0;
+		}
+	}
+	if (!tx->stop) {
+		if (more < 0)
+			goto done;
+		len += dotstuff_finish(&ds, chunk + len, 0);
+		if (bdat_chunk(s, tx, chunk, len, 1) == -1)
+			goto done;
+	}
+	if (take_replies(s, tx, 0) == -1)
+		goto done;
+	if (tx->done) {
+		s->r->size = src.sent;
+		rc = 0;
+	}
+done:
+	source_free(&src);
+	free(chunk);
+	return rc;
+}
+
+/* One message: the envelope, then DATA and the data, or the chunks. */
+static int
+transaction(struct session *s)
+{
+	struct txn tx;
+	int rc, early;
+
+	memset(&tx, 0, sizeof(tx));
+	tx.pipe = (s->caps.flags & CAP_PIPELINING) != 0;
+	tx.bdat = (s->caps.flags & CAP_CHUNKING) != 0;
+	/* BDAT LAST may ride with MAIL and RCPT only when no refusal can
+	   leave some recipients with the message: one recipient. */
+	early = tx.pipe && s->env->nrcpt == 1;
+	rc = envelope_phase(s, &tx, early);
+	if (!tx.bdat) {
+		if (!s->dead && data_phase(s, &tx, rc) == 0)
+			rc = send_body(s, &tx);
+		else
+			rc = -1;
+	} else if (rc == 0)
+		rc = send_chunks(s, &tx);
+	free(tx.mailwhat);
+	free_wire(tx.from, tx.rcpt);
 	return rc;
 }
 
@@ -678,9 +927,12 @@ quit(struct session *s)
 
 	set_state(s, SMTP_QUIT);
 	/* Not through send_line(): nothing here may change the outcome. */
-	trace(s, "C", "QUIT");
-	if (transport_write(s->t, "QUIT\r\n", 6) == -1 ||
-	    transport_flush(s->t) == -1)
+	if (!s->quit_sent) {
+		trace(s, "C", "QUIT");
+		if (transport_write(s->t, "QUIT\r\n", 6) == -1)
+			return;
+	}
+	if (transport_flush(s->t) == -1)
 		return;
 	/* A server that never answers QUIT, or drips its answer, costs
 	   at most a few seconds in all. */
@@ -779,8 +1031,7 @@ session_send(struct session *s, const struct envelope *env,
 	/* r->size: the octets send_body() passes on (after any downgrade,
 	   before dot-stuffing), which SIZE= declared when the server has
 	   SIZE (deliver.c measures a downgraded message first). */
-	return size_check(s) == -1 || envelope_phase(s) == -1 ||
-	    send_body(s) == -1 ? -1 : 0;
+	return size_check(s) == -1 || transaction(s) == -1 ? -1 : 0;
 }
 
 void

@@ -36,6 +36,8 @@ struct session_params {
 	void		*body_ctx;
 	/* -v transcript, or NULL; dir is "C" or "S" */
 	void		(*trace)(const char *dir, const char *line);
+	/* one message only: QUIT may ride with its last command */
+	int		 one_shot;
 	/* stop after the capabilities (--serverinfo) */
 	int		 probe_only;
 };

@@ -266,13 +266,15 @@ transport_write(struct transport *t, const void *p, size_t n)
 {
 	const char *c = p;
 
-	if (t->wlen + n > WBUF_SIZE) {
+	/* A large block goes straight out, without a copy (after what
+	   is buffered, in order). */
+	if (n >= WBUF_SIZE / 4) {
 		if (transport_flush(t) == -1)
 			return -1;
-		/* A large block goes straight out, without a copy. */
-		if (n >= WBUF_SIZE)
-			return t->ops->write(t, c, n);
+		return t->ops->write(t, c, n);
 	}
+	if (t->wlen + n > WBUF_SIZE && transport_flush(t) == -1)
+		return -1;
 	memcpy(t->wbuf + t->wlen, c, n);
 	t->wlen += n;
 	return 0;

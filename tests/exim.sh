@@ -136,11 +136,18 @@ host_lookup =
 rfc1413_hosts =
 keep_environment =
 acl_smtp_rcpt = acl_rcpt
+acl_smtp_mail = acl_mail
 
 begin acl
 acl_rcpt:
   defer   message = 4.3.0 test: try again later
           condition = \${if exists{$DEFER}}
+  deny    message = 5.1.1 test: no such user
+          local_parts = nosuch
+  accept
+acl_mail:
+  deny    message = 5.7.1 test: sender refused
+          senders = refused@example.org
   accept
 
 begin routers
@@ -291,6 +298,30 @@ if test -f "$T_DIR/got.authplain.env"; then
 	check "Exim AUTH PLAIN: received with ESMTPSA (TLS and AUTH)" \
 	    grep -qx 'protocol esmtpsa' "$T_DIR/got.authplain.env"
 fi
+# CHUNKING (RFC 3030), which Exim offers.
+check "Exim CHUNKING: a send went as BDAT LAST, pipelined" \
+    grep -qsx 'C: BDAT [0-9]* LAST' "$T_DIR/stderr.large"
+check "Exim CHUNKING: the 5 MB message went in several chunks" \
+    test "$(grep -c '^C: BDAT [0-9]*$' "$T_DIR/stderr.large")" -ge 2
+mx_conf "$T_DIR/conf.chunking" plain off
+mx_message chunk-two "$T_DIR/in.chunk-two" </dev/null
+run_outbox "$T_DIR/in.chunk-two" -C "$T_DIR/conf.chunking" -i -v \
+    -f "$MX_SENDER" "$MX_RCPT" nosuch@example.org
+expect "Exim CHUNKING: two recipients, one refused: exit 67" 67 \
+    "^outbox: RCPT TO:<nosuch@example.org>: refused: 550 "
+check "Exim CHUNKING: no BDAT after the refusal" ! grep -q '^C: BDAT' "$T_ERR"
+mx_message chunk-mail "$T_DIR/in.chunk-mail" </dev/null
+run_outbox "$T_DIR/in.chunk-mail" -C "$T_DIR/conf.chunking" -i -v \
+    -f refused@example.org "$MX_RCPT"
+expect "Exim CHUNKING: MAIL refused with BDAT LAST pipelined: exit 69" 69 \
+    "^outbox: MAIL FROM:<refused@example.org>: refused: 550 "
+check "Exim CHUNKING: the BDAT went out behind the refused MAIL" \
+    grep -q '^C: BDAT [0-9]* LAST$' "$T_ERR"
+check "Exim CHUNKING: Exim discarded the chunk and answered QUIT" \
+    grep -q '^S: 221' "$T_ERR"
+sleep 0.5
+check "Exim CHUNKING: neither refused message arrived" \
+    ! grep -qsE 'X-Outbox-Test: chunk-(two|mail)' "$MAILDIR"/new/*
 check "Exim: nothing left in its spool (everything delivered)" mx_settle
 # Exim notes each re-execution under -C there; anything else is a fault.
 check "Exim: nothing in its panic log" test -z "$(grep -v \

@@ -453,6 +453,29 @@ check "the system queue is empty after root's -q" \
     test -n "$A2" -a -n "$B1" -a -z "$(entries)"
 check "root's -q left nothing in failed/" test -z "$(ls -A $Q/failed)"
 
+# A system account with rate_limit: a user cannot count its sends (the
+# send log is root's, in the system queue), so the messages wait there
+# for root's run, which keeps to the limit.
+printf '\naccount limited\nhost 127.0.0.1\nport %s\nuser u\npassword %s\nrate_limit 1/1h\n' \
+    "$SH_PORT" "$SECRET" >>/etc/outbox.conf
+before=$(entries)
+for i in 1 2; do
+	msg "$T_DIR/m" tok-rate-$i
+	urun $ALICE "$T_DIR/m" "$SENDMAIL" -A limited -i alice-q@example.org
+	expect "rate_limit, system account: $ALICE's message $i waits, exit 0" 0 \
+	    "rate_limit 1/1h of account limited: queued as .* for the system queue run"
+done
+check "... both in the system queue" test "$(entries | grep -cvxF -e "${before:-none}")" = 2
+urun $ALICE /dev/null outbox -q
+check "$ALICE's own -q leaves them to root's run" test "$(entries | wc -l)" = 2
+rrun /dev/null -q
+expect "root's -q keeps to rate_limit 1/1h" 0 "rate_limit 1/1h reached: 1 entry held"
+check "... one sent, one still queued" test "$(entries | wc -l)" = 1 -a \
+    "$(grep -lF tok-rate- "$MAILDIR"/*.eml 2>/dev/null | wc -l)" = 1
+check "... its send log is root's, 0600" test "$(stat -c '%u %a' $Q/rate/a-limited)" = "0 600"
+rm -f $Q/queue/*
+sysconf
+
 # ---- 7. real callers -------------------------------------------------------------
 
 if test $MU_SENDMAIL = no; then

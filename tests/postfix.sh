@@ -468,6 +468,46 @@ else
 	    "$(tail -n 15 "$PF/maillog")"
 fi
 
+# --- CHUNKING (RFC 3030): Postfix offers it ----------------------------------
+cn="chunking"
+check "$cn: the sends above went as BDAT LAST (no DATA)" \
+    sh -c 'grep -q "^C: BDAT [0-9]* LAST\$" "$1" && ! grep -q "^C: DATA" "$1"' \
+    sh "$T_DIR/stderr.auth-plain"
+# A message of several chunks, byte for byte (leading dots, long lines).
+message big-chunks "$T_DIR/in.big-chunks"
+"$PY" -c '
+import sys
+with open(sys.argv[1], "ab") as f:
+    for i in range(40000):
+        f.write(b"%s%06d %s\n" % (b"." if i % 7 == 0 else b"", i, b"x" * 70))
+' "$T_DIR/in.big-chunks"
+conf "$T_DIR/conf.chunks" "$SUBMIT_PORT" on plain "$PW"
+run_outbox "$T_DIR/in.big-chunks" -C "$T_DIR/conf.chunks" -t -i -v
+cp "$T_ERR" "$T_DIR/stderr.big-chunks"
+expect "$cn: a 3 MB message: exit 0" 0
+check "$cn: it went in several BDAT chunks, the last one LAST" \
+    sh -c 'test "$(grep -c "^C: BDAT [0-9]*\$" "$1")" -ge 2 &&
+    grep -q "^C: BDAT [0-9]* LAST\$" "$1"' sh "$T_ERR"
+if f=$(delivered big-chunks); then
+	body "$T_DIR/in.big-chunks" >"$T_DIR/want.big-chunks"
+	body "$f" >"$T_DIR/got.big-chunks"
+	check_cmp "$cn: the 3 MB body byte for byte" \
+	    "$T_DIR/want.big-chunks" "$T_DIR/got.big-chunks"
+else
+	fail "$cn: delivered" "$(tail -n 15 "$PF/maillog")"
+fi
+# Two recipients, one unknown: all or nothing, so no BDAT at all.
+message two-rcpt "$T_DIR/in.two-rcpt"
+run_outbox "$T_DIR/in.two-rcpt" -C "$T_DIR/conf.chunks" -i -v \
+    bob@example.org nosuch@example.org
+expect "$cn: two recipients, one unknown: exit 67" 67 \
+    "^outbox: RCPT TO:<nosuch@example.org>: refused: 550 "
+check "$cn: no BDAT sent after the refusal" ! grep -q '^C: BDAT' "$T_ERR"
+check "$cn: QUIT answered" grep -q '^S: 221' "$T_ERR"
+sleep 0.5
+check "$cn: nothing delivered to the other recipient" \
+    ! grep -qsx "X-Outbox-Test: two-rcpt" "$MAILDIR"/new/*
+
 # --- the instance stops cleanly ----------------------------------------------
 postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
 PF_STARTED=no

@@ -154,7 +154,7 @@ check "... the capabilities are shown" out '^    PIPECONNECT$'
 script_ok "... EHLO and QUIT after the handshake" implicit
 
 start_tls pin
-conf "$SC_PORT" "tls_fingerprint $(echo "$fp" | sed 's/^../00/')"
+conf "$SC_PORT" "tls_fingerprint $(wrong_pin "$fp")"
 run_outbox /dev/null -C "$T_DIR/c" --serverinfo
 expect "a fingerprint that does not match the pin: exit 77" 77 \
     "fingerprint does not match tls_fingerprint"

@@ -42,6 +42,12 @@
 #   data            read message data up to and including CRLF.CRLF; fail
 #                   if it holds a bare CR or a bare LF
 #   data raw        the same without the bare CR/LF check
+#   bdat [raw] [GLOB]   read one BDAT command (RFC 3030: "BDAT SIZE" or
+#                   "BDAT SIZE LAST"; a mismatch otherwise, or when its
+#                   rendered form does not match GLOB), then exactly SIZE
+#                   octets of chunk data; fail if the data holds a bare
+#                   CR or bare LF, unless raw.  The transcript shows the
+#                   command line and the data as they came.
 #   batch N         the next N client lines must arrive in ONE recv() call
 #                   (nothing unread before it, exactly N whole lines in
 #                   it); the lines are then read by the following < steps.
@@ -983,6 +989,8 @@ class Server:
 				    "got %r" % (arg, got))
 		elif op == "data":
 			self.data(c, arg)
+		elif op == "bdat":
+			self.bdat(c, arg)
 		elif op == "batch":
 			self.batch(c, number(arg, "batch", int))
 		elif op == "quiet":
@@ -1110,6 +1118,38 @@ class Server:
 			    "%d: ...%s..." % ("CR" if body[m.start()] == 13 else
 			    "LF", m.start(), render_line(body[lo:m.start() +
 			    20])))
+
+	def bdat(self, c, arg):
+		raw = arg == "raw" or arg.startswith("raw ")
+		glob = arg[4:] if raw else arg
+		b, term = c.readline("a BDAT command")
+		got = render_line(b) if term else render_line(b) + "\\z"
+		self.rec.event("C: %s" % got)
+		m = re.fullmatch(rb"BDAT ([0-9]{1,12})( LAST)?", b)
+		if not term or m is None:
+			raise Mismatch("expected a BDAT command, got %r" % got)
+		if glob and not fnmatch.fnmatchcase(got, glob):
+			raise Mismatch("expected a BDAT command matching %r, "
+			    "got %r" % (glob, got))
+		n = int(m.group(1))
+		deadline = time.monotonic() + self.timeout
+		while len(c.buf) < n:
+			if c.eof:
+				raise Mismatch("client closed during BDAT data "
+				    "(%d of %d octets)" % (len(c.buf), n))
+			left = deadline - time.monotonic()
+			if left <= 0:
+				raise Mismatch("timed out waiting for BDAT data "
+				    "(%d of %d octets)" % (len(c.buf), n))
+			c.recv_once(left)
+		body, c.buf = c.buf[:n], c.buf[n:]
+		self.rec.event("C: (bdat) %d octets" % n)
+		if raw:
+			return
+		m = re.search(rb"\r(?!\n)|(?<!\r)\n", body)
+		if m:
+			raise Mismatch("BDAT data holds a bare %s at offset %d" %
+			    ("CR" if body[m.start()] == 13 else "LF", m.start()))
 
 	def flood(self, c, prefix):
 		limit = 256 << 20

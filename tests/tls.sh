@@ -47,7 +47,7 @@ conf "tls_fingerprint $fp
 tls_trust_file $CERTS/other-ca.pem"
 run_outbox "$IN" -C "$T_DIR/c" -t
 expect "a matching pin delivers even without a trusted CA" 0
-conf "tls_fingerprint $(echo "$fp" | sed 's/^../00/')"
+conf "tls_fingerprint $(wrong_pin "$fp")"
 run_outbox "$IN" -C "$T_DIR/c" -t
 expect "a wrong pin is refused" 77 "fingerprint does not match"
 conf "tls_fingerprint AB:CD"

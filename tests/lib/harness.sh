@@ -161,6 +161,15 @@ start_script() {
 	SC_PORT=$(cat "$T_DIR/$_sn.port")
 }
 
+# wrong_pin FP -- FP (a fingerprint in hex) with its first digit changed:
+# a pin that cannot match (putting "00" in front matches 1 in 256).
+wrong_pin() {
+	case $1 in
+	0*) printf '1%s\n' "${1#?}" ;;
+	*) printf '0%s\n' "${1#?}" ;;
+	esac
+}
+
 # make_certs DIR: the tests' CA and certificates in DIR (lib_certs); a
 # suite that cannot make them stops with exit 99 and the reason.
 make_certs() {

@@ -78,6 +78,9 @@ get(const struct account *a, const char *key)
 		snprintf(v, sizeof(v), "%ld", a->queue_max_age);
 	else if (strcmp(key, "rewrite_local_names") == 0)
 		INT(rewrite_local_names);
+	else if (strcmp(key, "max_messages_per_connection") == 0)
+		INT(max_messages_per_connection);
+	else if (strcmp(key, "rate_limit") == 0) STR(rate_limit);
 	else
 		fail_msg("test bug: no getter for %s", key);
 #undef STR
@@ -206,6 +209,23 @@ static const struct kw_case kw_cases[] = {
 	{ "queue_dir ~/q", "queue_dir", "/home/tester/q" },
 	{ "queue_dir ~other/q", "queue_dir", "~other/q" },
 	{ "queue_dir ~", "queue_dir", "/home/tester" },
+	/* provider limits */
+	{ "max_messages_per_connection 20", "max_messages_per_connection",
+	    "20" },
+	{ "max_messages_per_connection 0", "max_messages_per_connection",
+	    "0" },
+	{ "max_messages_per_connection -1", "max_messages_per_connection",
+	    NULL },
+	{ "max_messages_per_connection many", "max_messages_per_connection",
+	    NULL },
+	{ "rate_limit 30/1m", "rate_limit", "30/1m" },
+	{ "rate_limit 3600/1d", "rate_limit", "3600/1d" },
+	{ "rate_limit off", "rate_limit", "off" },
+	{ "rate_limit 30", "rate_limit", NULL },
+	{ "rate_limit 0/1m", "rate_limit", NULL },
+	{ "rate_limit 30/0", "rate_limit", NULL },
+	{ "rate_limit 30/1y", "rate_limit", NULL },
+	{ "rate_limit on", "rate_limit", NULL },
 };
 
 static void

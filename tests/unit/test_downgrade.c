@@ -251,6 +251,20 @@ test_bad_addresses(void **state)
 		assert_non_null(strstr(t, "SMTPUTF8"));
 		free(t);
 	}
+	/* a NUL inside an 8-bit domain (fuzz_downgrade found a read past
+	   the copy cut at the NUL): noted as bad, the bytes kept */
+	{
+		static const char nul[] = "To: a@\xc3\xbc\0x.example\r\n\r\nb\r\n";
+
+		downgrade_init(&d, 1, 1);
+		buf_init(&out, 1 << 16);
+		downgrade_filter(&d, nul, sizeof(nul) - 1, &out);
+		downgrade_finish(&d, &out);
+		assert_int_equal(d.bad, DG_BAD_DOMAIN);
+		assert_int_equal(out.len, sizeof(nul) - 1);
+		assert_memory_equal(out.data, nul, sizeof(nul) - 1);
+		buf_free(&out);
+	}
 	/* without alabel nothing is looked for */
 	downgrade_init(&d, 1, 0);
 	buf_init(&out, 1 << 16);

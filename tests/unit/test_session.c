@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "envelope.h"
+#include "limits.h"
 #include "result.h"
 #include "session.h"
 #include "transport.h"
@@ -59,6 +60,13 @@ struct fake {
 	int		 deadlock;
 	int		 bare;		/* client sent a bare CR or LF */
 	int		 sent354;	/* the last release held a 354 */
+	/* BDAT (RFC 3030): chunk octets still to come */
+	size_t		 bdat_left;
+	size_t		 bdats;		/* BDAT commands seen */
+	/* replies released and read: at most one per read() when set */
+	int		 one_per_read;
+	size_t		*ends, nends;	/* end offset of each release in srv */
+	size_t		 maxfly;	/* most replies due at a client write */
 };
 
 static void
@@ -96,6 +104,8 @@ release(struct fake *f)
 		grow(&f->srv, &f->srvcap, f->srvlen + 1);
 		f->srv[f->srvlen++] = *p;
 	}
+	f->ends = realloc(f->ends, (f->nends + 1) * sizeof(*f->ends));
+	f->ends[f->nends++] = f->srvlen;
 }
 
 /* The client sent one complete line (without CRLF). */
@@ -107,6 +117,13 @@ client_line(struct fake *f, const char *l, size_t n)
 			f->data_mode = 0;
 			release(f);
 		}
+		return;
+	}
+	if (n > 5 && strncmp(l, "BDAT ", 5) == 0) {
+		f->bdats++;
+		f->bdat_left = strtoul(l + 5, NULL, 10);
+		if (f->bdat_left == 0)
+			release(f);
 		return;
 	}
 	if (n == 4 && strncmp(l, "DATA", 4) == 0 && f->sent354) {
@@ -126,6 +143,13 @@ client_bytes(struct fake *f)
 	size_t i;
 
 	for (i = f->lpos; i < f->clilen; i++) {
+		if (f->bdat_left > 0) {
+			/* chunk data: counted, not parsed */
+			f->lpos = i + 1;
+			if (--f->bdat_left == 0)
+				release(f);
+			continue;
+		}
 		if (f->cli[i] == '\n' && (i == 0 || f->cli[i - 1] != '\r'))
 			f->bare = 1;
 		if (f->cli[i] == '\r' && i + 1 < f->clilen &&
@@ -146,6 +170,9 @@ fake_read(struct transport *t, void *buf, size_t n)
 
 	if (f->spos < f->srvlen && !(f->fail && f->spos >= f->fail_at)) {
 		limit = f->fail ? f->fail_at : f->srvlen;
+		for (k = 0; f->one_per_read && k < f->nends; k++)
+			if (f->ends[k] > f->spos && f->ends[k] < limit)
+				limit = f->ends[k];
 		for (k = 0; k < f->nmarks; k++)
 			if (f->marks[k] > f->spos && f->marks[k] < limit)
 				limit = f->marks[k];
@@ -185,6 +212,16 @@ fake_write(struct transport *t, const void *p, size_t n)
 	f->clilen += n;
 	f->cli[f->clilen] = '\0';
 	client_bytes(f);
+	{
+		/* replies to commands received that the client has not
+		   read: its commands in flight */
+		size_t k, due = 0;
+
+		for (k = 0; k < f->nends; k++)
+			due += f->ends[k] > f->spos;
+		if (due > f->maxfly)
+			f->maxfly = due;
+	}
 	return 0;
 }
 
@@ -820,6 +857,7 @@ run_done(struct run *x)
 	result_free(&x->r);
 	free(x->f.srv);
 	free(x->f.cli);
+	free(x->f.ends);
 }
 
 static size_t
@@ -1410,6 +1448,203 @@ test_large_body(void **state)
 	free(expect);
 }
 
+/* ---- CHUNKING and the cap on pipelined commands --------------------------- */
+
+#define EHLO_CHUNK	"250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n"
+#define BIG_LINE	"0123456789abcdefghijklmnopqrstuvwxyz0123456789" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345678\r\n"
+
+static char *
+big_body(size_t size)
+{
+	char *b = malloc(size + 1);
+	size_t i, l = strlen(BIG_LINE);
+
+	assert_non_null(b);
+	for (i = 0; i + l <= size; i += l)
+		memcpy(b + i, BIG_LINE, l);
+	memset(b + i, 'x', size - i);
+	b[size] = '\0';
+	return b;
+}
+
+/* The chunk data the client sent, BDAT lines taken out. */
+static size_t
+chunk_data(const struct fake *f, char *out, int *last)
+{
+	const char *p = strstr(f->cli, "BDAT ");
+	size_t n, o = 0;
+
+	*last = 0;
+	while (p != NULL) {
+		n = strtoul(p + 5, NULL, 10);
+		*last = strncmp(strchr(p, '\r') - 5, " LAST", 5) == 0;
+		p = strchr(p, '\n') + 1;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+		p = strncmp(p, "BDAT ", 5) == 0 ? p : NULL;
+	}
+	return o;
+}
+
+static void
+test_bdat_chunks(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*replies[12];
+		int		 rc, exit;
+		size_t		 bdats;		/* BDAT commands sent */
+	} t[] = {
+		{ "three chunks accepted", { GREET, EHLO_CHUNK, OK, OK, OK, OK,
+		    QUEUED, BYE }, 0, 0, 3 },
+		{ "first chunk 5xx: no more chunks", { GREET, EHLO_CHUNK, OK,
+		    OK, "552 5.3.4 message too big\r\n", BYE }, -1,
+		    EX_UNAVAILABLE, 1 },
+		{ "middle chunk 4xx: no more chunks", { GREET, EHLO_CHUNK, OK,
+		    OK, OK, "451 4.3.0 try later\r\n", BYE }, -1,
+		    EX_TEMPFAIL, 2 },
+		{ "LAST 554", { GREET, EHLO_CHUNK, OK, OK, OK, OK,
+		    "554 5.6.0 content refused\r\n", BYE }, -1, EX_DATAERR,
+		    3 },
+		{ "connection lost after the first chunk", { GREET,
+		    EHLO_CHUNK, OK, OK, OK, FAKE_EOF }, -1, EX_TEMPFAIL, 3 },
+		{ "MAIL refused: first chunk discarded, no more", { GREET,
+		    EHLO_CHUNK, "550 5.7.1 no\r\n", "503 5.5.1 MAIL first\r\n",
+		    "503 5.5.1 no transaction\r\n", BYE }, -1,
+		    EX_UNAVAILABLE, 1 },
+	};
+	size_t size = 2 * 1024 * 1024 + 512 * 1024 + 7, i, n;
+	char *body = big_body(size), *got = malloc(size + 64);
+	int last;
+
+	(void)state;
+	assert_non_null(got);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sess_case c;
+		struct run x;
+
+		memset(&c, 0, sizeof(c));
+		memcpy((void *)c.replies, t[i].replies, sizeof(t[i].replies));
+		c.body = body;
+		run_case(&x, &c, count_replies(&c));
+		if (x.rc != t[i].rc || (t[i].rc && result_exit(&x.r) !=
+		    t[i].exit) || x.f.bdats != t[i].bdats || x.f.deadlock ||
+		    x.f.bare) {
+			fprintf(stderr, "FAIL: %s: rc %d exit %d bdats %zu "
+			    "deadlock %d bare %d\n", t[i].name, x.rc,
+			    result_exit(&x.r), x.f.bdats, x.f.deadlock,
+			    x.f.bare);
+			fail();
+		}
+		if (t[i].rc == 0) {
+			n = chunk_data(&x.f, got, &last);
+			assert_int_equal(n, size + 2);	/* a final CRLF */
+			assert_memory_equal(got, body, size);
+			assert_true(last);
+			assert_int_equal(x.r.size, size);
+		}
+		/* QUIT, and nothing after it (not to a closed connection) */
+		assert_true(x.f.clilen >= 6);
+		assert_int_equal(memcmp(x.f.cli + x.f.clilen - 6, C_QUIT, 6) ==
+		    0, t[i].replies[5] != FAKE_EOF);
+		run_done(&x);
+	}
+	free(body);
+	free(got);
+}
+
+/* A small message with CHUNKING: exact bytes, and one write with
+   MAIL and RCPT for one recipient; two recipients wait first. */
+static void
+test_bdat_small(void **state)
+{
+	static const struct sess_case one = {
+	    .name = "BDAT LAST with MAIL and RCPT",
+	    .replies = { GREET, EHLO_CHUNK, OK, OK, QUEUED, BYE },
+	    .client = C_EHLO C_MAIL C_RCPT_B
+		"BDAT 27 LAST\r\nSubject: t\r\n\r\nhello\r\n.dot\r\n" C_QUIT,
+	    .stage = STAGE_BODY, .code = 250, .enhanced = "2.0.0",
+	    .writes = 3 };
+	static const struct sess_case two = {
+	    .name = "two recipients: RCPT replies before BDAT",
+	    .replies = { GREET, EHLO_CHUNK, OK, OK, OK, QUEUED, BYE },
+	    .nrcpt = 2,
+	    .client = C_EHLO C_MAIL C_RCPT_B C_RCPT_C
+		"BDAT 27 LAST\r\nSubject: t\r\n\r\nhello\r\n.dot\r\n" C_QUIT,
+	    .stage = STAGE_BODY, .code = 250, .enhanced = "2.0.0",
+	    .writes = 4 };
+	struct run x;
+
+	(void)state;
+	run_case(&x, &one, count_replies(&one));
+	check_case(one.name, &x, &one);
+	run_done(&x);
+	run_case(&x, &two, count_replies(&two));
+	check_case(two.name, &x, &two);
+	run_done(&x);
+}
+
+/* 1,000 recipients: never more than PIPE_MAX replies due, and every
+   one of them read. */
+static void
+test_pipeline_cap(void **state)
+{
+	enum { N = 1000 };
+	const char **replies = calloc(N + 8, sizeof(char *));
+	char **rcpt = calloc(N, sizeof(char *));
+	struct run x;
+	size_t i, k = 0;
+
+	(void)state;
+	assert_non_null(replies);
+	assert_non_null(rcpt);
+	replies[k++] = GREET;
+	replies[k++] = EHLO_PIPE;
+	replies[k++] = OK;
+	for (i = 0; i < N; i++) {
+		replies[k++] = "250 2.1.5 ok\r\n";
+		rcpt[i] = malloc(32);
+		snprintf(rcpt[i], 32, "r%zu@example.org", i);
+	}
+	replies[k++] = GO;
+	replies[k++] = QUEUED;
+	replies[k++] = BYE;
+	memset(&x, 0, sizeof(x));
+	x.f.replies = replies;
+	x.f.nreplies = k;
+	x.f.one_per_read = 1;
+	release(&x.f);
+	x.env.from = (char *)(uintptr_t)"a@example.org";
+	x.env.rcpt = rcpt;
+	x.env.nrcpt = N;
+	x.body.data = BODY_IN;
+	x.body.len = strlen(BODY_IN);
+	x.env.size = x.body.len;
+	x.p.helo = "test.example";
+	x.p.env = &x.env;
+	x.p.body_read = body_read;
+	x.p.body_ctx = &x.body;
+	transport_init(&x.t, &fake_ops, &x.f, 1000);
+	result_init(&x.r);
+	x.rc = session_run(&x.t, &x.p, &x.r, &x.info);
+	assert_int_equal(x.rc, 0);
+	assert_false(x.f.deadlock);
+	assert_int_equal(x.r.nrcpt, N);
+	if (x.f.maxfly > PIPE_MAX) {
+		fprintf(stderr, "FAIL: %zu replies due at once, cap %d\n",
+		    x.f.maxfly, PIPE_MAX);
+		fail();
+	}
+	assert_true(x.f.maxfly >= PIPE_MAX - 1);	/* still pipelined */
+	run_done(&x);
+	for (i = 0; i < N; i++)
+		free(rcpt[i]);
+	free(rcpt);
+	free(replies);
+}
+
 int
 main(void)
 {
@@ -1426,6 +1661,9 @@ main(void)
 		cmocka_unit_test(test_recipient_results),
 		cmocka_unit_test(test_session_info),
 		cmocka_unit_test(test_large_body),
+		cmocka_unit_test(test_bdat_chunks),
+		cmocka_unit_test(test_bdat_small),
+		cmocka_unit_test(test_pipeline_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
