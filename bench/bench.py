@@ -323,6 +323,7 @@ def main():
     ap.add_argument("--rtt-runs", type=int, default=5)
     ap.add_argument("--flush-n", type=int, default=1000)
     ap.add_argument("--flush-runs", type=int, default=1)
+    ap.add_argument("--net-runs", type=int, default=15)
     a = ap.parse_args()
     if a.list_rows:
         print("base: latency plain and STARTTLS+AUTH, throughput, peak RSS")

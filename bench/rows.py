@@ -19,16 +19,21 @@
 #            /etc/ssl/certs/ca-certificates.crt with the test CA appended,
 #            as tls_trust_file for both clients, so that verification
 #            really has the whole bundle to search
-#   rtt      plain, STARTTLS + AUTH, implicit TLS + AUTH to
-#            bench/fastsink.py (which offers PIPELINING, as Postfix and
-#            Exim do; aiosmtpd does not) through bench/rtt_link.py, a
-#            relay that makes a 50 ms RTT link: round trips counted from
-#            the relay's log of what crossed it, and the wall time in RTTs
+#   rtt      plain, STARTTLS + AUTH PLAIN, implicit TLS (no AUTH) to
+#            bench/rtt.py's server (PIPELINING and CHUNKING, as Postfix
+#            and Exim offer; aiosmtpd offers neither) through
+#            bench/rtt_link.py, a relay that makes a 50 ms RTT link: round
+#            trips counted from the relay's log of what crossed it, and
+#            the wall time in RTTs.  (bench/rtt.py run on its own counts
+#            them from wall times instead.)
 #   tls      throughput of a --big-mib message over implicit TLS to
 #            bench/tlssink.c (built for the run with cc and GnuTLS), both
 #            clients held to AES-128-GCM, in wall time and per second of
 #            the client's CPU time, against what GnuTLS's AES-128-GCM does
 #            on this machine (gnutls-cli --benchmark-ciphers)
+#   net      points 4 and 5: bench/net.sh's rows (SOCKS5 proxy, a name
+#            whose IPv6 drops); root only
+#   limits   point 6: bench/limits.py's rows (what rate_limit costs)
 #   flush    a queue of --flush-n (1,000) entries: outbox -q over one
 #            connection (RSET between messages), against msmtp sending the
 #            same number of messages one process and connection each (that
@@ -42,6 +47,7 @@ import statistics
 import subprocess
 import time
 
+import rtt as rtt_server
 import rtt_link
 
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -112,24 +118,25 @@ def _link_run(ctx, link, client, case, message, label):
 def row_rtt(ctx):
     one_way = ctx.a.rtt_ms / 2000.0
     rtt = 2 * one_way
-    cert = [os.path.join(ctx.certs, "server.pem"),
-            os.path.join(ctx.certs, "server-key.pem")]
-    auth = ["--auth", "%s:%s" % (ctx.user, ctx.password)]
-    cases = (("plain", "rttplain", [], "plain", 5),
-             ("STARTTLS + AUTH", "rttstarttls",
-              ["--tls"] + cert + ["--starttls"] + auth, "starttls", 8),
-             ("implicit TLS + AUTH", "rttimplicit", ["--tls"] + cert + auth,
-              "implicit", 6))
-    for title, case, sink_args, kind, floor in cases:
-        port = ctx.spawn_sink(case, sink_args)
-        link = rtt_link.Link(port, one_way)
+    # bench/rtt.py's server: PIPELINING, CHUNKING, STARTTLS, AUTH PLAIN,
+    # replies to all it has in one write, so that what is counted is the
+    # protocol's floor and the client's, not a server's quirks
+    cases = (("plain", "rttplain", False, "plain", 5),
+             ("STARTTLS + AUTH", "rttstarttls", False, "starttls", 8),
+             ("implicit TLS", "rttimplicit", True, "implicit", 6))
+    for title, case, implicit, kind, floor in cases:
+        srv = rtt_server.Server(ctx.certs, implicit)
+        link = rtt_link.Link(srv.port, one_way)
         lport = link.start()
+        ca = os.path.join(ctx.certs, "ca.pem")
         if kind == "plain":
             ctx.case(case, ctx.plain_lines(lport))
+        elif kind == "starttls":
+            ctx.case(case, ctx.tls_lines(lport, ca))
         else:
-            ctx.case(case, ctx.tls_lines(lport, os.path.join(ctx.certs,
-                                                             "ca.pem"),
-                                         implicit=kind == "implicit"))
+            ctx.case(case, ctx.common + [
+                "port %d" % lport, "tls on", "tls_starttls off",
+                "tls_trust_file %s" % ca, "auth off"])
         ctx.say("bench: %g ms RTT link, %s (%d rounds)"
                 % (ctx.a.rtt_ms, title, ctx.a.rtt_runs))
         got = {c.name: [] for c in ctx.clients}
@@ -290,9 +297,65 @@ def row_flush(ctx):
                "information)" % n, r, None)
 
 
+def _tool(ctx, argv, limit=900):
+    """Run another bench tool; its standard output, or None (noted)."""
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=limit,
+                           env=dict(os.environ, OUTBOX=ctx.a.outbox,
+                                    MSMTP=ctx.a.msmtp))
+    except (OSError, subprocess.TimeoutExpired) as e:
+        ctx.note("bench: %s: %s" % (argv[0], e))
+        return None
+    if p.returncode != 0:
+        ctx.note("bench: %s exited %d: %s" % (
+            " ".join(argv[:2]), p.returncode,
+            (p.stderr or p.stdout).strip()[-300:]))
+        return None
+    return p.stdout
+
+
+def row_net(ctx):
+    """Points 4 and 5 (SOCKS5, Happy Eyeballs): bench/net.sh, which needs
+    root (a private network namespace with a TUN device) and microsocks;
+    its "row outbox_ms msmtp_ms ratio" lines become rows."""
+    if os.geteuid() != 0:
+        ctx.note("bench: net rows skipped: bench/net.sh needs root")
+        return
+    ctx.say("bench: SOCKS5 and dual-stack (bench/net.sh)")
+    out = _tool(ctx, [os.path.join(ctx.a.srcdir, "bench/net.sh"),
+                      "--runs", str(ctx.a.net_runs)])
+    for line in (out or "").splitlines():
+        m = re.match(r"(.+?)\s+(\d+)\s+(\d+)\s+[\d.]+$", line)
+        if m and not line.startswith("row "):
+            ctx.row(m.group(1), fmt_ms, int(m.group(2)) / 1000.0,
+                    int(m.group(3)) / 1000.0, "lower")
+
+
+def row_limits(ctx):
+    """Point 6 (rate_limit): bench/limits.py; each outbox line becomes a
+    row against its msmtp line."""
+    ctx.say("bench: rate_limit cost (bench/limits.py)")
+    out = _tool(ctx, ["/usr/bin/python3",
+                      os.path.join(ctx.a.srcdir, "bench/limits.py"),
+                      "--outbox", ctx.a.outbox, "--msmtp", ctx.a.msmtp,
+                      "--runs", str(ctx.a.runs)])
+    got = {}
+    for line in (out or "").splitlines():
+        m = re.match(r"\s+(.+?)\s+([\d.]+) ms\s", line)
+        if m:
+            got[m.group(1)] = float(m.group(2)) / 1000.0
+    for name, v in got.items():
+        if name != "msmtp":
+            ctx.row("send to fastsink.py, %s" % name, fmt_ms, v,
+                    got.get("msmtp"), "lower")
+
+
 ROWS = [
     ("trust", row_trust),
     ("rtt", row_rtt),
     ("tls", row_tls),
     ("flush", row_flush),
+    ("net", row_net),
+    ("limits", row_limits),
 ]
