@@ -27,10 +27,10 @@
 # bench/rows.py holds one function per row group: add one there.
 # Servers: Postfix's smtp-sink for plain SMTP; tests/lib/smarthost.py
 # (aiosmtpd) for STARTTLS + AUTH, which smtp-sink cannot do; and, for a
-# second throughput row and the round-trip rows, bench/fastsink.py, a sink
-# that is not the bottleneck and offers PIPELINING with TLS and AUTH
-# (smtp-sink's own ceiling, measured with a sendfile() client, is printed
-# too: it is near outbox's speed).
+# second throughput row, bench/fastsink.py, a sink that is not the
+# bottleneck (smtp-sink's own ceiling, measured with a sendfile() client,
+# is printed too: it is near outbox's speed).  The other rows' servers are
+# named above.
 #
 # OUTBOX (default: ./outbox of the source tree) and MSMTP (default:
 # /usr/bin/msmtp) pick the binaries.  Needs: msmtp, postfix (smtp-sink), time,
