@@ -39,7 +39,7 @@ show_failures() {
 }
 
 say "installing what is missing (scripts/deps.sh)"
-scripts/deps.sh
+scripts/deps.sh test
 
 say "building (scripts/build.sh $*)"
 scripts/build.sh "$@"
