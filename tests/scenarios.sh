@@ -9,7 +9,9 @@
 #	-l	list the scenarios and their descriptions, run nothing
 #
 # Environment: OUTBOX (binary under test, default ./outbox), srcdir (the
-# source tree, default: the parent of this script's directory), TMPDIR.
+# source tree, default: the parent of this script's directory), TMPDIR,
+# SCENARIOS (names or globs, space-separated: the scenarios to run when
+# none are given as arguments; make distcheck's quick subset).
 # Prints one line per scenario, "ok NAME - description" or "FAIL NAME:
 # reason" followed by the details (diff, stderr, server log), or "skip
 # NAME - reason" (not counted: a [hosts] scenario where that cannot be
@@ -88,6 +90,12 @@ while getopts kj:l opt; do
 	esac
 done
 shift $((OPTIND - 1))
+if test $# -eq 0 && test -n "${SCENARIOS:-}"; then
+	set -f
+	# shellcheck disable=SC2086
+	set -- $SCENARIOS
+	set +f
+fi
 
 # The scenarios to run: all, or those matching argv.
 names=()
