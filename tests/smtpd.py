@@ -6,6 +6,7 @@
 #   smtpd.py --script FILE --port-file FILE [--transcript FILE] [--wire FILE]
 #            [--log FILE] [--certdir DIR] [--timeout SECONDS]
 #            [--connections N]
+#   smtpd.py --serve                         (many scripts: "serve mode")
 #   smtpd.py --unescape  < TEXT > BYTES     (decode the escapes below)
 #   smtpd.py --render    < BYTES > TEXT     (render bytes as a transcript)
 #
@@ -16,7 +17,9 @@
 # exits: 0 if the client did what the script says, 1 if it deviated (the
 # first deviation is written to the log and to stderr), 2 on a usage or
 # setup error.  On SIGTERM it writes what it has and exits 1, except while
-# it waits in a "no-connection" step, where SIGTERM is success.
+# it waits in a "no-connection" step, where SIGTERM is success.  With
+# --serve, one process serves one script after another, each as asked
+# over a control connection: see "serve mode" below main's helpers.
 #
 # Files written:
 #   --wire        every byte received, raw, appended as it arrives (after
@@ -1455,7 +1458,8 @@ def run_server(args, on_listen):
 #	occurs in one of the files, replies "found LINE in NAME" (NAME: the
 #	file's base name; a missing file is empty); then "end".
 #   quit
-#	the server exits (requests already running carry on).
+#	the server exits (requests already running carry on).  It exits
+#	too when the process that started it is gone.
 #
 # Each request is served in a fork of the server: no new interpreter, no
 # imports, and a request that hangs or crashes is alone in its process.
@@ -1583,7 +1587,14 @@ def serve():
 	# Children are reaped by the kernel; nobody waits for them.
 	signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 	print("ready %d" % ls.getsockname()[1], flush=True)
+	parent = os.getppid()
 	while True:
+		# A runner that died without "quit" (SIGKILL) leaves us to
+		# init: then we go too.
+		if not select.select([ls], [], [], 1.0)[0]:
+			if os.getppid() != parent:
+				return 1
+			continue
 		ctl, peer = ls.accept()
 		# The request line is read here, so that "quit" ends us.
 		ctl.settimeout(10)
