@@ -4,8 +4,8 @@
 #
 #   tests/scenarios.sh [-k] [-j N] [-l] [NAME-OR-GLOB...]
 #	-k	keep the temporary directories (their path is printed)
-#	-j N	run N scenarios at a time (default: twice the number of
-#		CPUs, at most 8; or $SCENARIO_JOBS); reports stay in order
+#	-j N	run N scenarios at a time (default: four times the number
+#		of CPUs, at most 8; or $SCENARIO_JOBS); reports stay in order
 #	-l	list the scenarios and their descriptions, run nothing
 #
 # Environment: OUTBOX (binary under test, default ./outbox), srcdir (the
@@ -77,8 +77,8 @@ SECTIONS='description|args|config|env|stdin|stdin escapes|server|exit|stderr|std
 
 list_only=
 # Most scenarios spend their time waiting (for a timeout, a slow server),
-# not computing: twice the CPUs, at most 8.
-jobs=$(( $(nproc 2>/dev/null || echo 1) * 2 ))
+# not computing: four times the CPUs, at most 8.
+jobs=$(( $(nproc 2>/dev/null || echo 1) * 4 ))
 test "$jobs" -gt 8 && jobs=8
 jobs=${SCENARIO_JOBS:-$jobs}
 while getopts kj:l opt; do
