@@ -108,6 +108,26 @@ state() {
 	fi
 }
 
+# For (c): a configure that finds no systemd (pkg-config knows no
+# systemd.pc), in a copy of the configured source tree, started now so
+# that it runs while (a) and (b) do.
+CP=$T_DIR/nosystemd
+mkdir -p "$CP/src" "$NS/pc"
+(cd "$srcdir" && cp -pR configure configure.ac Makefile.am Makefile.in \
+    aclocal.m4 autoconf.h.in build-aux m4 man completions contrib "$CP"/ &&
+    cp -p src/main.c "$CP/src/")
+printf '#!/bin/sh\nfor a in "$@"; do test "$a" = systemd && exit 1; done\nexec pkg-config "$@"\n' \
+    >"$NS/pc/pkg-config"
+chmod 755 "$NS/pc/pkg-config"
+(
+	rc=0
+	cd "$CP" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    PKG_CONFIG="$NS/pc/pkg-config" ./configure --prefix=/usr \
+	    >"$CP.out" 2>"$CP.err" || rc=$?
+	echo "$rc" >"$CP.rc"
+) &
+CONF_PID=$!
+
 # --- (a) install-sendmail-links ----------------------------------------------
 SM=/usr/sbin/sendmail
 if test "$(dpkg-query -S "$SM" 2>/dev/null | cut -d: -f1)" = postfix; then
@@ -287,26 +307,16 @@ else
 	check "no systemd: this build says that it does not install the units" \
 	    out_has "$SKIP_RE"
 fi
-# A configure that finds no systemd (pkg-config knows no systemd.pc), in
-# a copy of the configured source tree: what it prints, what make install
-# prints and does.
-CP=$T_DIR/nosystemd
-mkdir -p "$CP/src" "$NS/pc"
-(cd "$srcdir" && cp -pR configure configure.ac Makefile.am Makefile.in \
-    aclocal.m4 autoconf.h.in build-aux m4 man completions contrib "$CP"/ &&
-    cp -p src/main.c "$CP/src/")
-printf '#!/bin/sh\nfor a in "$@"; do test "$a" = systemd && exit 1; done\nexec pkg-config "$@"\n' \
-    >"$NS/pc/pkg-config"
-chmod 755 "$NS/pc/pkg-config"
-T_RC=0
-(cd "$CP" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-    PKG_CONFIG="$NS/pc/pkg-config" ./configure --prefix=/usr) \
-    >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+# The configure started before (a), which found no systemd.
+wait "$CONF_PID"
+T_RC=$(cat "$CP.rc")
+T_OUT=$CP.out T_ERR=$CP.err
 is "no systemd: configure succeeds" "$T_RC" 0
 check "no systemd: configure says where the units go: nowhere, and why" \
     out_has 'systemd system units\.\.\. nowhere: no systemd found \(pkg-config systemd\)$'
 check "no systemd: configure ends saying the units are not installed" \
     sh -c "tail -n 2 '$T_OUT' | grep -q '^configure: the systemd units (system and user) are not installed: no systemd found'"
+T_OUT=$T_DIR/stdout T_ERR=$T_DIR/stderr
 T_RC=0
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DESTDIR make --no-print-directory \
     -C "$CP" install-data DESTDIR="$CP/dest" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
