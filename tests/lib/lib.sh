@@ -138,10 +138,27 @@ lib_certs() {
 	sh "$srcdir/tests/lib/gencerts.sh" "$1"
 }
 
-# lib_free_port: a loopback port that refuses connections.
+# lib_free_port: a loopback port that refuses connections.  Below the
+# kernel's ephemeral range, so that no server that binds port 0 (this
+# suite's, or another's running at the same time) can be given it while a
+# test counts on a refusal there.
 lib_free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PYTHON" -c 'import random, socket
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+for _ in range(200):
+    p = random.randint(max(1024, lo - 12000), lo - 1)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break'
 }
 
 # test_cmp EXPECTED ACTUAL: like git's: silent and 0 if equal, else
