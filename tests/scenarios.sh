@@ -472,7 +472,8 @@ run_one() {
 		serve_request absent "list=$s/absent" "file=$d/wire" \
 		    "file=$d/stdout" "file=$d/stderr"
 		found=$(printf '%s\n' "${SERVE_REPLY[@]}" | sed -n 's/^found //p')
-		if test "${SERVE_REPLY[${#SERVE_REPLY[@]}-1]}" != end; then
+		if test ${#SERVE_REPLY[@]} = 0 ||
+		    test "${SERVE_REPLY[-1]}" != end; then
 			problem "[absent]: smtpd.py did not answer: ${SERVE_REPLY[*]}"
 		fi
 		if test -n "$found"; then
