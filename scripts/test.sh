@@ -86,7 +86,7 @@ if test "$(spool_state)" != "$spool_before"; then
 	fail "make check changed /var/spool/outbox, the machine's own queue"
 fi
 
-say "make check-slow (the slow suites, one after the other)"
+say "make check-slow (the slow suites, at the same time)"
 if ! make check-slow; then
 	fail "make check-slow FAILED"
 fi
