@@ -20,7 +20,7 @@ PY=/usr/bin/python3
 step() { printf '\n==> %s\n' "$*"; }
 
 step "installing what is missing (scripts/deps.sh)"
-scripts/deps.sh
+scripts/deps.sh demo
 if test -z "${OUTBOX:-}"; then
 	step "building (scripts/build.sh)"
 	scripts/build.sh

@@ -1,8 +1,11 @@
 #!/bin/sh
 # scripts/test.sh -- the README's second quick-start command: install what
-# is missing, build (in the source tree, --enable-werror), run the whole
-# test suite (make check, then the slow suites: make check-slow), then
-# make distcheck.  Prints the logs of the tests that failed.
+# is missing (scripts/deps.sh test), build (in the source tree,
+# --enable-werror), run the whole test suite (make check, then the slow
+# suites: make check-slow), then make distcheck (a build and a quick
+# subset of the suites from the tarball).  Prints each step with its
+# time, a line per suite as it ends, and the logs of the tests that
+# failed.
 #
 #   scripts/test.sh [--no-distcheck] [CONFIGURE-ARG...]
 #
@@ -19,7 +22,31 @@ if test "${1:-}" = --no-distcheck; then
 fi
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-say() { printf '\n==> %s\n' "$*"; }
+T0=$(date +%s)
+STEP_T0=$T0
+STEP=
+TIMES=
+# say TEXT: a new step (the time of the one before is printed).
+say() {
+	step_end
+	STEP=$*
+	STEP_T0=$(date +%s)
+	printf '\n==> %s\n' "$*"
+}
+step_end() {
+	if test -n "$STEP"; then
+		_s=$(( $(date +%s) - STEP_T0 ))
+		printf '==> %s: %d s\n' "${STEP%% (*}" "$_s"
+		TIMES="$TIMES${STEP%% (*}: $_s s
+"
+	fi
+	STEP=
+}
+fail() {
+	step_end
+	printf '\n==> %s\n' "$*"
+	exit 1
+}
 
 # show_failures DIR -- print the log of every test that did not pass
 show_failures() {
@@ -39,7 +66,7 @@ show_failures() {
 }
 
 say "installing what is missing (scripts/deps.sh)"
-scripts/deps.sh
+scripts/deps.sh test
 
 say "building (scripts/build.sh $*)"
 scripts/build.sh "$@"
@@ -49,43 +76,52 @@ scripts/build.sh "$@"
 spool_state() { ls -AlR /var/spool/outbox 2>&1 || true; }
 spool_before=$(spool_state)
 
-say "make check"
+say "make check (a line per suite as it ends)"
 if ! make -j"$jobs" check; then
 	show_failures "$top"
-	say "make check FAILED"
-	exit 1
+	fail "make check FAILED"
 fi
 if test "$(spool_state)" != "$spool_before"; then
-	say "make check changed /var/spool/outbox, the machine's own queue:"
 	spool_state
-	exit 1
+	fail "make check changed /var/spool/outbox, the machine's own queue"
 fi
 
-say "make check-slow"
+say "make check-slow (the slow suites, at the same time)"
 if ! make check-slow; then
-	say "make check-slow FAILED"
-	exit 1
+	fail "make check-slow FAILED"
 fi
 
 if test "$distcheck" = yes; then
-	say "make distcheck"
-	if ! make -j"$jobs" distcheck \
-	    DISTCHECK_CONFIGURE_FLAGS="--enable-werror $*" >distcheck.log 2>&1; then
+	say "make distcheck (the tarball: build, a quick subset of the suites, install; output in distcheck.log)"
+	# Its output goes to distcheck.log; the terminal gets what it is
+	# doing and each suite's result.
+	{
+		make -j"$jobs" distcheck \
+		    DISTCHECK_CONFIGURE_FLAGS="--enable-werror $*" 2>&1 ||
+		    echo "distcheck-exit $?"
+	} | tee distcheck.log | awk '
+	    /^distcheck-exit / { next }
+	    /^tardir=outbox-/ && !t++ { print "    making the tarball"; fflush() }
+	    /^checking for a BSD-compatible install/ && !c++ {
+		print "    configure (in outbox-*/_build/sub)"; fflush() }
+	    /^  CC / && !b++ { print "    build"; fflush() }
+	    /^(PASS|FAIL|ERROR|XPASS|SKIP): / { print "    " $0; fflush() }
+	    /archives ready for distribution/ { print "    " $0; fflush() }'
+	if grep -q '^distcheck-exit ' distcheck.log; then
 		tail -n 60 distcheck.log
 		for dir in outbox-*/_build/sub; do
 			if test -d "$dir"; then show_failures "$dir"; fi
 		done
-		say "make distcheck FAILED (full output: $top/distcheck.log)"
-		exit 1
+		fail "make distcheck FAILED (full output: $top/distcheck.log)"
 	fi
-	tail -n 4 distcheck.log
 	rm -f distcheck.log
 	# The tarball carries what .ci/run and the docs use.
 	for f in .ci/run fuzz/run.sh doc/HACKING scripts/deps.sh; do
 		if ! tar tzf outbox-*.tar.gz | grep -q "^outbox-[^/]*/$f\$"; then
-			say "make dist does not ship $f"
-			exit 1
+			fail "make dist does not ship $f"
 		fi
 	done
 fi
-say "all tests passed"
+step_end
+printf '\n%s' "$TIMES"
+printf '==> all tests passed in %d s\n' "$(( $(date +%s) - T0 ))"

@@ -83,27 +83,56 @@ expect "empty passwordeval" 78 "printed no password"
 pwconf 'passwordeval head -c 100000 /dev/zero | tr "\\0" x'
 run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
 expect "huge passwordeval output" 78 "longer than"
-printf 'timeout 1\n' >>"$T_DIR/pe"
+# Three passwordevals that never finish: each waits for the 1 s timeout,
+# so the three run at the same time (own configuration and output each)
+# and are checked one by one.
+# pwbg N CMD...: CMD in the background, T_OUT/T_ERR $T_DIR/pwN.out/.err;
+# its exit code and seconds in $T_DIR/pwN.rc and .secs.
+pwbg() {
+	_n=$1
+	shift
+	(
+		T_OUT=$T_DIR/pw$_n.out T_ERR=$T_DIR/pw$_n.err
+		_t0=$(date +%s)
+		"$@"
+		echo "$T_RC" >"$T_DIR/pw$_n.rc"
+		echo $(( $(date +%s) - _t0 )) >"$T_DIR/pw$_n.secs"
+	) &
+	PWBG="${PWBG-} $!"
+}
+pwdone() {
+	T_OUT=$T_DIR/pw$1.out T_ERR=$T_DIR/pw$1.err
+	T_RC=$(cat "$T_DIR/pw$1.rc") T_SECS=$(cat "$T_DIR/pw$1.secs")
+}
 pwconf 'passwordeval sleep 30'
 printf 'timeout 1\n' >>"$T_DIR/pe"
-start=$(date +%s)
-run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
-expect "hanging passwordeval" 78 "did not finish"
-check "hanging passwordeval is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
+mv "$T_DIR/pe" "$T_DIR/pe1"
 # The deadline covers the whole child, not only its output: one that
 # closes stdout and stderr and goes on running is stopped too.
 pwconf 'passwordeval echo secret; exec >&- 2>&-; sleep 60'
 printf 'timeout 1\n' >>"$T_DIR/pe"
-start=$(date +%s)
-T_RC=0
-timeout 30 "$OUTBOX" -C "$T_DIR/pe" bob@example.org <"$IN" >"$T_OUT" \
-    2>"$T_ERR" || T_RC=$?
-expect "passwordeval that closes its output and runs on" 78 "did not finish"
-check "... is cut off by the timeout" test $(( $(date +%s) - start )) -lt 10
+mv "$T_DIR/pe" "$T_DIR/pe2"
 # ... and so is everything it started (its process group).
 pwconf "passwordeval sleep 3600 & echo \$! >$T_DIR/bgpid; exec >&- 2>&-; wait"
 printf 'timeout 1\n' >>"$T_DIR/pe"
-run_outbox "$IN" -C "$T_DIR/pe" bob@example.org
+mv "$T_DIR/pe" "$T_DIR/pe3"
+pw_direct() {	# outbox itself, not in run_outbox's namespace
+	T_RC=0
+	timeout 30 "$OUTBOX" -C "$T_DIR/pe2" bob@example.org <"$IN" \
+	    >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+}
+pwbg 1 run_outbox "$IN" -C "$T_DIR/pe1" bob@example.org
+pwbg 2 pw_direct
+pwbg 3 run_outbox "$IN" -C "$T_DIR/pe3" bob@example.org
+# shellcheck disable=SC2086
+wait $PWBG
+pwdone 1
+expect "hanging passwordeval" 78 "did not finish"
+check "hanging passwordeval is cut off by the timeout" test "$T_SECS" -lt 10
+pwdone 2
+expect "passwordeval that closes its output and runs on" 78 "did not finish"
+check "... is cut off by the timeout" test "$T_SECS" -lt 10
+pwdone 3
 expect "passwordeval with a background job" 78 "did not finish"
 gone() {	# PID: no such process, or a zombie nobody reaped yet
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
@@ -115,6 +144,7 @@ gone() {	# PID: no such process, or a zombie nobody reaped yet
 	return 1
 }
 check "... its background job is killed with it" gone "$(cat "$T_DIR/bgpid")"
+T_OUT=$T_DIR/stdout T_ERR=$T_DIR/stderr
 # The child sees descriptors 0, 1 and 2 only, default signal dispositions
 # and an empty signal mask, whatever outbox inherited or opened.
 cat >"$T_DIR/fdprobe.py" <<'EOP'

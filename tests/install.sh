@@ -11,6 +11,9 @@
 #       timer through systemctl (a fake one) or prints the cron line, can
 #       run again and mends modes; with DESTDIR it makes no group and
 #       nothing setgid.
+#   (c) without systemd (a configure that finds no systemd.pc, in a copy
+#       of the source tree), configure and make install say that the
+#       units are not installed, and why; make install installs none.
 #
 # The whole suite runs in a private mount namespace where /etc, /usr/bin
 # and /usr/sbin are overlays and /var/spool and /run are tmpfs, all of
@@ -104,6 +107,26 @@ state() {
 	else echo absent
 	fi
 }
+
+# For (c): a configure that finds no systemd (pkg-config knows no
+# systemd.pc), in a copy of the configured source tree, started now so
+# that it runs while (a) and (b) do.
+CP=$T_DIR/nosystemd
+mkdir -p "$CP/src" "$NS/pc"
+(cd "$srcdir" && cp -pR configure configure.ac Makefile.am Makefile.in \
+    aclocal.m4 autoconf.h.in build-aux m4 man completions contrib "$CP"/ &&
+    cp -p src/main.c "$CP/src/")
+printf '#!/bin/sh\nfor a in "$@"; do test "$a" = systemd && exit 1; done\nexec pkg-config "$@"\n' \
+    >"$NS/pc/pkg-config"
+chmod 755 "$NS/pc/pkg-config"
+(
+	rc=0
+	cd "$CP" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    PKG_CONFIG="$NS/pc/pkg-config" ./configure --prefix=/usr \
+	    >"$CP.out" 2>"$CP.err" || rc=$?
+	echo "$rc" >"$CP.rc"
+) &
+CONF_PID=$!
 
 # --- (a) install-sendmail-links ----------------------------------------------
 SM=/usr/sbin/sendmail
@@ -271,5 +294,38 @@ check "system: ... makes none" test ! -e /etc/outbox.conf
 check "system: ... prints the cron line" \
     out_has "$NO_TIMER; add to /etc/crontab: $CRONLINE"
 check "system: ... runs no systemctl" test ! -s "$NS/systemctl.log"
+
+# --- (c) no systemd: configure and make install say so ---------------------
+# Whether this build has the units depends on the machine: make install
+# says so only when it has not.
+mk install prefix="$P" DESTDIR="$ST" $UNITS
+SKIP_RE='^make install: the systemd units \(system and user\) are not installed: '
+if grep -q '^systemdsystemunit_DATA = ' "$builddir/Makefile"; then
+	check "no systemd: this build installs the units, and says nothing" \
+	    ! out_has 'units .*are not installed'
+else
+	check "no systemd: this build says that it does not install the units" \
+	    out_has "$SKIP_RE"
+fi
+# The configure started before (a), which found no systemd.
+wait "$CONF_PID"
+T_RC=$(cat "$CP.rc")
+T_OUT=$CP.out T_ERR=$CP.err
+is "no systemd: configure succeeds" "$T_RC" 0
+check "no systemd: configure says where the units go: nowhere, and why" \
+    out_has 'systemd system units\.\.\. nowhere: no systemd found \(pkg-config systemd\)$'
+check "no systemd: configure ends saying the units are not installed" \
+    sh -c "tail -n 2 '$T_OUT' | grep -q '^configure: the systemd units (system and user) are not installed: no systemd found'"
+T_OUT=$T_DIR/stdout T_ERR=$T_DIR/stderr
+T_RC=0
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DESTDIR make --no-print-directory \
+    -C "$CP" install-data DESTDIR="$CP/dest" >"$T_OUT" 2>"$T_ERR" || T_RC=$?
+is "no systemd: make install-data succeeds" "$T_RC" 0
+check "no systemd: make install says the units are not installed, and why" \
+    out_has "${SKIP_RE}no systemd found \(pkg-config systemd\); add \"\*/5 \* \* \* \* /usr/bin/outbox -q --due\" to a crontab"
+check "no systemd: ... and installs none" \
+    test -z "$(find "$CP/dest" -name 'outbox-queue.*')"
+check "no systemd: ... but the rest (outbox.1)" \
+    test -f "$CP/dest/usr/share/man/man1/outbox.1"
 
 finish

@@ -4,12 +4,14 @@
 #
 #   tests/scenarios.sh [-k] [-j N] [-l] [NAME-OR-GLOB...]
 #	-k	keep the temporary directories (their path is printed)
-#	-j N	run N scenarios at a time (default: the number of CPUs, at
-#		most 4; or $SCENARIO_JOBS); reports stay in order
+#	-j N	run N scenarios at a time (default: four times the number
+#		of CPUs, at most 8; or $SCENARIO_JOBS); reports stay in order
 #	-l	list the scenarios and their descriptions, run nothing
 #
 # Environment: OUTBOX (binary under test, default ./outbox), srcdir (the
-# source tree, default: the parent of this script's directory), TMPDIR.
+# source tree, default: the parent of this script's directory), TMPDIR,
+# SCENARIOS (names or globs, space-separated: the scenarios to run when
+# none are given as arguments; make distcheck's quick subset).
 # Prints one line per scenario, "ok NAME - description" or "FAIL NAME:
 # reason" followed by the details (diff, stderr, server log), or "skip
 # NAME - reason" (not counted: a [hosts] scenario where that cannot be
@@ -74,8 +76,10 @@ DEFAULT_LIMIT=30
 SECTIONS='description|args|config|env|stdin|stdin escapes|server|exit|stderr|stderr contains|stdout|transcript|absent|limit|hosts'
 
 list_only=
-jobs=$(nproc 2>/dev/null || echo 1)
-test "$jobs" -gt 4 && jobs=4
+# Most scenarios spend their time waiting (for a timeout, a slow server),
+# not computing: four times the CPUs, at most 8.
+jobs=$(( $(nproc 2>/dev/null || echo 1) * 4 ))
+test "$jobs" -gt 8 && jobs=8
 jobs=${SCENARIO_JOBS:-$jobs}
 while getopts kj:l opt; do
 	case $opt in
@@ -86,6 +90,12 @@ while getopts kj:l opt; do
 	esac
 done
 shift $((OPTIND - 1))
+if test $# -eq 0 && test -n "${SCENARIOS:-}"; then
+	set -f
+	# shellcheck disable=SC2086
+	set -- $SCENARIOS
+	set +f
+fi
 
 # The scenarios to run: all, or those matching argv.
 names=()
@@ -175,6 +185,65 @@ if ! lib_certs "$CERTS" >"$LIB_TMP/certs.log" 2>&1; then
 	exit 99
 fi
 
+# The scripted server: ONE smtpd.py --serve for the whole run (one Python
+# start, not one per scenario); each scenario's server is a fork of it,
+# asked for over a control connection (bash's /dev/tcp).  Its stdout says
+# "ready PORT" once it listens: read, not polled for.
+serve_start() {
+	exec {SERVE_OUT}< <(exec "$PYTHON" "$SMTPD" --serve \
+	    2>"$LIB_TMP/serve.err")
+	SERVE_PID=$!
+	LIB_PIDS="$LIB_PIDS $SERVE_PID"
+	local kw
+	if ! read -r -t 20 -u "$SERVE_OUT" kw SERVE_PORT ||
+	    test "$kw" != ready; then
+		echo "scenarios.sh: smtpd.py --serve did not start:" >&2
+		cat "$LIB_TMP/serve.err" >&2
+		exit 99
+	fi
+}
+
+# serve_end: the server exits (its stdout closes: read to the end).
+serve_end() {
+	local ctl line
+	if exec {ctl}<>"/dev/tcp/127.0.0.1/$SERVE_PORT"; then
+		printf 'quit\n' >&"$ctl"
+		exec {ctl}>&-
+		while read -r -t 10 -u "$SERVE_OUT" line; do :; done
+	fi
+	exec {SERVE_OUT}<&-
+	lib_stop "$SERVE_PID" 2
+	lib_forget "$SERVE_PID"
+}
+
+# serve_request NAME KEY=VALUE...: send the request (smtpd.py's serve
+# mode); its reply lines in the array SERVE_REPLY.
+serve_request() {
+	local ctl line req IFS=$'\t'
+	req="$*"
+	IFS=$' \t\n'
+	SERVE_REPLY=()
+	exec {ctl}<>"/dev/tcp/127.0.0.1/$SERVE_PORT" || return 1
+	printf '%s\n' "$req" >&"$ctl"
+	while IFS= read -r -t 30 -u "$ctl" line; do
+		SERVE_REPLY+=("$line")
+	done
+	exec {ctl}>&-
+}
+
+# serve_stop FD PID: "stop" to the scenario's server on its control
+# connection FD; its exit status (143 and a SIGKILL to PID if it does not
+# say within 5 s).
+serve_stop() {
+	local kw st
+	printf 'stop\n' >&"$1" 2>/dev/null
+	if read -r -t 5 -u "$1" kw st && test "$kw" = exit; then
+		return "$st"
+	fi
+	kill -KILL "$2" 2>/dev/null
+	return 143
+}
+
 # hosts_probe: can outbox run with a private /etc/hosts ([hosts])?  Sets
 # HOSTS_WHY: empty if so, else why not.  Tried for real, in a throw-away
 # mount namespace.
@@ -261,21 +330,24 @@ run_one() {
 		    "$d/hosts" "$d/nsswitch.conf")
 	fi
 
-	# The server.
-	lib_spawn "$PYTHON" "$SMTPD" --script "$s/server" \
-	    --port-file "$d/port" --transcript "$d/transcript" \
-	    --wire "$d/wire" --log "$d/log" --certdir "$CERTS" \
-	    2>"$d/server.err"
-	local spid=$LIB_PID
-	if ! lib_wait_file "$d/port" 10; then
+	# The server: a fork of the one smtpd.py --serve of this run (see
+	# serve_start), which answers "port PORT PID" once it listens and
+	# "exit STATUS" once it is done; "stop" on the connection is the
+	# SIGTERM of a server of its own.
+	local ctl kw port spid
+	if ! exec {ctl}<>"/dev/tcp/127.0.0.1/$SERVE_PORT"; then
+		problem "cannot reach the scripted server (smtpd.py --serve)"
+		detail_file "smtpd.py --serve stderr" "$LIB_TMP/serve.err"
+		return 1
+	fi
+	printf 'run\tscript=%s\ttranscript=%s\twire=%s\tlog=%s\tcertdir=%s\terr=%s\n' \
+	    "$s/server" "$d/transcript" "$d/wire" "$d/log" "$CERTS" \
+	    "$d/server.err" >&"$ctl"
+	if ! read -r -t 10 -u "$ctl" kw port spid || test "$kw" != port; then
 		problem "the scripted server did not start"
-		lib_stop "$spid" 1
-		lib_forget "$spid"
 		detail_file "smtpd.py stderr" "$d/server.err"
 		return 1
 	fi
-	local port
-	port=$(cat "$d/port")
 
 	subst() {
 		sed -e "s|@PORT@|$port|g" -e "s|@CERTDIR@|$CERTS|g" \
@@ -321,12 +393,9 @@ run_one() {
 		done < <(subst "$s/env")
 	fi
 	if test -f "$s/stdin_escapes"; then
-		if ! tr -d '\n' <"$s/stdin_escapes" |
-		    "$PYTHON" "$SMTPD" --unescape >"$d/stdin" 2>"$d/unesc.err"
-		then
-			problem "bad [stdin escapes]: $(cat "$d/unesc.err")"
-			lib_stop "$spid" 1
-			lib_forget "$spid"
+		serve_request unescape "in=$s/stdin_escapes" "out=$d/stdin"
+		if test "${SERVE_REPLY[0]}" != ok; then
+			problem "bad [stdin escapes]: ${SERVE_REPLY[*]}"
 			return 1
 		fi
 	elif test -f "$s/stdin"; then
@@ -340,6 +409,7 @@ run_one() {
 	# run stops it by its PID too)
 	local rc=0 opid
 	(
+		exec {ctl}>&-
 		cd "$d/home" &&
 		exec env HOME="$d/home" XDG_CONFIG_HOME="$d/home/.config" \
 		    XDG_STATE_HOME="$d/home/.local/state" \
@@ -355,16 +425,15 @@ run_one() {
 	# (it finishes its script, e.g. notices the close), then stop it.
 	local sstatus=0
 	if grep -qx '[[:space:]]*no-connection[[:space:]]*' "$s/server"; then
-		lib_stop "$spid" 3 || sstatus=$?
-		lib_forget "$spid"
-	elif lib_wait_exit "$spid" 12; then
-		sstatus=$LIB_STATUS
+		serve_stop "$ctl" "$spid" || sstatus=$?
+	elif read -r -t 12 -u "$ctl" kw sstatus && test "$kw" = exit; then
+		:
 	else
-		lib_stop "$spid" 3
-		lib_forget "$spid"
+		serve_stop "$ctl" "$spid"
 		sstatus=1
 		problem "the scripted server was still running"
 	fi
+	exec {ctl}>&-
 
 	# Checks.
 	if test "$rc" = 124 || test "$rc" = 137; then
@@ -400,29 +469,13 @@ run_one() {
 	fi
 	if test -s "$s/absent"; then
 		local found
-		found=$("$PYTHON" - "$SMTPD" "$s/absent" "$d/wire" \
-		    "$d/stdout" "$d/stderr" <<-'EOF'
-		import sys, importlib.util
-		sys.dont_write_bytecode = True
-		spec = importlib.util.spec_from_file_location("smtpd", sys.argv[1])
-		m = importlib.util.module_from_spec(spec)
-		spec.loader.exec_module(m)
-		hay = {}
-		for f in sys.argv[3:]:
-		    try:
-		        hay[f.rsplit("/", 1)[1]] = open(f, "rb").read()
-		    except OSError:
-		        hay[f.rsplit("/", 1)[1]] = b""
-		for line in open(sys.argv[2], encoding="utf-8"):
-		    line = line.rstrip("\n")
-		    if not line:
-		        continue
-		    needle = m.unescape(line)
-		    for k, v in hay.items():
-		        if needle in v:
-		            print("%r found in %s" % (line, k))
-		EOF
-		)
+		serve_request absent "list=$s/absent" "file=$d/wire" \
+		    "file=$d/stdout" "file=$d/stderr"
+		found=$(printf '%s\n' "${SERVE_REPLY[@]}" | sed -n 's/^found //p')
+		if test ${#SERVE_REPLY[@]} = 0 ||
+		    test "${SERVE_REPLY[-1]}" != end; then
+			problem "[absent]: smtpd.py did not answer: ${SERVE_REPLY[*]}"
+		fi
 		if test -n "$found"; then
 			problem "forbidden string present"
 			detail "$found"
@@ -540,15 +593,36 @@ print_result() {
 	fi
 }
 
+# The order to start them in: those that wait longest first (what their
+# server script waits: sleep, quiet, drip; silence and a stalled
+# handshake wait for outbox's timeout), so that the slow ones overlap
+# with the rest instead of ending the run.  Reports stay in name order.
+order=()
+while IFS= read -r n; do
+	order+=("$n")
+done < <(cd "$SCEN" && awk '
+	FNR == 1 { sec = ""; to = 0; w[FILENAME] = 0 }
+	/^\[[a-z][a-z ]*\]$/ { sec = $0; next }
+	sec == "[config]" && $1 == "timeout" { to = $2 + 0 }
+	sec == "[server]" && ($1 == "sleep" || $1 == "quiet") {
+		w[FILENAME] += $2 }
+	sec == "[server]" && $1 == "drip" {
+		w[FILENAME] += $2 * (length($0) - length($1 " " $2 " ") + 2) }
+	sec == "[server]" && ($1 == "silence" || / stall/) {
+		w[FILENAME] += to ? to : 10 }
+	END { for (f in w) printf "%.3f %s\n", w[f], f }
+	' "${names[@]}" | sort -k1,1nr -k2,2 | cut -d' ' -f2-)
+
+serve_start
 RESULTS=$LIB_TMP/results
 mkdir -p "$RESULTS"
 workers=()
 next=0	# index of the next scenario to report
-for ((i = 0; i < ${#names[@]}; i++)); do
+for ((i = 0; i < ${#order[@]}; i++)); do
 	while test "$(jobs -rp | wc -l)" -ge "$jobs"; do
 		wait -n 2>/dev/null
 	done
-	run_worker "${names[$i]}" &
+	run_worker "${order[$i]}" &
 	workers+=($!)
 	LIB_PIDS="$LIB_PIDS $!"
 	while test $next -lt ${#names[@]} && test -f "$RESULTS/${names[$next]}"; do
@@ -568,5 +642,6 @@ while test $next -lt ${#names[@]}; do
 	fi
 	next=$((next + 1))
 done
+serve_end
 test -n "$LIB_KEEP" && echo "# temporary files in $LIB_TMP"
 lib_summary

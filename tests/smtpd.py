@@ -6,6 +6,7 @@
 #   smtpd.py --script FILE --port-file FILE [--transcript FILE] [--wire FILE]
 #            [--log FILE] [--certdir DIR] [--timeout SECONDS]
 #            [--connections N]
+#   smtpd.py --serve                         (many scripts: "serve mode")
 #   smtpd.py --unescape  < TEXT > BYTES     (decode the escapes below)
 #   smtpd.py --render    < BYTES > TEXT     (render bytes as a transcript)
 #
@@ -16,7 +17,9 @@
 # exits: 0 if the client did what the script says, 1 if it deviated (the
 # first deviation is written to the log and to stderr), 2 on a usage or
 # setup error.  On SIGTERM it writes what it has and exits 1, except while
-# it waits in a "no-connection" step, where SIGTERM is success.
+# it waits in a "no-connection" step, where SIGTERM is success.  With
+# --serve, one process serves one script after another, each as asked
+# over a control connection: see "serve mode" below main's helpers.
 #
 # Files written:
 #   --wire        every byte received, raw, appended as it arrives (after
@@ -219,6 +222,7 @@ import socket
 import ssl
 import struct
 import sys
+import threading
 import time
 
 BUFSIZE = 65536
@@ -1402,36 +1406,11 @@ def write_atomic(path, text):
 	os.rename(tmp, path)
 
 
-def main():
-	ap = argparse.ArgumentParser(description="scripted SMTP server")
-	ap.add_argument("--script")
-	ap.add_argument("--port-file")
-	ap.add_argument("--transcript")
-	ap.add_argument("--wire")
-	ap.add_argument("--log")
-	ap.add_argument("--certdir")
-	ap.add_argument("--timeout", type=float, default=10.0,
-	    help="limit for each read step (default 10 s)")
-	ap.add_argument("--accept-timeout", type=float, default=30.0)
-	ap.add_argument("--connections", type=int, default=1)
-	ap.add_argument("--unescape", action="store_true")
-	ap.add_argument("--render", action="store_true")
-	args = ap.parse_args()
-
-	if args.unescape:
-		try:
-			sys.stdout.buffer.write(unescape(sys.stdin.read()))
-		except ScriptError as e:
-			print("smtpd.py: %s" % e, file=sys.stderr)
-			return 2
-		return 0
-	if args.render:
-		for ln in render(sys.stdin.buffer.read()):
-			print(ln)
-		return 0
-	if not args.script or not args.port_file:
-		ap.error("--script and --port-file are required")
-
+def run_server(args, on_listen):
+	"""Serve args.script once: parse it (exit status 2 and a message on
+	stderr if it is wrong), listen on 127.0.0.1 port 0, call
+	on_listen(port), run the script.  Returns the exit status (see the
+	header)."""
 	try:
 		steps = parse_script(args.script)
 		for no, line in steps:	# syntax check before listening
@@ -1450,11 +1429,12 @@ def main():
 	lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 	lsock.bind(("127.0.0.1", 0))
 	lsock.listen(8)
-	write_atomic(args.port_file, "%d\n" % lsock.getsockname()[1])
-	srv.rec.event("listening on 127.0.0.1:%d" % lsock.getsockname()[1])
 
 	status = 0
 	try:
+		on_listen(lsock.getsockname()[1])
+		srv.rec.event("listening on 127.0.0.1:%d" %
+		    lsock.getsockname()[1])
 		srv.run(lsock, steps)
 	except Mismatch as e:
 		status = 1
@@ -1490,6 +1470,246 @@ def main():
 			    "".join(ln + "\n" for ln in lines))
 		srv.rec.event("exit %d" % status)
 	return status
+
+
+# ---- serve mode ---------------------------------------------------------
+#
+# One long-lived process serves one request after another: the scenario
+# runner (tests/scenarios.sh) starts it once instead of one server (one
+# Python start, one wait for a port file) per scenario.  It listens for
+# control connections on 127.0.0.1 port 0 and prints "ready PORT" on
+# stdout once it does.  A control connection carries one request line,
+# TAB-separated KEY=VALUE fields after the request name (paths may hold
+# anything but TAB and LF):
+#
+#   run script=F [transcript=F] [wire=F] [log=F] [certdir=D] [err=F]
+#       [timeout=S] [accept-timeout=S] [connections=N]
+#	serve the script F once, exactly as the options of the same names
+#	do (err=F: the server's stderr).  Replies "port PORT PID" once it
+#	listens (or "exit 2" when the script is wrong, see err=F), then
+#	"exit STATUS" when it is done (STATUS as the exit status above).
+#	Sending "stop" on the connection, or closing it, is what SIGTERM
+#	is to a standalone server.
+#   unescape in=F out=F
+#	decode the escapes of the text in F (line ends dropped) into the
+#	bytes of F; replies "ok", or "error MESSAGE".
+#   absent list=F file=F...
+#	for each line of F (escapes decoded; empty lines skipped) that
+#	occurs in one of the files, replies "found LINE in NAME" (NAME: the
+#	file's base name; a missing file is empty); then "end".
+#   quit
+#	the server exits (requests already running carry on).  It exits
+#	too when the process that started it is gone.
+#
+# Each request is served in a fork of the server: no new interpreter, no
+# imports, and a request that hangs or crashes is alone in its process.
+
+
+def ctl_fields(line):
+	"""Parse a request line: (name, {key: value}, [(key, value)...])."""
+	parts = line.rstrip("\n").split("\t")
+	pairs = []
+	for p in parts[1:]:
+		k, eq, v = p.partition("=")
+		if not eq:
+			raise ScriptError("bad field %r" % p)
+		pairs.append((k, v))
+	return parts[0], dict(pairs), pairs
+
+
+def ctl_run(ctl, fields):
+	"""The run request, in its own process: never returns."""
+	def say(text):
+		ctl.sendall(text.encode("utf-8"))
+
+	if fields.get("err"):
+		fd = os.open(fields["err"], os.O_WRONLY | os.O_CREAT |
+		    os.O_TRUNC, 0o644)
+		os.dup2(fd, 2)
+		os.close(fd)
+	ap = server_args()
+	argv = []
+	for k, v in fields.items():
+		if k != "err":
+			argv += ["--" + k, v]
+	try:
+		args = ap.parse_args(argv)
+	except SystemExit:
+		args = None
+	if args is None or not args.script:
+		print("smtpd.py: run: bad request %r" % sorted(fields),
+		    file=sys.stderr)
+		say("exit 2\n")
+		os._exit(2)
+
+	main = threading.main_thread().ident
+
+	def watch():
+		# "stop", or the runner gone: SIGTERM, as for a server of
+		# its own; to the main thread, which runs the handler and
+		# is the one to interrupt
+		try:
+			ctl.recv(64)
+		except OSError:
+			pass
+		signal.pthread_kill(main, signal.SIGTERM)
+	signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+	def on_listen(port):
+		say("port %d %d\n" % (port, os.getpid()))
+		threading.Thread(target=watch, daemon=True).start()
+	status = 2
+	try:
+		status = run_server(args, on_listen)
+	finally:
+		try:
+			sys.stderr.flush()
+			say("exit %d\n" % status)
+		except OSError:
+			pass
+		os._exit(status)
+
+
+def ctl_unescape(out, fields):
+	try:
+		with open(fields["in"], encoding="utf-8", newline="") as f:
+			text = f.read().replace("\n", "")
+		data = unescape(text)
+		with open(fields["out"], "wb") as f:
+			f.write(data)
+	except (KeyError, OSError, ScriptError, UnicodeError) as e:
+		out.write("error %s\n" % str(e).replace("\n", " "))
+		return
+	out.write("ok\n")
+
+
+def ctl_absent(out, fields, pairs):
+	hay = {}
+	for k, v in pairs:
+		if k == "file":
+			try:
+				with open(v, "rb") as f:
+					hay[os.path.basename(v)] = f.read()
+			except OSError:
+				hay[os.path.basename(v)] = b""
+	with open(fields["list"], encoding="utf-8") as f:
+		for line in f:
+			line = line.rstrip("\n")
+			if not line:
+				continue
+			needle = unescape(line)
+			for name, data in hay.items():
+				if needle in data:
+					out.write("found %r in %s\n" % (line, name))
+	out.write("end\n")
+
+
+def ctl_request(ctl, line):
+	"""Serve the request line that came on the control connection ctl
+	(in a child process)."""
+	name, fields, pairs = ctl_fields(line)
+	if name == "run":
+		ctl_run(ctl, fields)
+	out = ctl.makefile("w", encoding="utf-8")
+	if name == "unescape":
+		ctl_unescape(out, fields)
+	elif name == "absent":
+		ctl_absent(out, fields, pairs)
+	else:
+		out.write("error unknown request %r\n" % name)
+	out.flush()
+
+
+def serve():
+	ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	ls.bind(("127.0.0.1", 0))
+	ls.listen(64)
+	# Children are reaped by the kernel; nobody waits for them.
+	signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+	print("ready %d" % ls.getsockname()[1], flush=True)
+	parent = os.getppid()
+	while True:
+		# A runner that died without "quit" (SIGKILL) leaves us to
+		# init: then we go too.
+		if not select.select([ls], [], [], 1.0)[0]:
+			if os.getppid() != parent:
+				return 1
+			continue
+		ctl, peer = ls.accept()
+		# The request line is read here, so that "quit" ends us.
+		ctl.settimeout(10)
+		line = b""
+		try:
+			while not line.endswith(b"\n"):
+				b = ctl.recv(4096)
+				if not b:
+					break
+				line += b
+		except OSError:
+			line = b""
+		if not line.endswith(b"\n"):
+			ctl.close()
+			continue
+		line = line.decode("utf-8", "surrogateescape")
+		if line == "quit\n":
+			ctl.close()
+			return 0
+		ctl.settimeout(None)
+		pid = os.fork()
+		if pid == 0:
+			status = 0
+			try:
+				ls.close()
+				signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+				ctl_request(ctl, line)
+			except BaseException as e:
+				print("smtpd.py: serve: %s: %s" %
+				    (type(e).__name__, e), file=sys.stderr)
+				status = 2
+			finally:
+				os._exit(status)
+		ctl.close()
+
+
+def server_args():
+	ap = argparse.ArgumentParser(description="scripted SMTP server")
+	ap.add_argument("--script")
+	ap.add_argument("--port-file")
+	ap.add_argument("--transcript")
+	ap.add_argument("--wire")
+	ap.add_argument("--log")
+	ap.add_argument("--certdir")
+	ap.add_argument("--timeout", type=float, default=10.0,
+	    help="limit for each read step (default 10 s)")
+	ap.add_argument("--accept-timeout", type=float, default=30.0)
+	ap.add_argument("--connections", type=int, default=1)
+	return ap
+
+
+def main():
+	ap = server_args()
+	ap.add_argument("--unescape", action="store_true")
+	ap.add_argument("--render", action="store_true")
+	ap.add_argument("--serve", action="store_true")
+	args = ap.parse_args()
+
+	if args.serve:
+		return serve()
+	if args.unescape:
+		try:
+			sys.stdout.buffer.write(unescape(sys.stdin.read()))
+		except ScriptError as e:
+			print("smtpd.py: %s" % e, file=sys.stderr)
+			return 2
+		return 0
+	if args.render:
+		for ln in render(sys.stdin.buffer.read()):
+			print(ln)
+		return 0
+	if not args.script or not args.port_file:
+		ap.error("--script and --port-file are required")
+	return run_server(args, lambda port:
+	    write_atomic(args.port_file, "%d\n" % port))
 
 
 if __name__ == "__main__":

@@ -85,29 +85,60 @@ elapsed() {
 queued() { test "$(ls "$T_DIR/q/queue" 2>/dev/null | grep -c '\.env$')" = "$1"; }
 # STARTTLS (or plain SMTP) to a port of implicit TLS: the server waits in
 # silence for the ClientHello.  Not the whole timeout (10 s) but a second
-# connection, at 3 s, finds out that it speaks TLS.
+# connection, at 3 s, finds out that it speaks TLS.  The three cases
+# below wait those 3 s each: they run at the same time (each with its
+# own configuration, queue and output), and are checked one by one.
+# started TAG CMD...: elapsed, in the background; its results are
+# $T_DIR/TAG.{out,err,rc,secs}.
+started() {
+	_tag=$1
+	shift
+	(
+		T_OUT=$T_DIR/$_tag.out T_ERR=$T_DIR/$_tag.err
+		elapsed "$@"
+		echo "$T_RC" >"$T_DIR/$_tag.rc"
+		echo "$T_SECS" >"$T_DIR/$_tag.secs"
+	) &
+	STARTED="${STARTED-} $!"
+}
+# finished TAG: T_OUT, T_ERR, T_RC and T_SECS of the started TAG.
+finished() {
+	T_OUT=$T_DIR/$1.out T_ERR=$T_DIR/$1.err
+	T_RC=$(cat "$T_DIR/$1.rc") T_SECS=$(cat "$T_DIR/$1.secs")
+}
+# confq FILE QUEUE EXTRA: conf EXTRA, as FILE with queue_dir QUEUE
+confq() {
+	conf "$3"
+	sed "s|^queue_dir .*|queue_dir $2|" "$T_DIR/c" | mkconf "$1"
+}
 rm -rf "$T_DIR/q"
-conf "tls_starttls on
+confq "$T_DIR/c1" "$T_DIR/q" "tls_starttls on
 port $TPORT
 timeout 10"
-elapsed "$IN" -C "$T_DIR/c" -t
+confq "$T_DIR/c2" "$T_DIR/q2" "tls off
+port $TPORT
+timeout 10"
+confq "$T_DIR/c3" "$T_DIR/q3" "timeout 10"
+started w1 "$IN" -C "$T_DIR/c1" -t
+started w2 "$IN" -C "$T_DIR/c2" -t --no-queue
+started w3 "$IN" -C "$T_DIR/c3" -t --tls starttls --port "$TPORT" -v
+# shellcheck disable=SC2086
+wait $STARTED
+finished w1
 expect "STARTTLS to an implicit-TLS port: 76" 76
 one_line "... one line that says to set tls_starttls off" \
     "^outbox: server greeting of 127\.0\.0\.1 port $TPORT: none after 3 s: the server expects TLS from the first byte \(implicit TLS, as on port 465\): set tls_starttls off, or use --tls implicit \(kept in the queue as [0-9a-f.]+, next attempt in 60 s\)\$"
 check "... without waiting for the timeout (took ${T_SECS} s)" test "$T_SECS" -lt 8
 check "... the message is kept in the queue" queued 1
-conf "tls off
-port $TPORT
-timeout 10"
-elapsed "$IN" -C "$T_DIR/c" -t --no-queue
+finished w2
 expect "plain SMTP to an implicit-TLS port: 76" 76 \
     ": set tls on and tls_starttls off, or use --tls implicit \(kept in failed/"
 check "... without waiting for the timeout (took ${T_SECS} s)" test "$T_SECS" -lt 8
-conf "timeout 10"
-elapsed "$IN" -C "$T_DIR/c" -t --tls starttls --port "$TPORT" -v
+finished w3
 expect "-v says what it does meanwhile" 76
 check "... no greeting, a second connection" grep -q '^-- no greeting after 3 s: asking port [0-9]* for TLS on a second connection$' "$T_ERR"
 check "... which answers in TLS" grep -q '^-- it answers in TLS$' "$T_ERR"
+T_OUT=$T_DIR/stdout T_ERR=$T_DIR/stderr
 # Implicit TLS to a port that greets in plain text: a STARTTLS port.
 conf "tls_starttls off
 timeout 10"

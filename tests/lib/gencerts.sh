@@ -18,11 +18,27 @@
 #   other-ca      the unrelated CA that signed "untrusted"
 # and crl.pem, a revocation list of ca that revokes server.pem.
 # ECDSA P-256 keys (fast).  Prints nothing unless something fails.
+# DIR/.complete, written last, says that DIR holds the whole set.
+#
+# OUTBOX_TEST_CERTS=SHARED: when SHARED holds a whole set (SHARED/.complete:
+# make check makes one per run, before the suites start: Makefile.am),
+# DIR gets a copy of it instead of new certificates, so that a run
+# makes its certificates once, whatever the number of suites using them.
 set -eu
 
 if test $# -ne 1; then
 	echo "usage: $0 DIR" >&2
 	exit 64
+fi
+shared=${OUTBOX_TEST_CERTS:-}
+if test -n "$shared" && test -f "$shared/.complete" &&
+    test "$shared" != "$1"; then
+	mkdir -p "$1"
+	chmod 700 "$1"
+	rm -f "$1/.complete"
+	cp -p "$shared"/*.pem "$1"/
+	: >"$1/.complete"
+	exit 0
 fi
 command -v certtool >/dev/null 2>&1 || {
 	echo "gencerts.sh: certtool not found (Debian package gnutls-bin)" >&2
@@ -31,6 +47,7 @@ command -v certtool >/dev/null 2>&1 || {
 mkdir -p "$1"
 chmod 700 "$1"
 cd "$1"
+rm -f .complete
 log=gencerts.log
 : >"$log"
 serial=$(date +%s)
@@ -124,3 +141,4 @@ run certtool --generate-crl --load-ca-privkey ca-key.pem \
     --template crl.tmpl --outfile crl.pem
 rm -f ./*.tmpl "$log"
 chmod 600 ./*-key.pem
+: >.complete

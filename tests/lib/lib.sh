@@ -131,16 +131,34 @@ lib_mkconf() {
 # lib_certs DIR: make the throw-away test certificates (tests/lib/
 # gencerts.sh: ca.pem, server.pem for localhost/127.0.0.1, wrongname.pem,
 # untrusted.pem, expired.pem, selfsigned.pem, each with NAME-key.pem)
-# unless DIR already has them.
+# unless DIR already has them; a copy of the run's set when make check
+# made one (OUTBOX_TEST_CERTS: see gencerts.sh).
 lib_certs() {
-	test -s "$1/server.pem" && test -s "$1/selfsigned.pem" && return 0
+	test -f "$1/.complete" && return 0
 	sh "$srcdir/tests/lib/gencerts.sh" "$1"
 }
 
-# lib_free_port: a loopback port that refuses connections.
+# lib_free_port: a loopback port that refuses connections.  Below the
+# kernel's ephemeral range, so that no server that binds port 0 (this
+# suite's, or another's running at the same time) can be given it while a
+# test counts on a refusal there.
 lib_free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PYTHON" -c 'import random, socket
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+for _ in range(200):
+    p = random.randint(max(1024, lo - 12000), lo - 1)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break'
 }
 
 # test_cmp EXPECTED ACTUAL: like git's: silent and 0 if equal, else
