@@ -444,27 +444,18 @@ trust_for_peer(struct tls_ctx *c)
 
 /*
  * The handshake's check of the server's certificate, with the trust
- * file read lazily: the same call GnuTLS's own check
- * (gnutls_session_set_verify_cert) makes, once the CAs are loaded.
+ * file read lazily: what GnuTLS's own check (gnutls_session_set_verify_
+ * cert) does, gnutls_certificate_verify_peers with the host name as
+ * GNUTLS_DT_DNS_HOSTNAME (none without one), once the CAs are loaded.
  */
 static int
 lazy_verify(gnutls_session_t s)
 {
 	struct tls_ctx *c = gnutls_session_get_ptr(s);
-	gnutls_typed_vdata_st vd;
 	unsigned status = 0;
-	int rc;
 
-	if (trust_for_peer(c) == -1)
-		return GNUTLS_E_CERTIFICATE_ERROR;
-	if (c->cf->host) {
-		memset(&vd, 0, sizeof(vd));
-		vd.type = GNUTLS_DT_DNS_HOSTNAME;
-		vd.data = (unsigned char *)c->cf->host;
-		rc = gnutls_certificate_verify_peers(s, &vd, 1, &status);
-	} else
-		rc = gnutls_certificate_verify_peers2(s, &status);
-	if (rc < 0)
+	if (trust_for_peer(c) == -1 ||
+	    gnutls_certificate_verify_peers3(s, c->cf->host, &status) < 0)
 		return GNUTLS_E_CERTIFICATE_ERROR;
 	c->vstatus = status;
 	return status != 0 ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
