@@ -35,6 +35,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rows as extra_rows  # noqa: E402  (bench/rows.py: issue 13's rows)
+
 MIB = 1024 * 1024
 
 
@@ -198,6 +201,110 @@ def fmt_kib(k):
     return "%.1f MiB" % (k / 1024.0)
 
 
+class Ctx:
+    """What a row function of bench/rows.py gets: the run's arguments,
+    files, servers and clients, and the table to add to."""
+
+    def __init__(self, a, tmp, procs, say):
+        self.a, self.tmp, self.procs, self.say = a, tmp, procs, say
+        self.rows = []          # (label, outbox, msmtp, ratio) strings
+        self.summary = {}       # base rows: key -> (ratio, better)
+        self.targets = []       # (text, value, ok, absolute)
+        self.notes = []
+        self.clients = []
+        self.common = ["host 127.0.0.1", "from sender@example.org",
+                       "timeout 60"]
+
+    def client(self, name):
+        return [c for c in self.clients if c.name == name][0]
+
+    def queue_dir(self, case):
+        return os.path.join(self.tmp, "queue-" + case)
+
+    def case(self, case, lines):
+        """Write CASE's configuration for both clients (outbox's with a
+        queue_dir of its own)."""
+        for c in self.clients:
+            extra = []
+            if c.name == "outbox":
+                q = self.queue_dir(case)
+                os.makedirs(q, 0o700, exist_ok=True)
+                extra = ["queue_dir " + q]
+            path = os.path.join(self.tmp, "%s-%s.conf" % (c.name, case))
+            write_conf(path, lines + extra)
+            c.confs[case] = path
+
+    def plain_lines(self, port):
+        return self.common + ["port %d" % port, "tls off", "auth off"]
+
+    def tls_lines(self, port, trust, implicit=False):
+        return self.common + [
+            "port %d" % port, "tls on",
+            "tls_starttls %s" % ("off" if implicit else "on"),
+            "tls_trust_file %s" % trust, "auth plain",
+            "user %s" % self.user, "password %s" % self.password]
+
+    def alternate(self, rounds, case, message, warmup=0, limit=60,
+                  label=None, rss=False):
+        return alternate(self.clients, rounds, case, message, self.errfile,
+                         warmup, limit, label, rss)
+
+    def timed(self, argv, limit=60, stdin=None):
+        """Run ARGV: (wall seconds, exit code, start of stderr)."""
+        with open(stdin or os.devnull, "rb") as i, \
+                open(self.errfile, "wb") as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=i, stdout=err, stderr=err,
+                                 env=self.env)
+            try:
+                p.wait(limit)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            t = time.perf_counter() - t0
+        with open(self.errfile, "rb") as f:
+            text = f.read(2000).decode("utf-8", "replace")
+        return t, p.returncode, text
+
+    def spawn_sink(self, name, args):
+        """Start bench/fastsink.py with ARGS; its port."""
+        return self.spawn("/usr/bin/python3", name, args,
+                          [os.path.join(self.a.srcdir, "bench/fastsink.py")])
+
+    def spawn(self, exe, name, args, pre=()):
+        """Start a server EXE [PRE...] PORTFILE ARGS... that writes its
+        port to PORTFILE (killed at the end); its port."""
+        portfile = os.path.join(self.tmp, name + ".port")
+        p = subprocess.Popen([exe] + list(pre) + [portfile] + args,
+                             stdin=subprocess.DEVNULL)
+        self.procs.append(p)
+        deadline = time.monotonic() + 15
+        while not (os.path.exists(portfile) and os.path.getsize(portfile)):
+            if p.poll() is not None or time.monotonic() > deadline:
+                sys.exit("bench: %s (%s) did not start" % (exe, name))
+            time.sleep(0.05)
+        return int(open(portfile).read())
+
+    def row(self, label, fmt, vo, vm, better, key=None):
+        """A row of the table; returns the outbox/msmtp ratio or None."""
+        ratio = (vo / vm) if (vo is not None and vm) else None
+        self.rows.append((label,
+                          fmt(vo) if vo is not None else "FAILED",
+                          fmt(vm) if vm is not None else "FAILED",
+                          "%.3gx" % ratio if ratio is not None else "-"))
+        if key:
+            self.summary[key] = (ratio, better)
+        return ratio
+
+    def target(self, text, value, ok, absolute=False):
+        """A summary line: VALUE is a ratio (printed "0.15x") or, with
+        ABSOLUTE, a plain number; OK None: no verdict."""
+        self.targets.append((text, value, ok, absolute))
+
+    def note(self, text):
+        self.notes.append(text)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--outbox", required=True)
@@ -208,7 +315,27 @@ def main():
     ap.add_argument("--big-runs", type=int, default=3)
     ap.add_argument("--big-mib", type=int, default=100)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--rows", default=",".join(
+        ["base"] + [n for n, _ in extra_rows.ROWS]),
+        help="comma-separated row groups (default: all; --list-rows)")
+    ap.add_argument("--list-rows", action="store_true")
+    ap.add_argument("--rtt-ms", type=float, default=50)
+    ap.add_argument("--rtt-runs", type=int, default=5)
+    ap.add_argument("--flush-n", type=int, default=1000)
+    ap.add_argument("--flush-runs", type=int, default=1)
+    ap.add_argument("--net-runs", type=int, default=15)
     a = ap.parse_args()
+    if a.list_rows:
+        print("base: latency plain and STARTTLS+AUTH, throughput, peak RSS")
+        for n, f in extra_rows.ROWS:
+            print(n)
+        return 0
+    a.rows = [r for r in a.rows.split(",") if r]
+    known = ["base"] + [n for n, _ in extra_rows.ROWS]
+    for r in a.rows:
+        if r not in known:
+            sys.exit("bench: unknown row group %s (known: %s)"
+                     % (r, ", ".join(known)))
 
     tmp = tempfile.mkdtemp(prefix="outbox-bench.")
     procs = []
@@ -267,6 +394,7 @@ def run(a, tmp, procs):
     tls_srv = subprocess.Popen(
         ["/usr/bin/python3", os.path.join(a.srcdir, "tests/lib/smarthost.py"),
          "--discard", "--port-file", portfile,
+         "--tls-port-file", portfile + ".implicit",
          "--cert", os.path.join(certs, "server.pem"),
          "--key", os.path.join(certs, "server-key.pem"),
          "--require-starttls", "--user", user, "--auth-required"],
@@ -279,6 +407,12 @@ def run(a, tmp, procs):
             sys.exit("bench: smarthost.py did not start")
         time.sleep(0.05)
     tls_port = int(open(portfile).read())
+    while not (os.path.exists(portfile + ".implicit") and
+               os.path.getsize(portfile + ".implicit")):
+        if tls_srv.poll() is not None or time.monotonic() > deadline:
+            sys.exit("bench: smarthost.py did not start")
+        time.sleep(0.05)
+    tls_implicit_port = int(open(portfile + ".implicit").read())
 
     # a sink faster than smtp-sink (bench/fastsink.py)
     fast_portfile = os.path.join(tmp, "fast.port")
@@ -325,6 +459,28 @@ def run(a, tmp, procs):
                       env)]
     errfile = os.path.join(tmp, "stderr")
 
+    ctx = Ctx(a, tmp, procs, say)
+    ctx.clients, ctx.errfile, ctx.env = clients, errfile, env
+    ctx.small, ctx.one, ctx.big, ctx.big_size = small, one, big, big_size
+    ctx.certs, ctx.user, ctx.password = certs, user, password
+    ctx.sink_port, ctx.fast_port = sink_port, fast_port
+    ctx.tls_port, ctx.tls_implicit_port = tls_port, tls_implicit_port
+    ceiling = None
+    if "base" in a.rows:
+        ceiling = base_rows(ctx)
+    for name, fn in extra_rows.ROWS:
+        if name in a.rows:
+            fn(ctx)
+    report(ctx, ceiling)
+    return 0
+
+
+def base_rows(ctx):
+    """The rows of issue 2: latency, throughput, peak RSS.  Returns the
+    servers' ceilings."""
+    a, say, clients, errfile = ctx.a, ctx.say, ctx.clients, ctx.errfile
+    small, one, big, big_size = ctx.small, ctx.one, ctx.big, ctx.big_size
+    sink_port, fast_port = ctx.sink_port, ctx.fast_port
     say("bench: latency, plain (%d rounds)" % a.runs)
     lat_plain = alternate(clients, a.runs, "plain", small, errfile, warmup=2,
                           limit=20, label="latency plain")
@@ -344,7 +500,7 @@ def run(a, tmp, procs):
                          limit=60, label="%d MiB message, fastsink"
                          % a.big_mib)
     say("bench: server ceilings (sendfile client)")
-    crlf = os.path.join(tmp, "big.crlf")
+    crlf = os.path.join(ctx.tmp, "big.crlf")
     with open(big, "rb") as src, open(crlf, "wb") as dst:
         for chunk in iter(lambda: src.read(MIB), b""):
             dst.write(chunk.replace(b"\n", b"\r\n"))
@@ -358,9 +514,6 @@ def run(a, tmp, procs):
             ceiling[name] = None
     os.unlink(crlf)
 
-    rows = []
-    summary = {}
-
     def med(results, name, key):
         v = [r[key] for r in results[name]]
         return statistics.median(v) if v else None
@@ -369,49 +522,56 @@ def run(a, tmp, procs):
         v = [r["rss"] for r in results[name]]
         return max(v) if v else None
 
-    def row(label, fmt, vo, vm, key, better):
-        ratio = (vo / vm) if (vo is not None and vm) else None
-        rows.append((label,
-                     fmt(vo) if vo is not None else "FAILED",
-                     fmt(vm) if vm is not None else "FAILED",
-                     "%.3gx" % ratio if ratio is not None else "-"))
-        summary[key] = (ratio, better)
-
+    row = ctx.row
     row("latency, plain (median)", fmt_ms,
         med(lat_plain, "outbox", "wall"), med(lat_plain, "msmtp", "wall"),
-        "lat_plain", "lower")
+        "lower", "lat_plain")
     row("  CPU time per send (median)", fmt_ms,
         med(lat_plain, "outbox", "cpu"), med(lat_plain, "msmtp", "cpu"),
-        "cpu_plain", "lower")
+        "lower", "cpu_plain")
     row("latency, STARTTLS + AUTH PLAIN (median)", fmt_ms,
         med(lat_tls, "outbox", "wall"), med(lat_tls, "msmtp", "wall"),
-        "lat_tls", "lower")
+        "lower", "lat_tls")
     mbs = {}
     for name in ("outbox", "msmtp"):
         w = med(thr, name, "wall")
         mbs[name] = (big_size / w / 1e6) if w else None
     row("throughput, %d MiB message (median)" % a.big_mib, fmt_mbs,
-        mbs["outbox"], mbs["msmtp"], "throughput", "higher")
+        mbs["outbox"], mbs["msmtp"], "higher", "throughput")
     for name in ("outbox", "msmtp"):
         w = med(thr_fast, name, "wall")
         mbs[name] = (big_size / w / 1e6) if w else None
     row("  same, to fastsink.py (median)", fmt_mbs,
-        mbs["outbox"], mbs["msmtp"], "throughput_fast", "higher")
+        mbs["outbox"], mbs["msmtp"], "higher", "throughput_fast")
     row("peak RSS, 1 MiB message", fmt_kib,
-        peak(rss_one, "outbox"), peak(rss_one, "msmtp"), "rss1", "lower")
+        peak(rss_one, "outbox"), peak(rss_one, "msmtp"), "lower", "rss1")
     row("peak RSS, %d MiB message" % a.big_mib, fmt_kib,
-        peak(thr, "outbox"), peak(thr, "msmtp"), "rss100", "lower")
+        peak(thr, "outbox"), peak(thr, "msmtp"), "lower", "rss100")
+    ctx.rss_growth = None
+    p1, p100 = peak(rss_one, "outbox"), peak(thr, "outbox")
+    if p1 and p100:
+        ctx.rss_growth = p100 / p1
+    return ceiling
 
-    w0 = max(len(r[0]) for r in rows)
+
+def verdict(ok):
+    return "meets target" if ok else "misses target"
+
+
+def report(ctx, ceiling):
+    a, rows, summary = ctx.a, ctx.rows, ctx.summary
+    w0 = max([len(r[0]) for r in rows] + [10])
     print()
     print("outbox: %s" % a.outbox)
     print("msmtp:  %s" % a.msmtp)
     print("servers: plain: Postfix smtp-sink (127.0.0.1:%d); STARTTLS + "
-          "AUTH PLAIN:\n  tests/lib/smarthost.py, aiosmtpd (127.0.0.1:%d); "
-          "fast plain sink: bench/fastsink.py\n  (127.0.0.1:%d)"
-          % (sink_port, tls_port, fast_port))
+          "AUTH PLAIN:\n  tests/lib/smarthost.py, aiosmtpd (127.0.0.1:%d, "
+          "implicit TLS %d); fast plain sink:\n  bench/fastsink.py "
+          "(127.0.0.1:%d)" % (ctx.sink_port, ctx.tls_port,
+                              ctx.tls_implicit_port, ctx.fast_port))
     print("latency: %d rounds after 2 warm-up rounds, 1 KiB message; "
           "%d-MiB runs: %d each" % (a.runs, a.big_mib, a.big_runs))
+    print("rows: %s" % ", ".join(a.rows))
     print()
     hdr = ("", "outbox", "msmtp", "outbox/msmtp")
     print("%-*s  %12s  %12s  %12s" % ((w0,) + hdr))
@@ -420,17 +580,18 @@ def run(a, tmp, procs):
     for r in rows:
         print("%-*s  %12s  %12s  %12s" % ((w0,) + r))
 
+    if ceiling is not None:
+        print()
+        print("server ceilings for the %d MiB message (a sendfile() client, "
+              "no client-side work):" % a.big_mib)
+        for name in ("smtp-sink", "fastsink"):
+            v = ceiling.get(name)
+            print("  %-10s %s" % (name, fmt_mbs(v) if v else "n/a"))
+    for n in ctx.notes:
+        print(n)
     print()
-    print("server ceilings for the %d MiB message (a sendfile() client, "
-          "no client-side work):" % a.big_mib)
-    for name in ("smtp-sink", "fastsink"):
-        v = ceiling.get(name)
-        print("  %-10s %s" % (name, fmt_mbs(v) if v else "n/a"))
-    print()
-    print("summary (targets from issue 2; informational, nothing asserted):")
-
-    def verdict(ok):
-        return "meets target" if ok else "misses target"
+    print("summary (targets from issues 2 and 13; informational, nothing "
+          "asserted):")
 
     def line(text, ratio, ok):
         if ratio is None:
@@ -438,29 +599,37 @@ def run(a, tmp, procs):
         else:
             print("  %-60s %6.3gx  %s" % (text, ratio, verdict(ok)))
 
-    r = summary["lat_plain"][0]
-    line("latency plain, outbox/msmtp (target <= 0.2x)", r,
-         r is not None and r <= 0.2)
-    r = summary["lat_tls"][0]
-    line("latency STARTTLS+AUTH PLAIN, outbox/msmtp (target <= 0.2x)", r,
-         r is not None and r <= 0.2)
-    r = summary["throughput"][0]
-    line("throughput %d MiB, outbox/msmtp (target >= 10x)" % a.big_mib, r,
-         r is not None and r >= 10)
-    r = summary["throughput_fast"][0]
-    line("  same, to fastsink.py (target >= 10x)", r,
-         r is not None and r >= 10)
-    r = summary["rss100"][0]
-    line("peak RSS at %d MiB, outbox/msmtp (target <= 1x)" % a.big_mib, r,
-         r is not None and r <= 1)
-    p1, p100 = peak(rss_one, "outbox"), peak(thr, "outbox")
-    if p1 and p100:
-        growth = p100 / p1
-        print("  %-60s %6.3gx  %s" % (
-            "outbox RSS %d MiB / 1 MiB (flat: <= 1.1x)" % a.big_mib,
-            growth, verdict(growth <= 1.1)))
+    if "base" in a.rows:
+        r = summary["lat_plain"][0]
+        line("latency plain, outbox/msmtp (target <= 0.2x)", r,
+             r is not None and r <= 0.2)
+        r = summary["lat_tls"][0]
+        line("latency STARTTLS+AUTH PLAIN, outbox/msmtp (target <= 0.2x)", r,
+             r is not None and r <= 0.2)
+        r = summary["throughput"][0]
+        line("throughput %d MiB, outbox/msmtp (target >= 10x)" % a.big_mib,
+             r, r is not None and r >= 10)
+        r = summary["throughput_fast"][0]
+        line("  same, to fastsink.py (target >= 10x)", r,
+             r is not None and r >= 10)
+        r = summary["rss100"][0]
+        line("peak RSS at %d MiB, outbox/msmtp (target <= 1x)" % a.big_mib,
+             r, r is not None and r <= 1)
+        if ctx.rss_growth:
+            print("  %-60s %6.3gx  %s" % (
+                "outbox RSS %d MiB / 1 MiB (flat: <= 1.1x)" % a.big_mib,
+                ctx.rss_growth, verdict(ctx.rss_growth <= 1.1)))
+    for text, value, ok, absolute in ctx.targets:
+        if value is None:
+            print("  %-60s n/a (a client failed)" % text)
+        elif absolute:
+            print("  %-60s %7.3g  %s" % (text, value,
+                                         "" if ok is None else verdict(ok)))
+        else:
+            print("  %-60s %6.3gx  %s" % (text, value,
+                                          "" if ok is None else verdict(ok)))
 
-    for c in clients:
+    for c in ctx.clients:
         if c.failures:
             print()
             print("%s failed %d run(s); the first failure of each case:"
@@ -472,7 +641,6 @@ def run(a, tmp, procs):
                 seen.add(case)
                 print("  %s: exit %d" % (case, code))
                 print("    " + text.strip().replace("\n", "\n    "))
-    return 0
 
 
 if __name__ == "__main__":

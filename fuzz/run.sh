@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-targets=${*:-reply config addr msg dotstuff auth aliases downgrade codec oauth socks}
+targets=${*:-reply config addr msg dotstuff auth aliases downgrade codec oauth socks cabundle}
 bdir=$top/build-fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 mkdir -p "$bdir/obj"

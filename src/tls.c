@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cabundle.h"
 #include "tls.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -25,6 +26,20 @@ struct tls_ctx {
 	gnutls_certificate_credentials_t	cred;
 	int					checked;
 	char					*verify_error;
+	/*
+	 * The trust file, read but not parsed: the CAs the server's chain
+	 * names are loaded from it when its certificates arrive
+	 * (trust_for_peer).  lazy is 0 when the trust store was loaded
+	 * whole up front.
+	 */
+	int					lazy;
+	int					trust_done;
+	const char				*trust_path;
+	struct cabundle				bundle;
+	const struct tls_conf			*cf;
+	unsigned				vstatus;
+	long					trust_found;	/* -1: all */
+	int					trust_err;	/* GnuTLS's */
 };
 
 /* Wait in the direction GnuTLS is blocked on. */
@@ -190,6 +205,7 @@ tls_free(struct tls_ctx *c)
 		gnutls_deinit(c->session);
 	if (c->cred)
 		gnutls_certificate_free_credentials(c->cred);
+	cabundle_free(&c->bundle);
 	free(c->verify_error);
 	free(c);
 }
@@ -334,6 +350,143 @@ is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1;
 }
 
+/* The PEM file the trust store is, when outbox can read it itself. */
+static const char *
+trust_path(const struct tls_conf *cf)
+{
+	if (cf->trust_file && strcmp(cf->trust_file, "system") != 0)
+		return cf->trust_file;
+#ifdef OUTBOX_SYSTEM_TRUST_FILE
+	return OUTBOX_SYSTEM_TRUST_FILE;
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Read the trust file for trust_for_peer(), which loads from it only the
+ * CAs the server's chain names: 1 when it is read, 0 when the store is
+ * to be loaded whole (no file of our own to read, or revocation lists,
+ * which GnuTLS checks against the CAs loaded when they are added), -1
+ * (TE_CONFIG) when it cannot be read or holds no certificate.
+ */
+static int
+trust_read(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
+{
+	const char *path = trust_path(cf);
+
+	if (path == NULL || cf->crl_file != NULL)
+		return 0;
+	if (cabundle_read(&c->bundle, path) == -1)
+		return transport_fail(t, TE_CONFIG, "cannot load trusted "
+		    "certificates from %s: %s", path, strerror(errno));
+	if (c->bundle.count == 0)
+		return transport_fail(t, TE_CONFIG, "cannot load trusted "
+		    "certificates from %s", path);
+	c->lazy = 1;
+	c->trust_path = path;
+	return 1;
+}
+
+static void
+trust_add(void *arg, const unsigned char *der, size_t len)
+{
+	struct tls_ctx *c = arg;
+	gnutls_datum_t d = { (unsigned char *)der, (unsigned)len };
+
+	(void)gnutls_certificate_set_x509_trust_mem(c->cred, &d,
+	    GNUTLS_X509_FMT_DER);
+}
+
+/*
+ * Load into the credentials the trusted certificates verification can
+ * use for this server: those whose subject is the issuer or the subject
+ * of a certificate it sent (GnuTLS finds issuers by exactly that name).
+ * Anything unexpected loads the whole file, as GnuTLS would have.
+ */
+static int
+trust_for_peer(struct tls_ctx *c)
+{
+	const gnutls_datum_t *certs;
+	struct cabundle_span *names;
+	gnutls_datum_t all;
+	unsigned int n = 0, i;
+	long found = -1;
+	int rc;
+
+	if (!c->lazy || c->trust_done)
+		return 0;
+	c->trust_done = 1;
+	certs = gnutls_certificate_get_peers(c->session, &n);
+	names = xcalloc((size_t)n * 2 + 1, sizeof(*names));
+	for (i = 0; certs && i < n; i++)
+		if (cabundle_der_names(certs[i].data, certs[i].size,
+		    &names[2 * i], &names[2 * i + 1]) == -1)
+			break;
+	if (certs && n > 0 && i == n)
+		found = cabundle_match(&c->bundle, names, (size_t)n * 2,
+		    trust_add, c);
+	free(names);
+	if (found == -1) {
+		all.data = (unsigned char *)c->bundle.pem;
+		all.size = (unsigned)c->bundle.len;
+		rc = gnutls_certificate_set_x509_trust_mem(c->cred, &all,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc <= 0) {
+			c->trust_err = rc < 0 ? rc :
+			    GNUTLS_E_NO_CERTIFICATE_FOUND;
+			return -1;
+		}
+	}
+	c->trust_found = found;
+	return 0;
+}
+
+/*
+ * The handshake's check of the server's certificate, with the trust
+ * file read lazily: what GnuTLS's own check (gnutls_session_set_verify_
+ * cert) does, gnutls_certificate_verify_peers with the host name as
+ * GNUTLS_DT_DNS_HOSTNAME (none without one), once the CAs are loaded.
+ */
+static int
+lazy_verify(gnutls_session_t s)
+{
+	struct tls_ctx *c = gnutls_session_get_ptr(s);
+	unsigned status = 0;
+
+	if (trust_for_peer(c) == -1 ||
+	    gnutls_certificate_verify_peers3(s, c->cf->host, &status) < 0)
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	c->vstatus = status;
+	return status != 0 ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+/* The trust store loaded whole, up front, by GnuTLS. */
+static int
+trust_load_whole(struct transport *t, struct tls_ctx *c,
+    const struct tls_conf *cf)
+{
+	int rc;
+
+	if (cf->trust_file && strcmp(cf->trust_file, "system") != 0)
+		rc = gnutls_certificate_set_x509_trust_file(c->cred,
+		    cf->trust_file, GNUTLS_X509_FMT_PEM);
+	else
+		rc = gnutls_certificate_set_x509_system_trust(c->cred);
+	if (rc <= 0)
+		return transport_fail(t, TE_CONFIG, "cannot load "
+		    "trusted certificates from %s%s%s",
+		    cf->trust_file ? cf->trust_file : "the system",
+		    rc < 0 ? ": " : "",
+		    rc < 0 ? gnutls_strerror(rc) : "");
+	/* Revoked certificates: a file of CRLs (msmtp's keyword). */
+	if (cf->crl_file && (rc = gnutls_certificate_set_x509_crl_file(
+	    c->cred, cf->crl_file, GNUTLS_X509_FMT_PEM)) < 0)
+		return transport_fail(t, TE_CONFIG, "tls_crl_file %s: "
+		    "%s", cf->crl_file, gnutls_strerror(rc));
+	return 0;
+}
+
 static int
 setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 {
@@ -343,24 +496,12 @@ setup_cred(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 		return transport_fail(t, TE_TLS, "cannot allocate TLS "
 		    "credentials");
 	/* The trust store is read only when a certificate is checked
-	   against it. */
+	   against it; parsed, if it can be, only as far as the server's
+	   chain needs (trust_for_peer). */
 	if (cf->certcheck && cf->fingerprint == NULL) {
-		if (cf->trust_file && strcmp(cf->trust_file, "system") != 0)
-			rc = gnutls_certificate_set_x509_trust_file(c->cred,
-			    cf->trust_file, GNUTLS_X509_FMT_PEM);
-		else
-			rc = gnutls_certificate_set_x509_system_trust(c->cred);
-		if (rc <= 0)
-			return transport_fail(t, TE_CONFIG, "cannot load "
-			    "trusted certificates from %s%s%s",
-			    cf->trust_file ? cf->trust_file : "the system",
-			    rc < 0 ? ": " : "",
-			    rc < 0 ? gnutls_strerror(rc) : "");
-		/* Revoked certificates: a file of CRLs (msmtp's keyword). */
-		if (cf->crl_file && (rc = gnutls_certificate_set_x509_crl_file(
-		    c->cred, cf->crl_file, GNUTLS_X509_FMT_PEM)) < 0)
-			return transport_fail(t, TE_CONFIG, "tls_crl_file %s: "
-			    "%s", cf->crl_file, gnutls_strerror(rc));
+		rc = trust_read(t, c, cf);
+		if (rc == -1 || (rc == 0 && trust_load_whole(t, c, cf) == -1))
+			return -1;
 	}
 	if (cf->key_pem) {
 		gnutls_datum_t cd = { (unsigned char *)(cf->cert_pem ?
@@ -410,8 +551,15 @@ setup_session(struct transport *t, struct tls_ctx *c,
 	if (cf->host && !is_ip_literal(cf->host))
 		(void)gnutls_server_name_set(c->session, GNUTLS_NAME_DNS,
 		    cf->host, strlen(cf->host));
-	if (cf->certcheck && cf->fingerprint == NULL && !cf->report_only)
-		gnutls_session_set_verify_cert(c->session, cf->host, 0);
+	c->cf = cf;
+	gnutls_session_set_ptr(c->session, c);
+	if (cf->certcheck && cf->fingerprint == NULL && !cf->report_only) {
+		if (c->lazy)
+			gnutls_session_set_verify_function(c->session,
+			    lazy_verify);
+		else
+			gnutls_session_set_verify_cert(c->session, cf->host, 0);
+	}
 	gnutls_transport_set_int(c->session, t->fd);
 	return 0;
 }
@@ -497,10 +645,12 @@ verify_advice(unsigned status, const struct tls_peer *p, const char *host)
  * certificate it is, and the ways forward.  One line.
  */
 static int
-verify_error(struct transport *t, gnutls_session_t s, const char *host)
+verify_error(struct transport *t, struct tls_ctx *c, const char *host)
 {
+	gnutls_session_t s = c->session;
 	gnutls_datum_t out = { NULL, 0 };
-	unsigned status = gnutls_session_get_verify_cert_status(s);
+	unsigned status = c->lazy ? c->vstatus :
+	    gnutls_session_get_verify_cert_status(s);
 	struct tls_peer p;
 	char *why = NULL, *advice;
 	size_t n;
@@ -553,6 +703,22 @@ note_session(gnutls_session_t s, const struct tls_conf *cf)
 	free(line);
 }
 
+/* -v: how much of the trust file the check needed. */
+static void
+note_trust(struct tls_ctx *c)
+{
+	char *line;
+
+	if (!c->trust_done)
+		return;
+	line = c->trust_found == -1 ? xasprintf("trust: all of %s loaded",
+	    c->trust_path) : xasprintf("trust: %ld of %zu certificates in %s "
+	    "loaded (by issuer name)", c->trust_found, c->bundle.count,
+	    c->trust_path);
+	c->cf->note(line);
+	free(line);
+}
+
 /* "certificate verification failed: why" (xmalloc'd). */
 static char *
 verify_text(unsigned status)
@@ -580,6 +746,12 @@ verify_now(struct transport *t, struct tls_ctx *c, const struct tls_conf *cf)
 	unsigned status = 0;
 	int rc;
 
+	if (trust_for_peer(c) == -1) {
+		(void)cert_refused(t, c, cf, xasprintf("cannot load trusted "
+		    "certificates from %s: %s", c->trust_path,
+		    gnutls_strerror(c->trust_err)));
+		return;
+	}
 	rc = gnutls_certificate_verify_peers3(c->session, cf->host, &status);
 	if (rc < 0)
 		(void)cert_refused(t, c, cf, xasprintf("certificate "
@@ -623,8 +795,16 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 	rc = handshake(t, c->session);
 	if (rc == 1)
 		goto fail;
+	if (c->trust_err) {
+		transport_fail(t, TE_CONFIG, "cannot load trusted "
+		    "certificates from %s: %s", c->trust_path,
+		    gnutls_strerror(c->trust_err));
+		goto fail;
+	}
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-		verify_error(t, c->session, cf->host);
+		if (cf->note)
+			note_trust(c);
+		verify_error(t, c, cf->host);
 		goto fail;
 	}
 	if (rc != GNUTLS_E_SUCCESS) {
@@ -637,8 +817,10 @@ tls_start(struct transport *t, const struct tls_conf *cf)
 		verify_now(t, c, cf);
 	c->checked = cf->fingerprint || cf->certcheck;
 	transport_deadline(t, 0);
-	if (cf->note)
+	if (cf->note) {
 		note_session(c->session, cf);
+		note_trust(c);
+	}
 	t->ops = &tls_ops;
 	t->ctx = c;
 	t->tls = 1;
