@@ -7,6 +7,9 @@
 # NodeSource's) otherwise trusts only the CAs built into Node, not the
 # ones an administrator added with update-ca-certificates (a company's
 # or an egress proxy's).  TLS is verified either way.
+# Retries wait 1 s, then 5 s, not npm's 10 s and 60 s (a registry that
+# cannot be verified is retried too, and a test should say so soon),
+# unless npm_config_fetch_retry_{min,max}timeout say otherwise.
 # Returns npm's exit status.
 #
 # npm_unreachable LOG: when LOG shows that npm could not reach the
@@ -20,6 +23,9 @@ npm_run() {
 	_log=$1
 	shift
 	set -- "$@" --no-audit --no-fund --loglevel=error
+	: "${npm_config_fetch_retry_mintimeout:=1000}"
+	: "${npm_config_fetch_retry_maxtimeout:=5000}"
+	export npm_config_fetch_retry_mintimeout npm_config_fetch_retry_maxtimeout
 	if test -f "$NPM_SYSTEM_CA"; then
 		# "cafile=null" and "ca=null" when neither is configured.
 		_cas=$(npm config get cafile ca </dev/null 2>/dev/null |
