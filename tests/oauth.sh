@@ -279,8 +279,17 @@ browse() {
 		pass "$name"
 	else
 		fail "$name" "$(printf '%s\n' "$out" | head -40)"
-		kill "$LOGIN_PID" 2>/dev/null
+		stop_login
 	fi
+}
+# stop_login: stop the background login and its outbox-oauth helper
+# (which outlives a SIGTERM to outbox, waiting 300 s for a redirect).
+stop_login() {
+	local c
+	for c in $(ps -o pid= --ppid "$LOGIN_PID" 2>/dev/null); do
+		kill "$c" 2>/dev/null
+	done
+	kill "$LOGIN_PID" 2>/dev/null
 }
 # login_rc: wait for the background login; its exit code in LOGIN_RC
 login_rc() {
@@ -430,7 +439,7 @@ login_bg pk
 wait_line "$T_DIR/login.pk" "^$ISSUER/auth\\?" || bail "pkce: second login"
 url=$(grep "^$ISSUER/auth?" "$T_DIR/login.pk")
 node "$srcdir/tests/lib/oidc/browser.mjs" "$url" "$USER_NAME" \
-    >/dev/null 2>&1 || kill "$LOGIN_PID" 2>/dev/null
+    >/dev/null 2>&1 || stop_login
 login_rc
 check "pkce: logged in again" test "$LOGIN_RC" = 0
 
@@ -451,7 +460,7 @@ wait_line "$T_DIR/login.deny" 'enter the code ' || bail "deny: user code"
 url=$(sed -n 's/.*to sign in, open //p' "$T_DIR/login.deny")
 code=$(sed -n 's/.*enter the code //p' "$T_DIR/login.deny")
 node "$srcdir/tests/lib/oidc/browser.mjs" "$url" "$USER_NAME" "$code" deny \
-    >"$T_DIR/browser.deny" 2>&1 || kill "$LOGIN_PID" 2>/dev/null
+    >"$T_DIR/browser.deny" 2>&1 || stop_login
 login_rc
 T_RC=$LOGIN_RC T_ERR=$T_DIR/login.deny expect "device refused: exit 77" 77 \
     'access_denied'
