@@ -48,9 +48,11 @@ DEMO_PKGS="python3 python3-aiosmtpd gnutls-bin"
 # which fuzz/run.sh links; Debian 12 ships them apart from clang.
 # php-cli, php-symfony-mailer, s-nail, cron, at: real callers of -bs,
 # -m and the system's sendmail (tests/sendmail-cli.sh, tests/multiuser*.sh).
+# curl: tests/oauth.sh asks the authorization server and the loopback
+# listener directly.
 TEST_PKGS="mandoc msmtp valgrind clang
 libclang-rt-dev time ca-certificates git gzip tar diffutils procps bash-completion zsh fish
-strace util-linux cron at php-cli php-symfony-mailer s-nail
+strace util-linux cron at php-cli php-symfony-mailer s-nail curl
 nodejs libgnutls-dane0 libidn12 libnsl2 libdb5.3 libpcre2-8-0 microsocks iproute2"
 # npm: Debian's, unless one is there (NodeSource's nodejs has it, and conflicts).
 command -v npm >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS npm"

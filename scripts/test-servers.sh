@@ -10,7 +10,8 @@
 #                 scripts/deps.sh installs.
 #   smtp-server   nodemailer's smtp-server from the npm registry, at the
 #                 version pinned below, installed with `npm install
-#                 --prefix` into the cache (install scripts not run).
+#                 --prefix` into the cache (install scripts not run;
+#                 npm trusts the system's CAs: tests/lib/npm.sh).
 #
 #   scripts/test-servers.sh [exim|smtp-server]...   (default: both)
 #
@@ -23,12 +24,14 @@
 # Fast when they are there already (nothing is fetched again).
 # Non-interactive (no stdin); runs `apt-get update` once, as root, when
 # the package lists are missing.  Exit 0 when every server asked for is
-# ready, else 1 with the reason on stderr.
+# ready; else the reason on stderr and exit 2 when only the npm registry
+# could not be reached or verified, 1 otherwise.
 set -eu
 
 SMTP_SERVER_VERSION=3.19.7
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib/npm.sh"
 say() { printf 'test-servers.sh: %s\n' "$*" >&2; }
 
 cache=${OUTBOX_TEST_CACHE:-}
@@ -91,9 +94,12 @@ fetch_smtp_server() {
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	    { say "no node/npm (Debian: nodejs npm)"; return 1; }
 	mkdir -p "$dir"
-	npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts \
-	    --no-save --loglevel=error "smtp-server@$SMTP_SERVER_VERSION" \
-	    </dev/null >"$cache/npm.log" 2>&1 || {
+	npm_run "$cache/npm.log" install --prefix "$dir" --ignore-scripts \
+	    --no-save "smtp-server@$SMTP_SERVER_VERSION" || {
+		if why=$(npm_unreachable "$cache/npm.log"); then
+			say "$why"
+			return 2
+		fi
 		say "npm install smtp-server@$SMTP_SERVER_VERSION failed:"
 		tail -n 5 "$cache/npm.log" >&2
 		return 1
@@ -104,10 +110,17 @@ fetch_smtp_server() {
 test $# -gt 0 || set -- exim smtp-server
 rc=0
 for what in "$@"; do
+	r=0
 	case $what in
-	exim) fetch_exim || rc=1 ;;
-	smtp-server) fetch_smtp_server || rc=1 ;;
+	exim) fetch_exim || r=$? ;;
+	smtp-server) fetch_smtp_server || r=$? ;;
 	*) say "unknown server: $what (exim, smtp-server)"; exit 64 ;;
+	esac
+	# 1 (a failure) wins over 2 (no registry).
+	case $r.$rc in
+	0.*) ;;
+	2.0 | 2.2) rc=2 ;;
+	*) rc=1 ;;
 	esac
 done
 test $rc = 0 && echo "$cache"

@@ -7,12 +7,22 @@
 // node browser.mjs URL LOGIN [USER-CODE] [deny]
 // Trusts the test CA through NODE_EXTRA_CA_CERTS.  Prints each step on
 // stderr and the final page's text on stdout; exit 0 when the flow ends
-// on a page that is not a form.
+// on a page that is not a form (or, with deny, on the page that says the
+// sign-in was interrupted); 1 on an error page.  Runs on Node 18
+// (Debian 12) and later.
+import dns from 'node:dns';
+import { setCookies } from './cookies.mjs';
+
+// The server listens on 127.0.0.1 only, under the name localhost (its
+// certificate's).  Node 18's fetch() connects to the first address the
+// resolver gives, ::1 on Debian; Node 20 tries them all.
+dns.setDefaultResultOrder('ipv4first');
+
 const [start, login, userCode, deny] = process.argv.slice(2);
 const jar = new Map();
 
 function cookies(res) {
-  for (const c of res.headers.getSetCookie?.() ?? []) {
+  for (const c of setCookies(res.headers)) {
     const [pair] = c.split(';');
     const i = pair.indexOf('=');
     jar.set(pair.slice(0, i).trim(), pair.slice(i + 1));
@@ -62,8 +72,13 @@ for (let step = 0; step < 30; step += 1) {
   }
   const html = await res.text();
   const form = formOf(html);
-  if (!form) {
+  // The device pages show an error in red above the form again: a person
+  // stops there.  After "abort", oidc-provider 8 says the sign-in was
+  // interrupted: where a refusal ends.
+  const red = html.match(/<p class="red">([^<]*)</);
+  if (!form || red) {
     process.stdout.write(html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() + '\n');
+    if (red) process.exit(deny === 'deny' && /interrupted/.test(red[1]) ? 0 : 1);
     process.exit(res.status === 200 ? 0 : 1);
   }
   const f = form.fields;

@@ -4,6 +4,9 @@
 // device grant, PKCE, refresh-token rotation, revocation and token
 // introspection.  Its login and consent pages are oidc-provider's own
 // development pages (any login name, any password).
+// The version is 8.8.1 (package-lock.json), the last of the 8.x line,
+// which runs on Debian 12's Node 18; 9.x wants Node 22 (it calls
+// URL.parse, which Node 18 lacks, and stops in the constructor).
 //
 // node server.mjs MODULES-DIR CERT KEY PORT-FILE
 // Environment: ACCESS_TTL: seconds the access tokens of client
