@@ -77,6 +77,24 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
+/*
+ * The end of a write through o: flushed, its buffer freed, *total set;
+ * rc, or -1 with r set when a write failed.
+ */
+static int
+out_end(struct out *o, int rc, unsigned long long *total, struct result *r)
+{
+	out_flush(o);
+	free(o->buf);
+	*total = o->total;
+	if (rc == 0 && o->err) {
+		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
+		    "writing the spool file", "%s", strerror(o->saved_errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 static void
 out_add(struct out *o, const void *p, size_t n)
 {
@@ -388,15 +406,7 @@ mime_copy(int from, int to, int qp, unsigned long long *n, struct result *r)
 	o.fd = to;
 	o.buf = xmalloc(OUT_SIZE);
 	rc = copy_fd(&o, from, qp, r);
-	out_flush(&o);
-	free(o.buf);
-	*n = o.total;
-	if (rc == 0 && o.err) {
-		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-		    "writing the spool file", "%s", strerror(o.saved_errno));
-		rc = -1;
-	}
-	return rc;
+	return out_end(&o, rc, n, r);
 }
 
 static int
@@ -599,13 +609,5 @@ mime_write(struct mime *c, int fd, unsigned long long *size,
 		    with_text, r);
 	else
 		rc = write_main(c, &o, with_text, 0, r);
-	out_flush(&o);
-	free(o.buf);
-	*size = o.total;
-	if (rc == 0 && o.err) {
-		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-		    "writing the spool file", "%s", strerror(o.saved_errno));
-		rc = -1;
-	}
-	return rc;
+	return out_end(&o, rc, size, r);
 }

@@ -112,24 +112,6 @@ on_sigint(int sig)
 	interrupted = 1;
 }
 
-/* An unlinked temporary file: the text is private. */
-static int
-temp_fd(struct result *r)
-{
-	FILE *fp = tmpfile();
-	int fd;
-
-	if (fp == NULL || (fd = dup(fileno(fp))) == -1) {
-		result_local(r, RES_TEMP, STAGE_NONE, ERR_CANTCREAT,
-		    "temporary file", "%s", strerror(errno));
-		if (fp)
-			fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	return fd;
-}
-
 /*
  * The terminal on fd opened again, non-blocking: the flag is this open
  * file's own, not the one a shell shares, and a read after ppoll() never
@@ -206,7 +188,7 @@ termbody_read(int fd, FILE *hint, int *out, struct result *r)
 	int tmp, rc, nb;
 
 	*out = -1;
-	if ((tmp = temp_fd(r)) == -1)
+	if ((tmp = mime_temp_fd(r)) == -1)
 		return -1;
 	/* SIGINT only inside ppoll(): no window where it is missed. */
 	sigemptyset(&block);
