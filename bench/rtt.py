@@ -35,16 +35,11 @@ EHLO_CAPS = [b"PIPELINING", b"CHUNKING", b"8BITMIME", b"SIZE 0",
              b"ENHANCEDSTATUSCODES"]
 
 
-class Server:
-    """ESMTP server: one thread per connection, replies to every complete
-    command it has, in one write (as a pipelining server does)."""
+class Listener:
+    """A loopback listener on a port the system picks; each connection
+    goes to self.handle(sock) in a thread of its own."""
 
-    def __init__(self, certs, implicit, chunking=True):
-        self.ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ctx.load_cert_chain(os.path.join(certs, "server.pem"),
-                                 os.path.join(certs, "server-key.pem"))
-        self.implicit = implicit
-        self.chunking = chunking
+    def listen(self):
         self.lsock = socket.socket()
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(16)
@@ -54,10 +49,23 @@ class Server:
     def loop(self):
         while True:
             s, _ = self.lsock.accept()
-            threading.Thread(target=self.serve, args=(s,),
+            threading.Thread(target=self.handle, args=(s,),
                              daemon=True).start()
 
-    def serve(self, s):
+
+class Server(Listener):
+    """ESMTP server: one thread per connection, replies to every complete
+    command it has, in one write (as a pipelining server does)."""
+
+    def __init__(self, certs, implicit, chunking=True):
+        self.ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ctx.load_cert_chain(os.path.join(certs, "server.pem"),
+                                 os.path.join(certs, "server-key.pem"))
+        self.implicit = implicit
+        self.chunking = chunking
+        self.listen()
+
+    def handle(self, s):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             if self.implicit:
@@ -126,25 +134,15 @@ class Server:
             buf += more
 
 
-class Proxy:
+class Proxy(Listener):
     """Forward each segment DELAY seconds after it came, each way."""
 
     def __init__(self, upstream, delay):
         self.up = upstream
         self.delay = delay
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(16)
-        self.port = self.lsock.getsockname()[1]
-        threading.Thread(target=self.loop, daemon=True).start()
+        self.listen()
 
-    def loop(self):
-        while True:
-            c, _ = self.lsock.accept()
-            threading.Thread(target=self.conn, args=(c,),
-                             daemon=True).start()
-
-    def conn(self, c):
+    def handle(self, c):
         time.sleep(self.delay)
         u = socket.create_connection(("127.0.0.1", self.up))
         for x in (c, u):
