@@ -23,33 +23,11 @@
 #include "limits.h"
 #include "xmalloc.h"
 
-enum kw_type {
-	KW_STR,		/* any string */
-	KW_PATH,	/* string, ~/ expanded */
-	KW_BOOL,	/* on|off, empty = on */
-	KW_INT,		/* non-negative number */
-	KW_PORT,	/* 1..65535 */
-	KW_TIMEOUT,	/* off|seconds */
-	KW_DURATION,	/* N[smhdw] */
-	KW_HOSTS,	/* list of host names */
-	KW_HDR3,	/* auto|on|off */
-	KW_HDR2,	/* auto|off */
-	KW_TRI,		/* on|off, unset = -1 */
-	KW_ENUM,	/* string from a list */
-	KW_RATE		/* N/DURATION or off (a string, checked) */
-};
-
-struct keyword {
-	const char	*name;
-	enum kw_type	 type;
-	size_t		 off;
-	const char	*choices;	/* KW_ENUM: '|'-separated */
-	int		 secret;
-};
+#include "config_kw.h"
 
 #define F(x)	offsetof(struct account, x)
 
-static const struct keyword keywords[] = {
+const struct keyword config_keywords[] = {
 	{ "host", KW_HOSTS, F(hosts), NULL, 0 },
 	{ "port", KW_PORT, F(port), NULL, 0 },
 	{ "from", KW_STR, F(from), NULL, 0 },
@@ -112,7 +90,8 @@ static const struct keyword keywords[] = {
 	{ "oauth_token_url", KW_STR, F(oauth_token_url), NULL, 0 },
 	{ "oauth_token_file", KW_PATH, F(oauth_token_file), NULL, 0 },
 };
-#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+#define NKEYWORDS (sizeof(config_keywords) / sizeof(config_keywords[0]))
+const size_t config_nkeywords = NKEYWORDS;
 _Static_assert(NKEYWORDS <= 64, "struct account's set has 64 bits");
 
 /*
@@ -162,8 +141,8 @@ keyword_find(const char *name)
 	size_t i;
 
 	for (i = 0; i < NKEYWORDS; i++)
-		if (strcmp(keywords[i].name, name) == 0)
-			return &keywords[i];
+		if (strcmp(config_keywords[i].name, name) == 0)
+			return &config_keywords[i];
 	return NULL;
 }
 
@@ -216,12 +195,6 @@ hosts_free(struct account *a)
 	a->nhosts = 0;
 }
 
-static int
-is_string_type(enum kw_type t)
-{
-	return t == KW_STR || t == KW_PATH || t == KW_ENUM || t == KW_RATE;
-}
-
 void
 config_account_free(struct account *a)
 {
@@ -230,11 +203,11 @@ config_account_free(struct account *a)
 	if (a == NULL)
 		return;
 	for (i = 0; i < NKEYWORDS; i++) {
-		char **p = (char **)((char *)a + keywords[i].off);
+		char **p = (char **)((char *)a + config_keywords[i].off);
 
-		if (!is_string_type(keywords[i].type))
+		if (!is_string_type(config_keywords[i].type))
 			continue;
-		if (keywords[i].secret)
+		if (config_keywords[i].secret)
 			xfree_secret(*p);
 		else
 			free(*p);
@@ -249,7 +222,7 @@ config_account_free(struct account *a)
 static void
 copy_value(struct account *dst, const struct account *src, size_t i)
 {
-	const struct keyword *k = &keywords[i];
+	const struct keyword *k = &config_keywords[i];
 	char *d = (char *)dst + k->off;
 	const char *s = (const char *)src + k->off;
 	size_t j;
@@ -550,7 +523,7 @@ config_set(struct account *a, const char *key, const char *value,
 			    "expected %s", value, key, type_hint(k));
 		return -1;
 	}
-	a->set |= 1ULL << (size_t)(k - keywords);
+	a->set |= 1ULL << (size_t)(k - config_keywords);
 	return 0;
 }
 
@@ -901,7 +874,7 @@ secret_bits(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
-		bits |= 1ULL << (size_t)(keyword_find(k[i]) - keywords);
+		bits |= 1ULL << (size_t)(keyword_find(k[i]) - config_keywords);
 	return bits;
 }
 
@@ -953,129 +926,4 @@ config_finish(struct account *a, struct config_error *err)
 		return -1;
 	}
 	return 0;
-}
-
-/* What an unset string keyword means, for --print-config. */
-static const char *
-unset_meaning(const struct account *a, const char *name)
-{
-	static const struct { const char *name, *text; } tab[] = {
-		{ "host", "none (give --host, or set host)" },
-		{ "tls_trust_file", "the system's trust store" },
-		{ "tls_host_override", "the host connected to" },
-		{ "tls_priorities", "GnuTLS's defaults" },
-		{ "domain", "localhost" },
-		{ "dsn_notify", "none (the server's default)" },
-		{ "dsn_return", "none (the server's default)" },
-		{ "syslog", "off" },
-		{ "source_ip", "any (the system chooses)" },
-		{ "proxy_host", "none (direct connections)" },
-		{ "proxy_user", "none (no proxy authentication)" },
-		{ "from_full_name", "the user's name from the password file" },
-		{ "oauth_provider", "none (auth xoauth2/oauthbearer take the "
-		    "token from the password)" },
-		{ "oauth_tenant", "common (Microsoft)" },
-		{ "oauth_scope", "the provider's" },
-		{ "oauth_auth_url", "the provider's" },
-		{ "oauth_device_url", "the provider's" },
-		{ "oauth_token_url", "the provider's" },
-		{ "oauth_token_file", "~/.local/state/outbox/oauth/ACCOUNT" },
-		{ "rate_limit", "off" },
-	};
-	size_t i;
-
-	if (strcmp(name, "tls_trust_file") == 0 && !a->tls_certcheck)
-		return "none (tls_certcheck off)";
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(tab[i].name, name) == 0)
-			return tab[i].text;
-	return "none";
-}
-
-/* A duration as the largest unit that divides it: 5d, 4h, 30m, 10s. */
-static void
-print_duration(FILE *fp, long s)
-{
-	if (s > 0 && s % 86400 == 0)
-		fprintf(fp, "%ldd", s / 86400);
-	else if (s > 0 && s % 3600 == 0)
-		fprintf(fp, "%ldh", s / 3600);
-	else if (s > 0 && s % 60 == 0)
-		fprintf(fp, "%ldm", s / 60);
-	else
-		fprintf(fp, "%lds", s);
-}
-
-/*
- * The value outbox will use for keyword k, never "(unset)" and never a
- * secret.  passwordeval's command is shown only when the caller can read
- * the file it comes from (not a setgid outbox's system file).
- */
-static void
-print_value(FILE *fp, const struct account *a, const struct keyword *k,
-    const struct config_shown *sh)
-{
-	const char *d = (const char *)a + k->off;
-	const char *str = is_string_type(k->type) ? *(char *const *)d : NULL;
-	static const char *hdr[] = { "off", "auto", "on" };
-	size_t i;
-
-	fprintf(fp, "%-24s ", k->name);
-	if (strcmp(k->name, "from") == 0 && str == NULL)
-		str = sh->from;
-	else if (strcmp(k->name, "queue_dir") == 0 && str == NULL)
-		str = sh->queue_dir;
-	if (strcmp(k->name, "auth") == 0) {
-		fputs(!a->auth_on ? "off" : str && strcmp(str, "on") != 0 ?
-		    str : "on (the best mechanism the server offers)", fp);
-	} else if (strcmp(k->name, "tls_starttls") == 0) {
-		fputs(a->tls_mode == TLSM_STARTTLS ? "on" : "off", fp);
-	} else if (strcmp(k->name, "port") == 0) {
-		fprintf(fp, "%d", a->port);
-	} else if (strcmp(k->name, "proxy_port") == 0) {
-		fprintf(fp, "%d", a->proxy_port ? a->proxy_port : 1080);
-	} else if (strcmp(k->name, "passwordeval") == 0 && str &&
-	    a->file && access(a->file, R_OK) == -1) {
-		fputs("(set in a file you cannot read; not shown)", fp);
-	} else if (k->type == KW_HOSTS) {
-		if (a->nhosts == 0)
-			fputs(unset_meaning(a, k->name), fp);
-		for (i = 0; i < a->nhosts; i++)
-			fprintf(fp, "%s%s", i ? "," : "", a->hosts[i]);
-	} else if (is_string_type(k->type)) {
-		fputs(str == NULL || *str == '\0' ? unset_meaning(a, k->name) :
-		    k->secret ? "********" : str, fp);
-	} else if (k->type == KW_BOOL) {
-		fputs(*(const int *)d ? "on" : "off", fp);
-	} else if (k->type == KW_TIMEOUT) {
-		if (*(const int *)d == 0)
-			fputs("off", fp);
-		else
-			fprintf(fp, "%ds", *(const int *)d);
-	} else if (k->type == KW_DURATION) {
-		print_duration(fp, *(const long *)d);
-	} else if (k->type == KW_HDR3 || k->type == KW_HDR2) {
-		fputs(hdr[*(const int *)d], fp);
-	} else {
-		fprintf(fp, "%d", *(const int *)d);
-	}
-	if (!(a->set & (1ULL << (size_t)(k - keywords))))
-		fputs("  # default", fp);
-	fputc('\n', fp);
-}
-
-void
-config_print(const struct account *a, const char *source,
-    const struct config_shown *sh, void *fpv)
-{
-	FILE *fp = fpv;
-	static const char *modes[] = { "off", "starttls", "implicit" };
-	size_t i;
-
-	fprintf(fp, "# account %s from %s\n", a->name,
-	    source ? source : "(command line)");
-	for (i = 0; i < NKEYWORDS; i++)
-		print_value(fp, a, &keywords[i], sh);
-	fprintf(fp, "# tls mode: %s, port %d, auth %s\n",
-	    modes[a->tls_mode], a->port, a->auth_on ? "on" : "off");
 }
