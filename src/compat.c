@@ -4,6 +4,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,17 @@ compat_nodump(int on)
 #else
 	(void)on;
 #endif
+}
+
+int
+compat_die_with_parent(void)
+{
+#if defined(HAVE_PRCTL) && defined(PR_SET_PDEATHSIG)
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		return -1;
+#endif
+	/* the parent may have gone before the call */
+	return getppid() == 1 ? -1 : 0;
 }
 
 int

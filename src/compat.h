@@ -15,5 +15,11 @@ int	compat_write_all(int fd, const void *, size_t n);
 long long compat_now_ms(void);
 /* Mark the process non-dumpable while secrets are held (no-op elsewhere). */
 void	compat_nodump(int on);
+/*
+ * SIGTERM when the parent process ends (a helper that outbox runs must
+ * not outlive it).  -1 when the parent is already gone, or the system
+ * cannot tell (then the caller should stop).
+ */
+int	compat_die_with_parent(void);
 
 #endif

@@ -261,6 +261,8 @@ main(int argc, char **argv)
 	int code;
 
 	compat_nodump(1);
+	if (compat_die_with_parent() == -1)
+		return 75;	/* outbox is gone: nobody to answer */
 	memset(&a, 0, sizeof(a));
 	if (argc != 2 || read_request(&q) == -1) {
 		printf("error: usage: outbox-oauth refresh|device|pkce "

@@ -229,4 +229,33 @@ outcome "untrusted certificate: 77" 77 \
     200 '{"access_token":"x","token_type":"Bearer"}' --no-queue
 check "untrusted certificate: no --login hint" ! grep -q -- --login "$T_ERR"
 
+# --login waiting for the browser's redirect, then outbox stopped by
+# SIGTERM: its outbox-oauth (listening on the loopback) goes with it.
+printf '%s\n' "account o" "host 127.0.0.1" "port 25" "tls off" "user bob" \
+    "auth xoauth2" "oauth_provider generic" "oauth_client_id cid" \
+    "oauth_auth_url https://localhost/auth" "oauth_token_url $EP" \
+    "oauth_token_file $TOK/o" "oauth_scope mail" "queue_dir $T_DIR/queue" |
+    mkconf "$T_DIR/o.conf"
+env -u DISPLAY -u WAYLAND_DISPLAY "$OUTBOX" -C "$T_DIR/o.conf" --login \
+    -A o </dev/null >"$T_DIR/login.out" 2>&1 &
+login=$!
+lib_wait_file "$T_DIR/login.out" 10
+sleep 0.2
+helper=$(cat "/proc/$login/task/$login/children" 2>/dev/null)
+check "--login: outbox-oauth waits for the redirect" test -n "$helper"
+check "--login: it prints where to sign in" \
+    grep -q 'https://localhost/auth?' "$T_DIR/login.out"
+kill -TERM "$login"
+wait "$login" 2>/dev/null
+gone=no
+for _ in $(seq 50); do
+	if test -n "$helper" && ! kill -0 "$helper" 2>/dev/null; then
+		gone=yes
+		break
+	fi
+	sleep 0.1
+done
+check "--login stopped: outbox-oauth stops too" test "$gone" = yes
+test "$gone" = yes || kill "$helper" 2>/dev/null
+
 finish
