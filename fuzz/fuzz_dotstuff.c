@@ -1,7 +1,8 @@
 /*
  * fuzz_dotstuff.c -- the wire filter: the same bytes fed whole and split
  * at a point chosen by the input must give the same output, with no bare
- * CR or LF.
+ * CR or LF; and with what dotstuff_clean() passes copied as it is (as
+ * session.c sends it), the same output again.
  */
 #include "autoconf.h"
 
@@ -14,14 +15,39 @@
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static size_t
-run(const char *in, size_t n, size_t split, char *out)
+piece(struct dotstuff *ds, const char *in, size_t n, char *out, int clean)
+{
+	const char *nl;
+	size_t o = 0, k;
+
+	if (!clean)
+		return dotstuff_filter(ds, in, n, out);
+	while (n > 0) {
+		if ((k = dotstuff_clean(ds, in, n)) > 0) {
+			if (k > n)
+				__builtin_trap();
+			memcpy(out + o, in, k);
+			o += k;
+		} else {
+			nl = memchr(in, '\n', n);
+			k = nl ? (size_t)(nl - in) + 1 : n;
+			o += dotstuff_filter(ds, in, k, out + o);
+		}
+		in += k;
+		n -= k;
+	}
+	return o;
+}
+
+static size_t
+run(const char *in, size_t n, size_t split, char *out, int clean)
 {
 	struct dotstuff ds;
 	size_t m;
 
 	dotstuff_init(&ds, 1);
-	m = dotstuff_filter(&ds, in, split, out);
-	m += dotstuff_filter(&ds, in + split, n - split, out + m);
+	m = piece(&ds, in, split, out, clean);
+	m += piece(&ds, in + split, n - split, out + m, clean);
 	m += dotstuff_finish(&ds, out + m, 1);
 	return m;
 }
@@ -37,9 +63,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	split = data[0] % size;
 	a = malloc(DOTSTUFF_MAX_OUT(size) + 8);
 	b = malloc(DOTSTUFF_MAX_OUT(size) + 8);
-	na = run((const char *)data + 1, size - 1, 0, a);
+	na = run((const char *)data + 1, size - 1, 0, a, 0);
 	nb = run((const char *)data + 1, size - 1, split > 0 ? split - 1 : 0,
-	    b);
+	    b, 0);
+	if (na != nb || memcmp(a, b, na) != 0)
+		__builtin_trap();
+	nb = run((const char *)data + 1, size - 1, split > 0 ? split - 1 : 0,
+	    b, 1);
 	if (na != nb || memcmp(a, b, na) != 0)
 		__builtin_trap();
 	for (i = 0; i < na; i++)

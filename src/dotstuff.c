@@ -58,6 +58,33 @@ dotstuff_filter(struct dotstuff *d, const char *in, size_t n, char *out)
 }
 
 size_t
+dotstuff_clean(struct dotstuff *d, const char *in, size_t n)
+{
+	const char *end = in + n, *p = in, *nl, *cr;
+
+	while (p < end && d->state != DS_CR) {
+		if (d->state == DS_BOL && *p == '.' && d->stuff)
+			break;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		cr = memchr(p, '\r', (size_t)((nl ? nl : end) - p));
+		if (nl != NULL && cr != NULL && cr + 1 == nl) {
+			/* a line ending in CRLF goes as it is */
+			p = nl + 1;
+			d->state = DS_BOL;
+			continue;
+		}
+		/* up to a bare CR or LF, or the end of the input */
+		if (cr == NULL)
+			cr = nl ? nl : end;
+		if (cr > p)
+			d->state = DS_MID;
+		p = cr;
+		break;
+	}
+	return (size_t)(p - in);
+}
+
+size_t
 dotstuff_finish(struct dotstuff *d, char *out, int dot)
 {
 	char *o = out;

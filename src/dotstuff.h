@@ -30,6 +30,14 @@ void	dotstuff_init(struct dotstuff *, int stuff);
 size_t	dotstuff_filter(struct dotstuff *, const char *in, size_t n,
 	    char *out);
 /*
+ * How many of the n bytes dotstuff_filter() would pass on unchanged
+ * (whole lines ending in CRLF that need no stuffing, and a line's
+ * beginning without CR or LF), counted as filtered: the caller sends them
+ * from in as they are and filters the rest.  An already normalised
+ * message then goes without a copy.
+ */
+size_t	dotstuff_clean(struct dotstuff *, const char *in, size_t n);
+/*
  * End the stream: a final CRLF if the data did not end with a line end,
  * then ".\r\n" if dot is set.  out needs 5 bytes.  Returns bytes out.
  */

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,33 +51,102 @@ line_end(struct msg_input *in, char *out, size_t *o)
 	in->linelen = 0;
 }
 
-/* Copy a run of ordinary bytes; returns how many were taken. */
-static size_t
-copy_run(struct msg_input *in, char *out, size_t room)
+/* Does any of n bytes have its high bit set?  A word at a time. */
+static int
+any_high(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)in->buf + in->pos;
-	size_t n = in->len - in->pos, i;
-	unsigned char or = 0;
+	uint64_t acc = 0, w0, w1, w2, w3;
+	size_t i = 0;
 
-	const unsigned char *stop;
+	for (; i + 32 <= n; i += 32) {
+		memcpy(&w0, p + i, 8);
+		memcpy(&w1, p + i + 8, 8);
+		memcpy(&w2, p + i + 16, 8);
+		memcpy(&w3, p + i + 24, 8);
+		acc |= w0 | w1 | w2 | w3;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return (acc & 0x8080808080808080ULL) != 0;
+}
 
-	if (n > room)
-		n = room;
-	/* The run ends at the first LF, CR or NUL: memchr for each. */
-	if ((stop = memchr(p, '\n', n)) != NULL)
-		n = (size_t)(stop - p);
-	if ((stop = memchr(p, '\r', n)) != NULL)
-		n = (size_t)(stop - p);
-	if ((stop = memchr(p, '\0', n)) != NULL)
-		n = (size_t)(stop - p);
-	for (i = 0; i < n; i++)
-		or |= p[i];
-	memcpy(out, p, i);
-	if (or & 0x80)
+/*
+ * The NUL and 8-bit scans over the bytes taken from buf since the last
+ * time: whole runs at once, not a byte at a time.  Bytes after a lone
+ * dot are never taken, so never scanned.
+ */
+static void
+scan_taken(struct msg_input *in)
+{
+	const unsigned char *p = (const unsigned char *)in->buf + in->scanned;
+	size_t n = in->pos - in->scanned;
+
+	if (!in->nul && memchr(p, '\0', n) != NULL)
+		in->nul = 1;
+	if (!in->eightbit && any_high(p, n))
 		in->eightbit = 1;
-	in->pos += i;
-	in->linelen += i;
-	return i;
+	in->scanned = in->pos;
+}
+
+/* Where the next CR at or after pos is in buf (len: none), remembered
+   until it is passed, so a chunk is searched for CRs only once. */
+static size_t
+next_cr(struct msg_input *in)
+{
+	const char *cr;
+
+	if (!in->cr_known || in->cr_at < in->pos) {
+		cr = memchr(in->buf + in->pos, '\r', in->len - in->pos);
+		in->cr_at = cr ? (size_t)(cr - in->buf) : in->len;
+		in->cr_known = 1;
+	}
+	return in->cr_at;
+}
+
+/*
+ * The fast path: whole lines ending in LF or CRLF, a memchr for each
+ * line end and one copy, until something needs the byte-at-a-time
+ * states below (a bare CR, a CR ending the chunk, a dot starting a line)
+ * or out is full.  Every byte taken is ordinary or a line end.
+ */
+static void
+take_lines(struct msg_input *in, char *out, size_t *op, size_t max)
+{
+	const char *nl;
+	size_t o = *op, eol, k, cr;
+
+	while (in->pos < in->len && max - o >= 4) {
+		if (in->state == IN_BOL && in->buf[in->pos] == '.' &&
+		    !in->ignore_dots)
+			break;
+		cr = next_cr(in);
+		nl = memchr(in->buf + in->pos, '\n', in->len - in->pos);
+		eol = nl ? (size_t)(nl - in->buf) : in->len;
+		if (cr < eol) {
+			/* CRLF ends the line like LF; a bare CR, or one
+			   ending the chunk, is left to the states. */
+			if (nl == NULL || cr + 1 != eol)
+				nl = NULL;
+			eol = cr;
+		}
+		k = eol - in->pos;
+		if (k + 2 > max - o) {
+			k = max - o - 2;
+			nl = NULL;
+		}
+		memcpy(out + o, in->buf + in->pos, k);
+		o += k;
+		in->linelen += k;
+		in->pos += k;
+		if (k)
+			in->state = IN_MID;
+		if (nl == NULL)
+			break;
+		line_end(in, out, &o);
+		in->state = IN_BOL;
+		in->pos = (size_t)(nl - in->buf) + 1;
+	}
+	*op = o;
 }
 
 long
@@ -88,6 +158,7 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 
 	while (!in->done && o + 4 <= max) {
 		if (in->pos == in->len) {
+			scan_taken(in);
 			n = read(in->fd, in->buf, sizeof(in->buf));
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -100,8 +171,16 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 				in->done = 1;
 				break;
 			}
-			in->pos = 0;
+			in->pos = in->scanned = 0;
 			in->len = (size_t)n;
+			in->cr_known = 0;
+		}
+		if (in->state == IN_BOL || in->state == IN_MID) {
+			size_t before = in->pos;
+
+			take_lines(in, out, &o, max);
+			if (in->pos != before)
+				continue;
 		}
 		c = in->buf[in->pos];
 		if (in->state == IN_CR) {
@@ -133,15 +212,11 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			continue;
 		}
 		in->state = IN_MID;
-		if (c == '\0') {
-			in->nul = 1;
-			out[o++] = c;
-			in->linelen++;
-			in->pos++;
-			continue;
-		}
-		o += copy_run(in, out + o, max - o);
+		out[o++] = c;
+		in->linelen++;
+		in->pos++;
 	}
+	scan_taken(in);
 	return (long)o;
 }
 
@@ -488,8 +563,8 @@ msg_spool(struct msg *m, int fd, struct result *r)
 	if (spool_write(m, fd, buf_cstr(&m->head) + m->body_off,
 	    m->head.len - m->body_off) == -1)
 		goto werr;
-	chunk = xmalloc(IO_CHUNK);
-	while ((n = msg_input_read(&m->in, chunk, IO_CHUNK)) > 0)
+	chunk = xmalloc(MSG_SPOOL_CHUNK);
+	while ((n = msg_input_read(&m->in, chunk, MSG_SPOOL_CHUNK)) > 0)
 		if (spool_write(m, fd, chunk, (size_t)n) == -1)
 			goto werr;
 	if (n < 0) {

@@ -21,18 +21,26 @@
 /* the longest line a message may have, CRLF excluded (RFC 5322, 2.1.1) */
 #define MSG_LINE_MAX	998
 
+/* input read and spool write granularity: fewer system calls */
+#define MSG_READ_CHUNK	(128 * 1024)
+#define MSG_SPOOL_CHUNK	(256 * 1024)
+
 struct msg_input {
 	int		 fd;
 	int		 ignore_dots;
 	int		 state;
 	int		 done;
-	char		 buf[IO_CHUNK];
+	char		 buf[MSG_READ_CHUNK];
 	size_t		 pos, len;
 	/* scans */
 	int		 nul;
 	int		 eightbit;
 	size_t		 linelen;
 	size_t		 maxline;
+	/* msg.c's own: bytes of buf scanned, where the next CR is */
+	size_t		 scanned;
+	size_t		 cr_at;
+	int		 cr_known;
 };
 
 struct msg_field {

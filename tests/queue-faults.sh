@@ -627,12 +627,12 @@ check "concurrent: the runs overlapped (2+ connections at once)" test "$(cat "$F
 check_state "concurrent: the queue is empty" "$EMPTY"
 
 # === 4. ENOSPC and short writes while spooling ==============================
-# The message: several header fields and a 200 kB body (4 writes of the
+# The message: several header fields and a 1 MB body (4 writes of the
 # body), so that there are many write(2)s to the spool file.
 {
 	printf 'From: sender@example.org\nTo: bob@example.org\nSubject: enospc\nMessage-ID: <enospc@qf.example>\nX-One: 1\nX-Two: 2\n\n'
 	yes 'body line of the message that is spooled, sixty-four bytes long' |
-	    head -c 200000
+	    head -c 1000000
 } >"$T_DIR/spoolmsg"
 n_inject=0
 if test -n "$STRACE_OK"; then

@@ -77,6 +77,34 @@ static const struct ds_case cases[] = {
 
 #define CANARY 0x5a
 
+/* Set: pieces go as session.c sends them, what dotstuff_clean() passes
+   copied as it is and the rest filtered a line at a time. */
+static int via_clean;
+
+static size_t
+piece(struct dotstuff *ds, const char *in, size_t n, char *out)
+{
+	const char *nl;
+	size_t o = 0, k;
+
+	if (!via_clean)
+		return dotstuff_filter(ds, in, n, out);
+	while (n > 0) {
+		if ((k = dotstuff_clean(ds, in, n)) > 0) {
+			assert_true(k <= n);
+			memcpy(out + o, in, k);
+			o += k;
+		} else {
+			nl = memchr(in, '\n', n);
+			k = nl ? (size_t)(nl - in) + 1 : n;
+			o += dotstuff_filter(ds, in, k, out + o);
+		}
+		in += k;
+		n -= k;
+	}
+	return o;
+}
+
 /*
  * Run in through the filter in pieces: cuts[] are the split points
  * (increasing, ncuts of them), then finish(dot).  Every call must stay
@@ -94,7 +122,7 @@ run(const char *in, size_t n, int stuff, const size_t *cuts, size_t ncuts,
 	for (k = 0; k <= ncuts; k++) {
 		to = k < ncuts ? cuts[k] : n;
 		memset(tmp, CANARY, DOTSTUFF_MAX_OUT(to - from) + 16);
-		m = dotstuff_filter(&ds, in + from, to - from, tmp);
+		m = piece(&ds, in + from, to - from, tmp);
 		assert_true(m <= DOTSTUFF_MAX_OUT(to - from));
 		assert_int_equal((unsigned char)tmp[DOTSTUFF_MAX_OUT(to -
 		    from)], CANARY);
@@ -369,6 +397,78 @@ test_large_uneven(void **state)
 	free(want);
 }
 
+/* The same tables, splits and models with the clean runs sent as they
+   are: the output must not change by a byte. */
+static void
+test_clean_table(void **state)
+{
+	via_clean = 1;
+	test_table_whole(state);
+	test_table_splits(state);
+	via_clean = 0;
+}
+
+static void
+test_clean_exhaustive(void **state)
+{
+	via_clean = 1;
+	test_exhaustive_smuggling(state);
+	test_large_uneven(state);
+	via_clean = 0;
+}
+
+/*
+ * What is clean: a normalised message without leading dots goes whole
+ * (no copy at all); a leading dot with stuffing, a bare CR or LF, and an
+ * LF after a CR that ended the previous piece stop it exactly there.
+ */
+static void
+test_clean_extent(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 stuff;
+		size_t		 want;
+	} rows[] = {
+		{ "ab\r\ncd\r\n\r\nef", 1, 12 },
+		{ "ab\r\n.cd\r\n", 1, 4 },
+		{ "ab\r\n.cd\r\n", 0, 9 },
+		{ ".ab\r\n", 1, 0 },
+		{ "ab\ncd\r\n", 1, 2 },
+		{ "ab\rcd\r\n", 1, 2 },
+		{ "ab\r", 1, 2 },
+		{ "ab\r\r\n", 1, 2 },
+		{ "\n", 1, 0 },
+		{ "", 1, 0 },
+	};
+	struct dotstuff ds;
+	size_t i, n;
+	char big[3000];
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		dotstuff_init(&ds, rows[i].stuff);
+		n = dotstuff_clean(&ds, rows[i].in, strlen(rows[i].in));
+		if (n != rows[i].want)
+			fail_msg("row %zu: clean %zu, want %zu", i, n,
+			    rows[i].want);
+	}
+	/* a CR ended the last piece: its LF is the filter's to eat */
+	dotstuff_init(&ds, 1);
+	assert_int_equal(dotstuff_filter(&ds, "a\r", 2, big), 3);
+	assert_int_equal(dotstuff_clean(&ds, "\nb\r\n", 4), 0);
+	/* a long normalised message: all of it */
+	for (i = 0; i + 80 <= sizeof(big); i += 80) {
+		memset(big + i, 'x', 78);
+		memcpy(big + i + 78, "\r\n", 2);
+	}
+	dotstuff_init(&ds, 1);
+	assert_int_equal(dotstuff_clean(&ds, big, i), i);
+	assert_int_equal(ds.state, DS_BOL);
+	assert_int_equal(dotstuff_clean(&ds, big, 100), 100);
+	assert_int_equal(ds.state, DS_MID);
+}
+
 int
 main(void)
 {
@@ -379,6 +479,9 @@ main(void)
 		cmocka_unit_test(test_finish_empty),
 		cmocka_unit_test(test_exhaustive_smuggling),
 		cmocka_unit_test(test_large_uneven),
+		cmocka_unit_test(test_clean_table),
+		cmocka_unit_test(test_clean_exhaustive),
+		cmocka_unit_test(test_clean_extent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

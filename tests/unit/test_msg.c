@@ -888,6 +888,186 @@ test_recipients(void **state)
 		check_rcpt_row(i);
 }
 
+/* ---- the fast path against the byte-at-a-time rule ---------------------- */
+
+/* What msg_input_read must give, one byte at a time (msg.h's rule). */
+struct ref {
+	char	*out;
+	size_t	 len, linelen, maxline;
+	int	 nul, eightbit;
+};
+
+static void
+ref_line_end(struct ref *r)
+{
+	r->out[r->len++] = '\r';
+	r->out[r->len++] = '\n';
+	if (r->linelen > r->maxline)
+		r->maxline = r->linelen;
+	r->linelen = 0;
+}
+
+static void
+ref_input(const unsigned char *p, size_t n, int ignore_dots, struct ref *r)
+{
+	enum { BOL, MID, CR, DOT } st = BOL;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->out = malloc(2 * n + 2);
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (st == CR) {
+			st = BOL;
+			if (c == '\n')
+				continue;
+		}
+		if (st == DOT) {
+			if (c == '\r' || c == '\n')
+				return;
+			r->out[r->len++] = '.';
+			r->linelen++;
+			st = MID;
+		}
+		if (c == '\r' || c == '\n') {
+			ref_line_end(r);
+			st = c == '\r' ? CR : BOL;
+			continue;
+		}
+		if (c == '.' && st == BOL && !ignore_dots) {
+			st = DOT;
+			continue;
+		}
+		st = MID;
+		r->nul |= c == '\0';
+		r->eightbit |= (c & 0x80) != 0;
+		r->out[r->len++] = (char)c;
+		r->linelen++;
+	}
+	if (st == MID)
+		ref_line_end(r);
+}
+
+/* Read a file with output room max and compare with the rule. */
+static void
+check_against_ref(const char *what, const unsigned char *p, size_t n,
+    int ignore_dots, size_t max)
+{
+	struct msg_input *in = calloc(1, sizeof(*in));
+	char *out = malloc(2 * n + 2 + max), *chunk = malloc(max);
+	size_t o = 0;
+	struct ref r;
+	long got;
+	int fd = tmpfd();
+
+	if (write(fd, p, n) != (ssize_t)n)
+		fail_msg("write: %s", strerror(errno));
+	lseek(fd, 0, SEEK_SET);
+	in->fd = fd;
+	in->ignore_dots = ignore_dots;
+	while ((got = msg_input_read(in, chunk, max)) > 0) {
+		if ((size_t)got > max || o + (size_t)got > 2 * n + 2)
+			fail_msg("%s: too much output", what);
+		memcpy(out + o, chunk, (size_t)got);
+		o += (size_t)got;
+	}
+	if (got < 0)
+		fail_msg("%s: %s", what, strerror(errno));
+	close(fd);
+	ref_input(p, n, ignore_dots, &r);
+	expect_bytes(what, max, out, o, r.out, r.len);
+	if (in->nul != r.nul || in->eightbit != r.eightbit ||
+	    in->maxline != r.maxline || in->linelen != r.linelen)
+		fail_msg("%s (room %zu): nul %d eightbit %d maxline %zu "
+		    "linelen %zu, want %d %d %zu %zu", what, max, in->nul,
+		    in->eightbit, in->maxline, in->linelen, r.nul, r.eightbit,
+		    r.maxline, r.linelen);
+	free(r.out);
+	free(out);
+	free(chunk);
+	free(in);
+}
+
+/*
+ * Every awkward byte (CR, LF, dot, NUL, 8-bit) and pair at each side of
+ * a read boundary (MSG_READ_CHUNK), inside long runs the fast path takes
+ * whole, with every output room from the smallest up.
+ */
+static void
+test_input_boundaries(void **state)
+{
+	static const char *const odd[] = { "\r\n", "\r", "\n", "\n.", "\r.",
+	    "\r\n.", ".", "\0", "\xff", "\r\r\n", "\n\n", "\r\n.x",
+	    "\n.\n", "\r\n.\r\n", "\n\r" };
+	static const size_t rooms[] = { 4, 5, 77, 4096, MSG_SPOOL_CHUNK };
+	size_t n = 2 * MSG_READ_CHUNK + 64, i, k, r, len;
+	unsigned char *p = malloc(n);
+	char what[96];
+	long shift;
+	int dots;
+
+	(void)state;
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		len = strlen(odd[i]) ? strlen(odd[i]) : 1;
+		for (shift = -4; shift <= 2; shift++) {
+			/* 80-octet LF lines, the odd bytes at the boundary */
+			for (k = 0; k < n; k++)
+				p[k] = k % 81 == 80 ? '\n' : 'a' + k % 26;
+			memcpy(p + MSG_READ_CHUNK + shift, odd[i], len);
+			for (dots = 0; dots <= 1; dots++)
+				for (r = 0; r < sizeof(rooms) /
+				    sizeof(rooms[0]); r++) {
+					snprintf(what, sizeof(what), "odd "
+					    "%zu at boundary%+ld, dots %d",
+					    i, shift, dots);
+					check_against_ref(what, p, n, dots,
+					    rooms[r]);
+				}
+		}
+	}
+	free(p);
+}
+
+/* Pseudo-random mixes of long lines, CRLF and LF, bare CR, dots, NUL and
+   8-bit bytes, over several read buffers. */
+static void
+test_input_mixes(void **state)
+{
+	static const char *const piece[] = { "\r\n", "\n", "\r", ".", "..",
+	    "\0", "\xc3\xa9", "\r\n.", "\n.", "From ", " ", "\t" };
+	size_t n = 3 * MSG_READ_CHUNK + 1000, k, run, i;
+	unsigned char *p = malloc(n);
+	uint32_t seed = 12345;
+	char what[64];
+	int round;
+
+	(void)state;
+	for (round = 0; round < 24; round++) {
+		for (k = 0; k < n; ) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 3) {
+				run = (seed >> 8) % (round % 4 == 0 ? 2000 :
+				    90);
+				for (i = 0; i < run && k < n; i++, k++)
+					p[k] = 'A' + (k % 50);
+			} else {
+				const char *s = piece[(seed >> 12) %
+				    (sizeof(piece) / sizeof(piece[0]))];
+				size_t l = *s ? strlen(s) : 1;
+
+				for (i = 0; i < l && k < n; i++, k++)
+					p[k] = (unsigned char)s[i];
+			}
+		}
+		snprintf(what, sizeof(what), "mix %d", round);
+		/* the lone dot would end most mixes early: -i mostly */
+		check_against_ref(what, p, n, round % 3 != 0,
+		    round % 2 ? MSG_SPOOL_CHUNK : 1000);
+	}
+	free(p);
+}
+
 int
 main(void)
 {
@@ -896,6 +1076,8 @@ main(void)
 		cmocka_unit_test(test_input_trickle),
 		cmocka_unit_test(test_input_small_room),
 		cmocka_unit_test(test_input_large),
+		cmocka_unit_test(test_input_boundaries),
+		cmocka_unit_test(test_input_mixes),
 		cmocka_unit_test(test_spool_table),
 		cmocka_unit_test(test_spool_large),
 		cmocka_unit_test(test_spool_folds),

@@ -1,0 +1,195 @@
+#!/bin/bash
+# throughput.sh -- the fast paths of issue 13 point 7, byte for byte: a
+# 2.5 MiB message whose lines are hostile in every way a line can be
+# (bare CR, bare LF, CR CR LF, CRLF, leading dots, lone dots, empty lines,
+# 8-bit bytes), dense enough that every read, spool and send boundary
+# falls near them, goes through the spool (the whole-line reader) and out
+# as DATA (clean runs written from the read buffer, the rest filtered)
+# and as BDAT; what the scripted server received must be exactly the
+# message normalised (and dot-stuffed for DATA).  A lone dot and a NUL
+# two megabytes in, past many buffer boundaries, must still be seen.
+# Speed itself is measured by bench/thru.sh, never asserted here.
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+
+GEN=$T_DIR/gen.py
+cat >"$GEN" <<'EOP'
+import random, re, sys
+# gen.py OUT SIZE SEED [lone-dot-at|nul-at OFFSET]: a message of about
+# SIZE octets; prints nothing.  Writes OUT (the input), OUT.data (the
+# DATA payload it must become with -oi, final dot included) and OUT.bdat
+# (the BDAT payload).
+out, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+special = sys.argv[4] if len(sys.argv) > 4 else None
+at = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+rnd = random.Random(seed)
+head = (b"From: Sender <sender@example.org>\n"
+        b"To: Bob <bob@example.org>\n"
+        b"Subject: hostile lines\n"
+        b"Date: Mon, 01 Jan 2024 00:00:00 +0000\n"
+        b"Message-ID: <thru@example.org>\n\n")
+ends = [b"\n", b"\r\n", b"\r", b"\r\r\n", b"\n\n", b"\r\n\r\n"]
+starts = [b"", b"", b"", b".", b"..", b". ", b"From ", b" "]
+parts, n = [head], len(head)
+while n < size:
+    k = rnd.choice([0, 1, 2, 5, 40, 76, 77, 78, 200, 900])
+    body = bytes(rnd.choice(b"abcXYZ 019.-\t") for _ in range(k))
+    if rnd.random() < 0.1:
+        body += "é".encode()
+    line = rnd.choice(starts) + body
+    if rnd.random() < 0.05:
+        line = b"."                     # a lone dot: kept with -oi
+    if special == "lone-dot-at" and line == b".":
+        line = b".x"                    # only the one placed below
+    if special and at and n >= at:
+        line = b"." if special == "lone-dot-at" else b"x\0y"
+        at = 0
+    piece = line + rnd.choice(ends)
+    parts.append(piece)
+    n += len(piece)
+msg = b"".join(parts)
+with open(out, "wb") as f:
+    f.write(msg)
+norm = re.sub(rb"\r\n|\r|\n", b"\r\n", msg)
+if not norm.endswith(b"\r\n"):
+    norm += b"\r\n"
+with open(out + ".bdat", "wb") as f:
+    f.write(norm)
+stuffed = re.sub(rb"(?m)^\.", b"..", norm.replace(b"\r\n", b"\n"))
+with open(out + ".data", "wb") as f:
+    f.write(stuffed.replace(b"\n", b"\r\n") + b".\r\n")
+EOP
+
+XP=$T_DIR/extract.py
+cat >"$XP" <<'EOP'
+import sys
+# extract.py WIRE data|bdat OUT: the message as it crossed the wire.
+wire = open(sys.argv[1], "rb").read()
+if sys.argv[2] == "data":
+    body = wire.split(b"\r\nDATA\r\n", 1)[1]
+    if body.endswith(b"QUIT\r\n"):
+        body = body[:-6]
+else:
+    rest = wire.split(b"\r\nRCPT TO:<bob@example.org>\r\n", 1)[1]
+    body = b""
+    while rest.startswith(b"BDAT "):
+        line, rest = rest.split(b"\r\n", 1)
+        n = int(line.split()[1])
+        body, rest = body + rest[:n], rest[n:]
+        if line.endswith(b" LAST"):
+            break
+open(sys.argv[3], "wb").write(body)
+EOP
+
+conf() {
+	mkconf "$T_DIR/c" <<EOC
+account default
+host 127.0.0.1
+port $1
+tls off
+domain test.example
+from sender@example.org
+timeout 10
+queue_dir $T_DIR/q
+EOC
+}
+mkdir -m 700 "$T_DIR/q"
+
+# --- DATA: every line end normalised, every leading dot doubled --------
+"$PY" "$GEN" "$T_DIR/m1" 2600000 1
+start_script data --wire "$T_DIR/data.wire" <<'EOS'
+> 220 mx.test ESMTP
+< EHLO test.example
+> 250-mx.test
+> 250-PIPELINING
+> 250 8BITMIME
+< MAIL FROM:<sender@example.org> BODY=8BITMIME
+< RCPT TO:<bob@example.org>
+< DATA
+>> 250 ok\r\n250 ok\r\n354 go ahead\r\n
+data
+> 250 2.0.0 queued
+< QUIT
+> 221 bye
+eof
+EOS
+conf "$SC_PORT"
+run_outbox "$T_DIR/m1" -C "$T_DIR/c" -oi bob@example.org
+expect "2.5 MiB of hostile lines: sent with DATA" 0
+script_ok "the server saw the whole dialogue" data
+"$PY" "$XP" "$T_DIR/data.wire" data "$T_DIR/data.got"
+check_cmp "DATA payload byte for byte: normalised, dot-stuffed" \
+    "$T_DIR/m1.data" "$T_DIR/data.got"
+
+# --- BDAT: normalised, no stuffing, several 1 MiB chunks ---------------
+start_script bdat --wire "$T_DIR/bdat.wire" <<'EOS'
+> 220 mx.test ESMTP
+< EHLO test.example
+> 250-mx.test
+> 250-PIPELINING
+> 250-CHUNKING
+> 250 8BITMIME
+< MAIL FROM:<sender@example.org> BODY=8BITMIME
+< RCPT TO:<bob@example.org>
+bdat BDAT 1048576
+bdat BDAT 1048576
+bdat BDAT * LAST
+< QUIT
+>> 250 ok\r\n250 ok\r\n250 chunk\r\n250 chunk\r\n250 2.0.0 queued\r\n221 bye\r\n
+eof
+EOS
+conf "$SC_PORT"
+run_outbox "$T_DIR/m1" -C "$T_DIR/c" -oi bob@example.org
+expect "the same message sent with BDAT" 0
+script_ok "the server saw three chunks" bdat
+"$PY" "$XP" "$T_DIR/bdat.wire" bdat "$T_DIR/bdat.got"
+check_cmp "BDAT payload byte for byte: normalised, not stuffed" \
+    "$T_DIR/m1.bdat" "$T_DIR/bdat.got"
+
+# --- a lone dot 2 MB in ends the message (no -oi) ----------------------
+"$PY" "$GEN" "$T_DIR/m2" 2600000 2 lone-dot-at 2000000
+start_script dot --wire "$T_DIR/dot.wire" <<'EOS'
+> 220 mx.test ESMTP
+< EHLO test.example
+> 250-mx.test
+> 250-PIPELINING
+> 250 8BITMIME
+< MAIL FROM:<sender@example.org> BODY=8BITMIME
+< RCPT TO:<bob@example.org>
+< DATA
+>> 250 ok\r\n250 ok\r\n354 go ahead\r\n
+data
+> 250 2.0.0 queued
+< QUIT
+> 221 bye
+eof
+EOS
+conf "$SC_PORT"
+"$PY" - "$T_DIR/m2" "$T_DIR/m2.want" <<'EOP'
+import re, sys
+# what sendmail's rule keeps: everything before the first lone-dot line
+msg = open(sys.argv[1], "rb").read()
+norm = re.sub(rb"\r\n|\r|\n", b"\r\n", msg)
+if not norm.endswith(b"\r\n"):
+    norm += b"\r\n"
+cut = norm.find(b"\r\n.\r\n")
+norm = norm[:cut + 2] if cut >= 0 else norm
+stuffed = re.sub(rb"(?m)^\.", b"..", norm.replace(b"\r\n", b"\n"))
+open(sys.argv[2], "wb").write(stuffed.replace(b"\n", b"\r\n") + b".\r\n")
+EOP
+run_outbox "$T_DIR/m2" -C "$T_DIR/c" bob@example.org
+expect "without -oi: sent" 0
+script_ok "the server saw the dialogue" dot
+"$PY" "$XP" "$T_DIR/dot.wire" data "$T_DIR/dot.got"
+check_cmp "the message ends at the first lone dot" \
+    "$T_DIR/m2.want" "$T_DIR/dot.got"
+check "the lone dot was past 1.5 MB" \
+    test "$(wc -c <"$T_DIR/dot.got")" -gt 1500000
+
+# --- a NUL 2 MB in is seen (whole-run scan) ----------------------------
+"$PY" "$GEN" "$T_DIR/m3" 2600000 3 nul-at 2000000
+conf "$(closed_port)"
+run_outbox "$T_DIR/m3" -C "$T_DIR/c" -oi bob@example.org
+expect "a NUL 2 MB in: refused before any connection" 65 \
+    "contains NUL bytes"
+
+finish
