@@ -141,14 +141,6 @@ EOF
 	chmod 644 "$EX/exim.conf"
 }
 
-free_ports() {
-	"$PY" -c 'import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
-
 # Another process may take a port between the probe and Exim's bind:
 # then Exim exits at once, and we try again with other ports.
 EXIM_PID=

@@ -116,6 +116,15 @@ expect() {
 	fi
 }
 
+# free_ports: two loopback ports nobody listens on right now
+free_ports() {
+	"$PY" -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
+
 # start_smarthost NAME ARGS...: start tests/lib/smarthost.py with its
 # maildir in $T_DIR/NAME.mail; sets $SH_PORT.
 start_smarthost() {

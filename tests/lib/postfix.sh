@@ -83,15 +83,6 @@ pf_start_dovecot() {
 	done
 }
 
-# pf_free_ports: two loopback ports nobody listens on right now
-pf_free_ports() {
-	"$PY" -c 'import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
-
 pf_start_postfix() {
 	mkdir -p "$PF/etc" "$PF/vmail" "$PF/queue" "$PF/data"
 	chmod 755 "$PF" "$PF/etc" "$PF/queue"
@@ -105,7 +96,7 @@ pf_start_postfix() {
 	# bind: then master fails to start, and we try again with new ports.
 	for _ in 1 2 3; do
 		read -r SUBMIT_PORT SMTPS_PORT <<EOF
-$(pf_free_ports)
+$(free_ports)
 EOF
 		pf_render "$TPL/master.cf.in" "$PF/etc/master.cf"
 		if postfix -c "$PF/etc" start >>"$PF/postfix.out" 2>&1; then
