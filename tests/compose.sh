@@ -25,28 +25,9 @@
 # and CI is not set.  The last line is "N passed, N failed".
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${srcdir:-$(cd "$here/.." && pwd)}
-OUTBOX=${OUTBOX:-$srcdir/outbox}
-PYTHON=/usr/bin/python3
-export srcdir OUTBOX PYTHON
-
-skip_or_fail() {
-	echo "compose.sh: $*" >&2
-	if test -n "${CI:-}"; then
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "compose.sh: skipped (run scripts/deps.sh)" >&2
-	exit 77
-}
-test -x "$OUTBOX" || { echo "compose.sh: no binary at $OUTBOX" >&2;
-	echo "0 passed, 1 failed"; exit 1; }
-test -x "$PYTHON" || skip_or_fail "$PYTHON not found (Debian: python3)"
-"$PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
-    skip_or_fail "$PYTHON cannot import aiosmtpd (Debian: python3-aiosmtpd)"
-
-. "$srcdir/tests/lib/harness.sh"
+. "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
+need_outbox
+need_aiosmtpd
 
 MC=$srcdir/tests/lib/mimecheck.py
 BIG_MB=${BIG_MB:-32}

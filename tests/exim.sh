@@ -26,66 +26,24 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 . "$srcdir/tests/lib/matrix.sh"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-
-bail() {
-	fail "$1"
-	shift
-	for f in "$@"; do
-		test -f "$f" || continue
-		echo "    --- $f"
-		tail -n 20 "$f" | sed 's/^/    /'
-	done
-	finish
-	exit 1
-}
-
-test -x "$OUTBOX" || { echo "no binary at $OUTBOX"; echo "0 passed, 1 failed"
-	exit 1; }
-test "$(id -u)" = 0 || skip "not root (Exim needs its own user, added in an /etc overlay)"
+BAIL_LINES=20
+need_outbox
+need_root "Exim needs its own user, added in an /etc overlay"
 test -n "${OUTBOX_PRIVATE_SPOOL:-}" ||
     skip "no private mount namespace (unshare -m) for the /etc overlay"
-command -v certtool >/dev/null 2>&1 ||
-    skip "certtool not found (Debian: gnutls-bin)"
+need "Debian: gnutls-bin" certtool
 CACHE=$(sh "$srcdir/scripts/test-servers.sh" exim 2>"$T_DIR/fetch.err") ||
     skip "cannot fetch Exim: $(tr '\n' ' ' <"$T_DIR/fetch.err")"
 EXIM=$CACHE/exim/usr/sbin/exim4
 
-export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
-unset OUTBOX_PASSWORD
-mkdir -p "$HOME"
+private_home
 make_certs "$T_DIR/certs"
 # Exim's processes run as Debian-exim: it must reach its files here.
 chmod 711 "$T_DIR"
 
 # --- the Debian-exim user, in an overlay over /etc ---------------------------
 # (mounts below /etc, a container's /etc/hosts say, are put back on top)
-mkdir "$T_DIR/etc.upper" "$T_DIR/etc.work" "$T_DIR/etc.keep"
-chmod --reference=/etc "$T_DIR/etc.upper"
-SUBMOUNTS=$(findmnt -rn -o TARGET | grep '^/etc/')
-i=0
-for m in $SUBMOUNTS; do
-	i=$((i + 1))
-	if test -d "$m"; then mkdir "$T_DIR/etc.keep/$i"
-	else : >"$T_DIR/etc.keep/$i"; fi
-	mount --bind "$m" "$T_DIR/etc.keep/$i" || skip "cannot bind $m"
-done
-mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T_DIR/etc.upper,workdir=$T_DIR/etc.work" /etc ||
-    skip "cannot mount an overlay over /etc"
-i=0
-for m in $SUBMOUNTS; do
-	i=$((i + 1))
-	mount --bind "$T_DIR/etc.keep/$i" "$m" || bail "put $m back"
-done
+etc_overlay skip bail
 if ! getent passwd Debian-exim >/dev/null; then
 	EXUID=64990
 	while getent passwd $EXUID >/dev/null || getent group $EXUID >/dev/null
@@ -181,14 +139,6 @@ login:
   server_set_id = \$auth1
 EOF
 	chmod 644 "$EX/exim.conf"
-}
-
-free_ports() {
-	"$PY" -c 'import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
 }
 
 # Another process may take a port between the probe and Exim's bind:

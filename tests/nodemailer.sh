@@ -18,26 +18,9 @@
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 . "$srcdir/tests/lib/matrix.sh"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	skip_npm "$@"
-}
-# skip_npm REASON: a skip, with CI set too (no npm registry).
-skip_npm() {
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-
-test -x "$OUTBOX" || { echo "no binary at $OUTBOX"; echo "0 passed, 1 failed"
-	exit 1; }
-command -v node >/dev/null 2>&1 || skip "node not found (Debian: nodejs npm)"
-command -v certtool >/dev/null 2>&1 ||
-    skip "certtool not found (Debian: gnutls-bin)"
+need_outbox
+need "Debian: nodejs npm" node
+need "Debian: gnutls-bin" certtool
 rc=0
 CACHE=$(sh "$srcdir/scripts/test-servers.sh" smtp-server 2>"$T_DIR/fetch.err") ||
     rc=$?
@@ -45,7 +28,7 @@ why="smtp-server: $(sed 's/^test-servers.sh: //' "$T_DIR/fetch.err" |
     tr '\n' ' ' | sed 's/ $//')"
 case $rc in
 0) ;;
-2) skip_npm "$why" ;;
+2) skip_always "$why" ;;
 *) skip "cannot fetch $why" ;;
 esac
 

@@ -18,20 +18,7 @@
 # The last line is "N passed, N failed".
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-for prog in node npm certtool; do
-	command -v $prog >/dev/null 2>&1 ||
-	    skip "$prog not found (Debian: nodejs npm gnutls-bin)"
-done
+need "Debian: nodejs npm gnutls-bin" node npm certtool
 
 make_certs "$T_DIR/certs"
 export HOME=$T_DIR/home

@@ -26,41 +26,22 @@
 # srcdir.  The last line is "N passed, N failed".
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
-PATH=$PATH:/usr/sbin:/sbin
-export PATH
-TPL=$srcdir/tests/lib/postfix
+. "$srcdir/tests/lib/postfix.sh"
 OTPL=$srcdir/tests/lib/oauth
 CACHE=${OUTBOX_TEST_CACHE:-$srcdir/.test-cache}/oidc
 : "${OUTBOX_OAUTH_HELPER:=$(dirname "$OUTBOX")/outbox-oauth}"
 export OUTBOX_OAUTH_HELPER
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	skip_npm "$@"
-}
-# skip_npm REASON: a skip, with CI set too (no npm registry).
-skip_npm() {
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-
-test "$(id -u)" = 0 || skip "not root (Postfix and Dovecot need root)"
-for prog in postfix postconf dovecot certtool node npm curl; do
-	command -v $prog >/dev/null 2>&1 ||
-	    skip "$prog not found (Debian: postfix dovecot-core gnutls-bin nodejs npm curl)"
-done
+need_root "Postfix and Dovecot need root"
+need "Debian: postfix dovecot-core gnutls-bin nodejs npm curl" \
+    postfix postconf dovecot certtool node npm curl
 test -x "$OUTBOX_OAUTH_HELPER" ||
     skip "no OAuth2 helper at $OUTBOX_OAUTH_HELPER (configure --disable-oauth?)"
 rc=0
 "$srcdir/tests/lib/oidc/install.sh" "$CACHE" 2>"$T_DIR/install.err" || rc=$?
 case $rc in
 0) ;;
-2) skip_npm "oidc-provider: $(sed 's/^install.sh: //' "$T_DIR/install.err" |
+2) skip_always "oidc-provider: $(sed 's/^install.sh: //' "$T_DIR/install.err" |
     head -n 1)" ;;
 *) skip "cannot install oidc-provider into $CACHE: $(head -n 1 \
     "$T_DIR/install.err")" ;;
@@ -71,37 +52,8 @@ esac
 chk "browser: Set-Cookie lines kept apart on Node $(node --version)" \
     node "$srcdir/tests/lib/oidc/cookies-test.mjs"
 
-chmod 711 "$T_DIR"
-PF=$T_DIR/pf
-DV=$T_DIR/dv
-CERTS=$T_DIR/certs
-PF_STARTED=no
-pf_cleanup() {
-	if test "$PF_STARTED" = yes; then
-		postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
-		PF_STARTED=no
-	fi
-	lib_cleanup
-}
-trap pf_cleanup EXIT
-
-bail() {
-	fail "$1"
-	shift
-	for f in "$@"; do
-		test -f "$f" || continue
-		echo "    --- $f"
-		tail -n 30 "$f" | sed 's/^/    /'
-	done
-	finish
-	exit 1
-}
-
-export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
-export XDG_STATE_HOME=$T_DIR/home/.state
-unset OUTBOX_PASSWORD DISPLAY WAYLAND_DISPLAY
-mkdir -p "$HOME"
-lib_certs "$CERTS" || bail "certificate generation"
+pf_setup
+unset DISPLAY WAYLAND_DISPLAY
 export NODE_EXTRA_CA_CERTS=$CERTS/ca.pem
 
 # --- the authorization server --------------------------------------------
@@ -126,68 +78,15 @@ start_oidc() {
 start_oidc
 
 # --- Dovecot (oauth2 passdb) and Postfix ------------------------------------
-USER_NAME=bob
-VUID=$(id -u nobody)
-VGID=$(id -g nobody)
-render() {
-	sed -e "s|@PF@|$PF|g" -e "s|@DV@|$DV|g" -e "s|@CERTS@|$CERTS|g" \
-	    -e "s|@DOVECOT_AUTH@|$DV/auth-postfix|g" \
-	    -e "s|@VUID@|$VUID|g" -e "s|@VGID@|$VGID|g" \
-	    -e "s|@OIDC_PORT@|${OIDC_PORT-}|g" \
-	    -e "s|@SUBMIT_PORT@|${SUBMIT_PORT-}|g" \
-	    -e "s|@SMTPS_PORT@|${SMTPS_PORT-}|g" "$1" >"$2"
-}
-mkdir -p "$DV/run" "$DV/state" "$DV/home"
-chmod 755 "$DV"
-render "$OTPL/dovecot.conf.in" "$DV/dovecot.conf"
+pf_render "$OTPL/dovecot.conf.in" "$DV/dovecot.conf"
 # Dovecot's auth process reads the CA as its own user.
 cp "$CERTS/ca.pem" "$DV/ca.pem"
 chmod 644 "$DV/ca.pem"
-render "$OTPL/oauth2.conf.in" "$DV/oauth2.conf"
+pf_render "$OTPL/oauth2.conf.in" "$DV/oauth2.conf"
 chgrp dovecot "$DV/oauth2.conf"
 chmod 640 "$DV/oauth2.conf"
-: >"$DV/dovecot.log"
-lib_spawn dovecot -F -c "$DV/dovecot.conf" >"$DV/dovecot.out" 2>&1
-DV_PID=$LIB_PID
-i=0
-until test -S "$DV/auth-postfix"; do
-	i=$((i + 1))
-	if test $i -gt 200 || ! kill -0 "$DV_PID" 2>/dev/null; then
-		bail "Dovecot did not start" "$DV/dovecot.out" "$DV/dovecot.log"
-	fi
-	sleep 0.05
-done
-
-mkdir -p "$PF/etc" "$PF/vmail" "$PF/queue" "$PF/data"
-chmod 755 "$PF" "$PF/etc" "$PF/queue"
-chown postfix "$PF/data"
-chmod 700 "$PF/data"
-chown "$VUID:$VGID" "$PF/vmail"
-printf '%s\n' 'bob@example.org example.org/bob/' >"$PF/etc/vmailbox"
-render "$TPL/main.cf.in" "$PF/etc/main.cf"
-: >"$PF/maillog"
-free_ports() {
-	"$PY" -c 'import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
-for _ in 1 2 3; do
-	read -r SUBMIT_PORT SMTPS_PORT <<EOF2
-$(free_ports)
-EOF2
-	render "$TPL/master.cf.in" "$PF/etc/master.cf"
-	if postfix -c "$PF/etc" start >>"$PF/postfix.out" 2>&1; then
-		PF_STARTED=yes
-		break
-	fi
-	postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
-	grep -q 'Address already in use' "$PF/maillog" || break
-done
-test "$PF_STARTED" = yes ||
-    bail "Postfix did not start" "$PF/postfix.out" "$PF/maillog"
-MAILDIR=$PF/vmail/example.org/bob
+pf_start_dovecot
+pf_start_postfix 'bob@example.org example.org/bob/'
 
 # --- helpers ------------------------------------------------------------------
 TOKENS=$XDG_STATE_HOME/outbox/oauth
@@ -291,6 +190,18 @@ stop_login() {
 	done
 	kill "$LOGIN_PID" 2>/dev/null
 }
+# login_started ACCOUNT ERE NAME: login_bg ACCOUNT, and the check NAME
+# that its stderr shows a line matching ERE within 10 s; else the login
+# is stopped and the suite ends.
+login_started() {
+	login_bg "$1"
+	if wait_line "$T_DIR/login.$1" "$2"; then
+		pass "$3"
+	else
+		stop_login
+		bail "$3" "$T_DIR/login.$1"
+	fi
+}
 # login_rc: wait for the background login; its exit code in LOGIN_RC
 login_rc() {
 	LOGIN_RC=0
@@ -298,13 +209,8 @@ login_rc() {
 }
 
 # --- 1. device grant (outbox-device: tokens live an hour) --------------------
-login_bg dev
-if wait_line "$T_DIR/login.dev" 'enter the code '; then
-	pass "device: outbox prints the verification URL and user code"
-else
-	kill "$LOGIN_PID"
-	bail "device: outbox prints the user code" "$T_DIR/login.dev"
-fi
+login_started dev 'enter the code ' \
+    "device: outbox prints the verification URL and user code"
 url=$(sed -n 's/.*to sign in, open //p' "$T_DIR/login.dev")
 code=$(sed -n 's/.*enter the code //p' "$T_DIR/login.dev")
 browse "device: the user enters the code and approves" \
@@ -332,13 +238,8 @@ check "Dovecot checked the token by introspection" \
 no_token "send -v" dev "$T_OUT" "$T_ERR"
 
 # --- 2. authorization code + PKCE, loopback redirect --------------------------
-login_bg pk
-if wait_line "$T_DIR/login.pk" "^$ISSUER/auth\\?"; then
-	pass "pkce: outbox prints the authorization URL"
-else
-	kill "$LOGIN_PID"
-	bail "pkce: outbox prints the authorization URL" "$T_DIR/login.pk"
-fi
+login_started pk "^$ISSUER/auth\\?" \
+    "pkce: outbox prints the authorization URL"
 url=$(grep "^$ISSUER/auth?" "$T_DIR/login.pk")
 check "pkce: S256 challenge and a loopback redirect in the URL" \
     sh -c "printf '%s' '$url' | grep -q 'code_challenge_method=S256' &&

@@ -30,162 +30,34 @@
 # case failed.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
-PATH=$PATH:/usr/sbin:/sbin
-export PATH
-TPL=$srcdir/tests/lib/postfix
+. "$srcdir/tests/lib/postfix.sh"
+SKIP_CI_HINT="CI is set: run scripts/deps.sh, as root"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "    (CI is set: run scripts/deps.sh, as root)"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-
-test "$(id -u)" = 0 || skip "not root (Postfix and Dovecot need root)"
-for prog in postfix postconf dovecot; do
-	command -v $prog >/dev/null 2>&1 ||
-	    skip "$prog not found (Debian: postfix, dovecot-core)"
-done
-command -v certtool >/dev/null 2>&1 ||
-    skip "certtool not found (Debian: gnutls-bin)"
+need_root "Postfix and Dovecot need root"
+need "Debian: postfix, dovecot-core" postfix postconf dovecot
+need "Debian: gnutls-bin" certtool
 { getent passwd postfix && getent group postdrop; } >/dev/null ||
     skip "no postfix user or postdrop group (postfix not installed properly)"
 getent passwd dovecot >/dev/null ||
     skip "no dovecot user (dovecot-core not installed properly)"
-test -x "$OUTBOX" || { echo "no binary at $OUTBOX"; echo "0 passed, 1 failed"
-	exit 1; }
+need_outbox
+pf_setup
 
-# Postfix's daemons run as "postfix" and must reach their queue and the
-# Dovecot socket: let others traverse (not list) the work directory.
-chmod 711 "$T_DIR"
-if command -v runuser >/dev/null 2>&1 &&
-    ! runuser -u postfix -- test -x "$T_DIR" 2>/dev/null; then
-	fail "the postfix user can reach $T_DIR" \
-	    "(a directory above it is closed to others: set TMPDIR=/tmp)"
-	finish
-	exit 1
-fi
-PF=$T_DIR/pf
-DV=$T_DIR/dv
-CERTS=$T_DIR/certs
-PF_STARTED=no
-
-pf_cleanup() {
-	if test "$PF_STARTED" = yes; then
-		postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
-		PF_STARTED=no
-	fi
-	lib_cleanup
-}
-trap pf_cleanup EXIT
-
-bail() {
-	fail "$1"
-	shift
-	for f in "$@"; do
-		test -f "$f" || continue
-		echo "    --- $f"
-		tail -n 30 "$f" | sed 's/^/    /'
-	done
-	finish
-	exit 1
-}
-
-# Keep the real user's files and queue out of the way.
-export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
-export XDG_STATE_HOME=$T_DIR/home/.state
-unset OUTBOX_PASSWORD
-mkdir -p "$HOME"
-
-lib_certs "$CERTS" || bail "certificate generation"
-
-USER_NAME=bob
 PW='Pw-9f3Kq7-zX2'
 WRONG_PW='Wrong-Pw-5tR8'
-VUID=$(id -u nobody)
-VGID=$(id -g nobody)
-
-# render TEMPLATE OUT: substitute the @NAME@ placeholders
-render() {
-	sed -e "s|@PF@|$PF|g" -e "s|@DV@|$DV|g" -e "s|@CERTS@|$CERTS|g" \
-	    -e "s|@DOVECOT_AUTH@|$DV/auth-postfix|g" \
-	    -e "s|@VUID@|$VUID|g" -e "s|@VGID@|$VGID|g" \
-	    -e "s|@SUBMIT_PORT@|${SUBMIT_PORT-}|g" \
-	    -e "s|@SMTPS_PORT@|${SMTPS_PORT-}|g" "$1" >"$2"
-}
 
 # --- Dovecot: SASL only ------------------------------------------------------
-mkdir -p "$DV/run" "$DV/state" "$DV/home"
-chmod 755 "$DV"
-render "$TPL/dovecot.conf.in" "$DV/dovecot.conf"
+pf_render "$TPL/dovecot.conf.in" "$DV/dovecot.conf"
 printf '%s:{PLAIN}%s\n' "$USER_NAME" "$PW" >"$DV/users"
 chgrp dovecot "$DV/users"
 chmod 640 "$DV/users"
-: >"$DV/dovecot.log"
-lib_spawn dovecot -F -c "$DV/dovecot.conf" >"$DV/dovecot.out" 2>&1
-DV_PID=$LIB_PID
-i=0
-until test -S "$DV/auth-postfix"; do
-	i=$((i + 1))
-	if test $i -gt 200 || ! kill -0 "$DV_PID" 2>/dev/null; then
-		bail "Dovecot did not start" "$DV/dovecot.out" \
-		    "$DV/dovecot.log"
-	fi
-	sleep 0.05
-done
+pf_start_dovecot
 
 # --- Postfix -----------------------------------------------------------------
-mkdir -p "$PF/etc" "$PF/vmail" "$PF/queue" "$PF/data"
-chmod 755 "$PF" "$PF/etc" "$PF/queue"
-chown postfix "$PF/data"
-chmod 700 "$PF/data"
-chown "$VUID:$VGID" "$PF/vmail"
-printf '%s\n' 'bob@example.org example.org/bob/' \
-    'sender@example.org example.org/sender/' >"$PF/etc/vmailbox"
-render "$TPL/main.cf.in" "$PF/etc/main.cf"
-: >"$PF/maillog"
-
-# free_ports: two loopback ports nobody listens on right now
-free_ports() {
-	"$PY" -c 'import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
-
-# Another process may take a port between our probe and Postfix's bind:
-# then master fails to start, and we try again with new ports.
-for _ in 1 2 3; do
-	read -r SUBMIT_PORT SMTPS_PORT <<EOF
-$(free_ports)
-EOF
-	render "$TPL/master.cf.in" "$PF/etc/master.cf"
-	if postfix -c "$PF/etc" start >>"$PF/postfix.out" 2>&1; then
-		PF_STARTED=yes
-		break
-	fi
-	# a failed start leaves nothing running; make sure of it
-	postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1
-	grep -q 'Address already in use' "$PF/maillog" || break
-done
-test "$PF_STARTED" = yes ||
-    bail "Postfix did not start" "$PF/postfix.out" "$PF/maillog"
-
-# "postfix start" returns once master has bound its listeners; check that
-# the submission port answers (a bare connect: no TLS noise in the log).
-"$PY" -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5).close()' \
-    "$SUBMIT_PORT" 2>/dev/null ||
-    bail "Postfix is not listening" "$PF/postfix.out" "$PF/maillog"
+pf_start_postfix 'bob@example.org example.org/bob/' \
+    'sender@example.org example.org/sender/'
 
 # --- helpers -----------------------------------------------------------------
-MAILDIR=$PF/vmail/example.org/bob
 
 # conf FILE PORT STARTTLS(on|off) AUTH PASSWORD [EXTRA-LINE...]: an outbox
 # configuration (mode 0600).  Without EXTRA-LINEs the server is trusted

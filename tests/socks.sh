@@ -14,17 +14,7 @@
 # unless CI is set.  The name tests need root and unshare(1).
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-command -v microsocks >/dev/null 2>&1 || skip "no microsocks (apt-get install microsocks)"
+need "Debian: microsocks" microsocks
 
 CERTS=$T_DIR/certs
 make_certs "$CERTS"

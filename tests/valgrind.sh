@@ -16,28 +16,12 @@
 # "N passed, N failed".
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
-skip() {
-	if test -n "${CI:-}"; then
-		echo "FAIL - prerequisite: $*"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "skip: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
+need_outbox
+need "Debian: valgrind" valgrind
+need_aiosmtpd
+need "Debian: gnutls-bin" certtool
 
-test -x "$OUTBOX" || { echo "no binary at $OUTBOX"; echo "0 passed, 1 failed"
-	exit 1; }
-command -v valgrind >/dev/null 2>&1 || skip "valgrind not found (Debian: valgrind)"
-"$PY" -c 'import aiosmtpd' 2>/dev/null ||
-    skip "$PY cannot import aiosmtpd (Debian: python3-aiosmtpd)"
-command -v certtool >/dev/null 2>&1 ||
-    skip "certtool not found (Debian: gnutls-bin)"
-
-export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
-unset OUTBOX_PASSWORD
-mkdir -p "$HOME"
+private_home
 builddir=$(cd "$(dirname "$OUTBOX")" && pwd)
 
 VG_RC=99

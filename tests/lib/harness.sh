@@ -116,6 +116,15 @@ expect() {
 	fi
 }
 
+# free_ports: two loopback ports nobody listens on right now
+free_ports() {
+	"$PY" -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
+
 # start_smarthost NAME ARGS...: start tests/lib/smarthost.py with its
 # maildir in $T_DIR/NAME.mail; sets $SH_PORT.
 start_smarthost() {
@@ -191,4 +200,111 @@ script_ok() {
 		lib_stop "$SC_PID" 2
 		lib_forget "$SC_PID"
 	fi
+}
+
+# --- suite preambles: prerequisites, a private home, giving up ---------------
+
+# skip REASON: this suite cannot run here: "skip: REASON", exit 77
+# (automake's SKIP) -- unless CI is set (.ci/run sets it, after
+# scripts/deps.sh): there a missing prerequisite is a failure, so that CI
+# cannot pass by skipping.  SKIP_CI_HINT, when set, is printed under it.
+skip() {
+	if test -n "${CI:-}"; then
+		echo "FAIL - prerequisite: $*"
+		test -z "${SKIP_CI_HINT-}" || echo "    ($SKIP_CI_HINT)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	skip_always "$@"
+}
+
+# skip_always REASON: a skip with CI set too (an npm registry that cannot
+# be reached or verified: a CI machine may have no way to npm).
+skip_always() {
+	echo "skip: $*"
+	echo "0 passed, 0 failed"
+	exit 77
+}
+
+# need_outbox: the binary under test exists; else a failure (never a skip).
+need_outbox() {
+	test -x "$OUTBOX" && return 0
+	echo "no binary at $OUTBOX"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# need_root WHY: skip unless root ("not root (WHY)").
+need_root() {
+	test "$(id -u)" = 0 || skip "not root ($1)"
+}
+
+# need PACKAGES PROG...: skip unless every PROG is on PATH
+# ("PROG not found (PACKAGES)").
+need() {
+	_pkgs=$1
+	shift
+	for _prog in "$@"; do
+		command -v "$_prog" >/dev/null 2>&1 ||
+		    skip "$_prog not found ($_pkgs)"
+	done
+}
+
+# need_aiosmtpd: skip unless $PYTHON exists and can import aiosmtpd.
+need_aiosmtpd() {
+	test -x "$PYTHON" || skip "$PYTHON not found (Debian: python3)"
+	"$PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+	    skip "$PYTHON cannot import aiosmtpd (Debian: python3-aiosmtpd)"
+}
+
+# private_home: HOME and XDG_CONFIG_HOME in $T_DIR/home, no
+# OUTBOX_PASSWORD: the real user's files stay out of the way.
+private_home() {
+	export HOME=$T_DIR/home XDG_CONFIG_HOME=$T_DIR/home/.config
+	unset OUTBOX_PASSWORD
+	mkdir -p "$HOME"
+}
+
+# bail NAME [FILE...]: a failure that ends the suite: NAME failed, the
+# last BAIL_LINES (30) lines of each FILE that exists, the summary, exit 1.
+bail() {
+	fail "$1"
+	shift
+	for _f in "$@"; do
+		test -f "$_f" || continue
+		echo "    --- $_f"
+		tail -n "${BAIL_LINES:-30}" "$_f" | sed 's/^/    /'
+	done
+	finish
+	exit 1
+}
+
+# etc_overlay ON-ERROR [ON-PUT-BACK-ERROR]: an overlay over /etc (in the
+# suite's private mount namespace: the machine's /etc is never changed),
+# its upper and work directories in $T_DIR; mounts below /etc (a
+# container's /etc/hosts, say) are put back on top.  A failure calls
+# ON-ERROR "cannot ..." -- ON-PUT-BACK-ERROR for a mount that cannot be
+# put back, once the overlay is there -- which should not return.
+etc_overlay() {
+	_onerr=$1 _onerr2=${2:-$1}
+	mkdir "$T_DIR/etc.upper" "$T_DIR/etc.work" "$T_DIR/etc.keep"
+	# The upper dir's mode is the merged /etc's.
+	chmod --reference=/etc "$T_DIR/etc.upper"
+	_subs=$(findmnt -rn -o TARGET | grep '^/etc/')
+	_i=0
+	for _m in $_subs; do
+		_i=$((_i + 1))
+		if test -d "$_m"; then mkdir "$T_DIR/etc.keep/$_i"
+		else : >"$T_DIR/etc.keep/$_i"; fi
+		mount --bind "$_m" "$T_DIR/etc.keep/$_i" ||
+		    "$_onerr" "cannot bind $_m"
+	done
+	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T_DIR/etc.upper,workdir=$T_DIR/etc.work" /etc ||
+	    "$_onerr" "cannot mount an overlay over /etc"
+	_i=0
+	for _m in $_subs; do
+		_i=$((_i + 1))
+		mount --bind "$T_DIR/etc.keep/$_i" "$_m" ||
+		    "$_onerr2" "cannot put $_m back"
+	done
 }

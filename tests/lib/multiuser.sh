@@ -168,26 +168,8 @@ mu_cleanup() {
 }
 trap mu_cleanup EXIT
 
-# -- /etc: an overlay; mounts below /etc (a container's /etc/hosts, say)
-# are put back on top of it.
-mkdir "$T_DIR/etc.upper" "$T_DIR/etc.work" "$T_DIR/etc.keep"
-# The upper dir's mode is the merged /etc's.
-chmod --reference=/etc "$T_DIR/etc.upper"
-MU_SUBMOUNTS=$(findmnt -rn -o TARGET | grep '^/etc/')
-_i=0
-for _m in $MU_SUBMOUNTS; do
-	_i=$((_i + 1))
-	if test -d "$_m"; then mkdir "$T_DIR/etc.keep/$_i"
-	else : >"$T_DIR/etc.keep/$_i"; fi
-	mount --bind "$_m" "$T_DIR/etc.keep/$_i" || mu_broken "bind $_m"
-done
-mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T_DIR/etc.upper,workdir=$T_DIR/etc.work" /etc ||
-    mu_broken "overlay over /etc"
-_i=0
-for _m in $MU_SUBMOUNTS; do
-	_i=$((_i + 1))
-	mount --bind "$T_DIR/etc.keep/$_i" "$_m" || mu_broken "rebind $_m"
-done
+# -- /etc: an overlay (mounts below /etc put back on top of it).
+etc_overlay mu_broken
 
 # -- /run (atd and cron write their pid files there), /root, /var/spool.
 mount -t tmpfs -o mode=0755 mu-run /run || mu_broken "tmpfs on /run"
