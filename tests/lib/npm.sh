@@ -10,7 +10,8 @@
 # Retries wait 1 s, then 5 s, not npm's 10 s and 60 s (a registry that
 # cannot be verified is retried too, and a test should say so soon),
 # unless npm_config_fetch_retry_{min,max}timeout say otherwise.
-# Returns npm's exit status.
+# npm's cache (and its logs) go to .npm-cache beside LOG, unless
+# npm_config_cache says otherwise.  Returns npm's exit status.
 #
 # npm_unreachable LOG: when LOG shows that npm could not reach the
 # registry, or could not verify its certificate, print the reason in one
@@ -23,6 +24,10 @@ npm_run() {
 	_log=$1
 	shift
 	set -- "$@" --no-audit --no-fund --loglevel=error
+	# npm's cache and logs beside LOG, never in anyone's home (npm
+	# writes $HOME/.npm even for "npm config get")
+	: "${npm_config_cache:=$(cd "$(dirname "$_log")" && pwd)/.npm-cache}"
+	export npm_config_cache
 	: "${npm_config_fetch_retry_mintimeout:=1000}"
 	: "${npm_config_fetch_retry_maxtimeout:=5000}"
 	export npm_config_fetch_retry_mintimeout npm_config_fetch_retry_maxtimeout
