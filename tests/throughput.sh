@@ -94,9 +94,10 @@ EOC
 }
 mkdir -m 700 "$T_DIR/q"
 
-# --- DATA: every line end normalised, every leading dot doubled --------
-"$PY" "$GEN" "$T_DIR/m1" 2600000 1
-start_script data --wire "$T_DIR/data.wire" <<'EOS'
+# data_script NAME: a server that takes one message with DATA, pipelined;
+# what came over the wire in $T_DIR/NAME.wire.
+data_script() {
+	start_script "$1" --wire "$T_DIR/$1.wire" <<'EOS'
 > 220 mx.test ESMTP
 < EHLO test.example
 > 250-mx.test
@@ -112,6 +113,11 @@ data
 > 221 bye
 eof
 EOS
+}
+
+# --- DATA: every line end normalised, every leading dot doubled --------
+"$PY" "$GEN" "$T_DIR/m1" 2600000 1
+data_script data
 conf "$SC_PORT"
 run_outbox "$T_DIR/m1" -C "$T_DIR/c" -oi bob@example.org
 expect "2.5 MiB of hostile lines: sent with DATA" 0
@@ -147,22 +153,7 @@ check_cmp "BDAT payload byte for byte: normalised, not stuffed" \
 
 # --- a lone dot 2 MB in ends the message (no -oi) ----------------------
 "$PY" "$GEN" "$T_DIR/m2" 2600000 2 lone-dot-at 2000000
-start_script dot --wire "$T_DIR/dot.wire" <<'EOS'
-> 220 mx.test ESMTP
-< EHLO test.example
-> 250-mx.test
-> 250-PIPELINING
-> 250 8BITMIME
-< MAIL FROM:<sender@example.org> BODY=8BITMIME
-< RCPT TO:<bob@example.org>
-< DATA
->> 250 ok\r\n250 ok\r\n354 go ahead\r\n
-data
-> 250 2.0.0 queued
-< QUIT
-> 221 bye
-eof
-EOS
+data_script dot
 conf "$SC_PORT"
 "$PY" - "$T_DIR/m2" "$T_DIR/m2.want" <<'EOP'
 import re, sys
