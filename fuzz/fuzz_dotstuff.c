@@ -17,22 +17,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static size_t
 piece(struct dotstuff *ds, const char *in, size_t n, char *out, int clean)
 {
-	const char *nl;
-	size_t o = 0, k;
+	const char *wire;
+	size_t o = 0, k, m;
 
 	if (!clean)
 		return dotstuff_filter(ds, in, n, out);
+	/* as session.c sends: dotstuff_next() into out + o */
 	while (n > 0) {
-		if ((k = dotstuff_clean(ds, in, n)) > 0) {
-			if (k > n)
-				__builtin_trap();
-			memcpy(out + o, in, k);
-			o += k;
-		} else {
-			nl = memchr(in, '\n', n);
-			k = nl ? (size_t)(nl - in) + 1 : n;
-			o += dotstuff_filter(ds, in, k, out + o);
-		}
+		k = dotstuff_next(ds, in, n, out + o, n, &wire, &m);
+		if (k == 0 || k > n)
+			__builtin_trap();
+		if (wire != out + o)
+			memcpy(out + o, wire, m);
+		o += m;
 		in += k;
 		n -= k;
 	}

@@ -85,6 +85,27 @@ dotstuff_clean(struct dotstuff *d, const char *in, size_t n)
 }
 
 size_t
+dotstuff_next(struct dotstuff *d, const char *in, size_t n, char *out,
+    size_t max, const char **wire, size_t *wlen)
+{
+	const char *nl;
+	size_t k;
+
+	if ((k = dotstuff_clean(d, in, n)) > 0) {
+		*wire = in;
+		*wlen = k;
+		return k;
+	}
+	nl = memchr(in, '\n', n);
+	k = nl ? (size_t)(nl - in) + 1 : n;
+	if (k > max)
+		k = max;
+	*wire = out;
+	*wlen = dotstuff_filter(d, in, k, out);
+	return k;
+}
+
+size_t
 dotstuff_finish(struct dotstuff *d, char *out, int dot)
 {
 	char *o = out;

@@ -38,6 +38,15 @@ size_t	dotstuff_filter(struct dotstuff *, const char *in, size_t n,
  */
 size_t	dotstuff_clean(struct dotstuff *, const char *in, size_t n);
 /*
+ * The next piece of in[0..n) as it goes on the wire: a clean run
+ * (dotstuff_clean), then *wire is in itself, or else at most max octets
+ * up to the next line end filtered into out (room: DOTSTUFF_MAX_OUT(max)),
+ * then *wire is out.  *wlen is the piece's length; returns how many of
+ * the n bytes it took (> 0 when n > 0).
+ */
+size_t	dotstuff_next(struct dotstuff *, const char *in, size_t n,
+	    char *out, size_t max, const char **wire, size_t *wlen);
+/*
  * End the stream: a final CRLF if the data did not end with a line end,
  * then ".\r\n" if dot is set.  out needs 5 bytes.  Returns bytes out.
  */

@@ -676,37 +676,27 @@ data_phase(struct session *s, struct txn *tx, int env_ok)
 
 /*
  * Write a piece of the message through the filter: what needs no change
- * (dotstuff_clean) straight from p, without a copy; the rest filtered a
- * line at a time, at most BODY_CHUNK octets (out has room for that).
+ * straight from p, without a copy; the rest filtered a line at a time, at
+ * most BODY_CHUNK octets (out has room for that): dotstuff_next().
  * -1 with the failure set.
  */
 static int
 body_write(struct session *s, struct dotstuff *ds, const char *p, size_t n,
     char *out)
 {
-	const char *nl;
+	const char *wire;
 	size_t k, m;
 
 	while (n > 0) {
-		if ((k = dotstuff_clean(ds, p, n)) > 0) {
-			if (transport_write(s->t, p, k) == -1)
-				goto fail;
-		} else {
-			nl = memchr(p, '\n', n);
-			k = nl ? (size_t)(nl - p) + 1 : n;
-			if (k > BODY_CHUNK)
-				k = BODY_CHUNK;
-			m = dotstuff_filter(ds, p, k, out);
-			if (transport_write(s->t, out, m) == -1)
-				goto fail;
+		k = dotstuff_next(ds, p, n, out, BODY_CHUNK, &wire, &m);
+		if (transport_write(s->t, wire, m) == -1) {
+			io_fail(s, "end of data");
+			return -1;
 		}
 		p += k;
 		n -= k;
 	}
 	return 0;
-fail:
-	io_fail(s, "end of data");
-	return -1;
 }
 
 /*

@@ -77,28 +77,25 @@ static const struct ds_case cases[] = {
 
 #define CANARY 0x5a
 
-/* Set: pieces go as session.c sends them, what dotstuff_clean() passes
-   copied as it is and the rest filtered a line at a time. */
+/* Set: pieces go as session.c sends them (dotstuff_next()): what
+   dotstuff_clean() passes as it is, the rest filtered a line at a time. */
 static int via_clean;
 
 static size_t
 piece(struct dotstuff *ds, const char *in, size_t n, char *out)
 {
-	const char *nl;
-	size_t o = 0, k;
+	const char *wire;
+	size_t o = 0, k, m;
 
 	if (!via_clean)
 		return dotstuff_filter(ds, in, n, out);
+	/* as session.c sends: dotstuff_next() into out + o */
 	while (n > 0) {
-		if ((k = dotstuff_clean(ds, in, n)) > 0) {
-			assert_true(k <= n);
-			memcpy(out + o, in, k);
-			o += k;
-		} else {
-			nl = memchr(in, '\n', n);
-			k = nl ? (size_t)(nl - in) + 1 : n;
-			o += dotstuff_filter(ds, in, k, out + o);
-		}
+		k = dotstuff_next(ds, in, n, out + o, n, &wire, &m);
+		assert_true(k > 0 && k <= n);
+		if (wire != out + o)
+			memcpy(out + o, wire, m);
+		o += m;
 		in += k;
 		n -= k;
 	}
