@@ -43,13 +43,6 @@
 #include "verify.h"
 #include "xmalloc.h"
 
-static int
-usage_fail(struct result *r, const char *msg)
-{
-	result_local(r, RES_PERM, STAGE_NONE, ERR_USAGE, NULL, "%s", msg);
-	return -1;
-}
-
 /* After a successful send: whatever else is due goes now, each entry
    with its own account as configured (not this run's overrides). */
 static void
@@ -747,7 +740,8 @@ main(int argc, char **argv)
 		/* the command line is unknown: look for --json in it */
 		for (i = 1; i < argc && strcmp(argv[i], "--json") != 0; i++)
 			;
-		usage_fail(&r, err);
+		result_local(&r, RES_PERM, STAGE_NONE, ERR_USAGE, NULL, "%s",
+		    err);
 		code = early_exit(i < argc, &r);
 		result_free(&r);
 		return code;
