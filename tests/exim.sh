@@ -21,7 +21,7 @@
 # failure when CI is set.  Part of make check-slow.
 #
 # Environment: OUTBOX, srcdir (make check-slow sets them); LIB_KEEP=1
-# keeps the work directory; XFAIL_LONG_MIME_PART (see matrix.sh).
+# keeps the work directory.
 # The last line is "N passed, N failed".
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 . "$srcdir/tests/lib/matrix.sh"
