@@ -199,12 +199,17 @@ apply(struct cli *c, int opt, char *arg, char *err, size_t errlen)
 		c->envid = arg;
 		break;
 	case 'B':
-		if (strcasecmp(arg, "7BIT") && strcasecmp(arg, "8BITMIME")) {
-			snprintf(err, errlen, "-B %s: expected 7BIT or "
-			    "8BITMIME", arg);
+		if (strcasecmp(arg, "7BIT") && strcasecmp(arg, "8BITMIME") &&
+		    strcasecmp(arg, "BINARYMIME")) {
+			snprintf(err, errlen, "-B %s: expected 7BIT, 8BITMIME "
+			    "or BINARYMIME", arg);
 			return -1;
 		}
 		c->body_type = arg;
+		/* A binary body is read to the end: a line holding a
+		   single '.' is data. */
+		if ((c->binary = strcasecmp(arg, "BINARYMIME") == 0))
+			c->ignore_dots = 1;
 		break;
 	case 'q': c->mode = MODE_FLUSH; c->queue_time = arg; break;
 	case 'v': case OPT_DEBUG: c->verbose = 1; break;
@@ -279,6 +284,9 @@ mode_conflict(const struct cli *c, int compose, char *err, size_t errlen)
 	if (compose)
 		snprintf(err, errlen, "composer options cannot be used with %s",
 		    m);
+	else if (c->mode == MODE_SMTP && c->binary)
+		snprintf(err, errlen, "-B BINARYMIME cannot be used with -bs: "
+		    "a message given over SMTP is text");
 	else if (c->mode == MODE_SMTP && c->args.n)
 		snprintf(err, errlen, "-bs takes no recipient arguments (they "
 		    "come with RCPT TO)");
@@ -346,6 +354,11 @@ cli_parse(struct cli *c, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (mode_conflict(c, compose, err, errlen) == -1)
 		goto fail;
+	if (compose && c->binary) {
+		snprintf(err, errlen, "-B BINARYMIME cannot be used with "
+		    "composer options: outbox encodes what it composes");
+		goto fail;
+	}
 	if (compose && c->mode == MODE_SEND)
 		c->mode = MODE_COMPOSE;
 	return 0;
@@ -388,7 +401,9 @@ cli_usage(void)
 "  -N DSN          never, or success,failure,delay\n"
 "  -R full|hdrs    DSN return\n"
 "  -V ENVID        DSN envelope id\n"
-"  -B 7BIT|8BITMIME  body type\n"
+"  -B 7BIT|8BITMIME|BINARYMIME  body type; BINARYMIME: the body is sent\n"
+"                  byte for byte (read to the end; needs a server with\n"
+"                  CHUNKING and BINARYMIME)\n"
 "  -bm             send (default); -bp list the queue; -bi, -I no-op\n"
 "  -bs             speak SMTP on standard input and output; each message\n"
 "                  is submitted as in sendmail mode\n"

@@ -44,6 +44,8 @@ struct cli {
 	char		*dsn_ret;	/* -R: "FULL" or "HDRS" */
 	const char	*envid;		/* -V */
 	const char	*body_type;	/* -B */
+	int		 binary;	/* -B BINARYMIME: the body is bytes,
+					   taken and sent as they are */
 	const char	*config_file;	/* -C */
 	const char	*log_file;	/* -X */
 	const char	*syslog_tag;	/* -L */

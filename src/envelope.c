@@ -177,7 +177,9 @@ envelope_format(const struct envelope *e, const struct envelope_meta *m,
 	if (e->composed)
 		(void)buf_addstr(&b, "composed: 1\n");
 	if (e->nul)
-		(void)buf_addstr(&b, "nul: 1\n");
+		(void)buf_addf(&b, "nul: %d\n", e->nul);
+	if (e->binary)
+		(void)buf_addstr(&b, "binary: 1\n");
 	field(&b, "message-id", m->message_id);
 	(void)buf_addf(&b, "created: %lld\nattempts: %u\nnext-attempt: %lld\n",
 	    m->created, m->attempts, m->next_attempt);
@@ -209,7 +211,8 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	static const char *const once[] = { "outbox-envelope", "account",
 	    "from", "dsn-notify", "dsn-ret", "envid", "eightbit", "smtputf8",
 	    "size", "message-id", "created", "attempts", "next-attempt",
-	    "last-error", "end", "composed", "config", "nul", "uid", NULL };
+	    "last-error", "end", "composed", "config", "nul", "uid", "binary",
+	    NULL };
 	char **str = NULL;
 	long long n = 0;
 	size_t i;
@@ -254,7 +257,8 @@ parse_field(const char *k, const char *v, struct envelope *e,
 	case 12: m->next_attempt = n; break;
 	case 14: return n == 1 ? 0 : -1;
 	case 15: e->composed = n != 0; break;
-	case 17: e->nul = n != 0; break;
+	case 17: e->nul = n < 0 || n > 2 ? 2 : (int)n; break;
+	case 19: e->binary = n != 0; break;
 	case 18:
 		if (n < 0 || n > 0xffffffffLL)
 			return -1;

@@ -20,8 +20,11 @@ struct envelope {
 	   2: a UTF-8 local part in a header: SMTPUTF8 required */
 	int		 smtputf8;
 	int		 composed;	/* built by outbox: see downgrade.h */
-	int		 nul;		/* the message holds NUL bytes: it
-					   is never sent (kept in failed/) */
+	int		 nul;		/* the message holds NUL bytes: 1 in
+					   the body, 2 in the header section
+					   (never sendable) */
+	int		 binary;	/* -B BINARYMIME: the body is bytes,
+					   sent as they are */
 	unsigned long long size;	/* message bytes, CRLF form */
 	struct envelope_seen *seen;	/* envelope_add_rcpt's index */
 };

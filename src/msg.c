@@ -130,6 +130,14 @@ take_lines(struct msg_input *in, char *out, size_t *op, size_t max)
 			eol = cr;
 		}
 		k = eol - in->pos;
+		if (k == 0 && nl != NULL && in->state == IN_BOL &&
+		    in->raw_body) {
+			/* the empty line: the raw body follows */
+			line_end(in, out, &o);
+			in->in_raw = 1;
+			in->pos = (size_t)(nl - in->buf) + 1;
+			break;
+		}
 		if (k + 2 > max - o) {
 			k = max - o - 2;
 			nl = NULL;
@@ -149,6 +157,29 @@ take_lines(struct msg_input *in, char *out, size_t *op, size_t max)
 	*op = o;
 }
 
+/*
+ * A raw body: the bytes as they are, after the LF of the CRLF that ended
+ * the header section (when the byte-at-a-time states took its CR).
+ */
+static void
+raw_take(struct msg_input *in, char *out, size_t *op, size_t max)
+{
+	size_t k = in->len - in->pos;
+
+	if (in->state == IN_CR) {
+		in->state = IN_MID;
+		if (in->buf[in->pos] == '\n') {
+			in->pos++;
+			return;
+		}
+	}
+	if (k > max - *op)
+		k = max - *op;
+	memcpy(out + *op, in->buf + in->pos, k);
+	*op += k;
+	in->pos += k;
+}
+
 long
 msg_input_read(struct msg_input *in, char *out, size_t max)
 {
@@ -165,8 +196,9 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			if (n < 0)
 				return -1;
 			if (n == 0) {
-				/* The spool always ends with a line end. */
-				if (in->state == IN_MID)
+				/* The spool always ends with a line end,
+				   unless the body is raw. */
+				if (in->state == IN_MID && !in->in_raw)
 					line_end(in, out, &o);
 				in->done = 1;
 				break;
@@ -175,10 +207,16 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			in->len = (size_t)n;
 			in->cr_known = 0;
 		}
+		if (in->in_raw) {
+			raw_take(in, out, &o, max);
+			continue;
+		}
 		if (in->state == IN_BOL || in->state == IN_MID) {
 			size_t before = in->pos;
 
 			take_lines(in, out, &o, max);
+			if (in->in_raw)
+				break;
 			if (in->pos != before)
 				continue;
 		}
@@ -201,6 +239,15 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			in->state = IN_MID;
 		}
 		if (c == '\r' || c == '\n') {
+			if (in->state == IN_BOL && in->raw_body) {
+				/* the empty line: the raw body follows (a
+				   CR's LF is eaten by raw_take()) */
+				in->in_raw = 1;
+				in->pos++;
+				line_end(in, out, &o);
+				in->state = c == '\r' ? IN_CR : IN_BOL;
+				break;
+			}
 			line_end(in, out, &o);
 			in->state = c == '\r' ? IN_CR : IN_BOL;
 			in->pos++;
@@ -218,6 +265,12 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 	}
 	scan_taken(in);
 	return (long)o;
+}
+
+int
+msg_head_nul(const struct msg *m)
+{
+	return m->in.nul && memchr(m->head.data, '\0', m->body_off) != NULL;
 }
 
 /* Is this line the start of a header field ("Name:")? */

@@ -3,10 +3,11 @@
  *
  * Input is normalised as it is read: every bare CR, bare LF and CRLF
  * becomes CRLF, and unless ignore_dots is set a line holding a single '.'
- * ends the input (sendmail's rule).  The header block is held in memory
- * (bounded); the body streams from the input to the spool file, so memory
- * does not grow with the message.  Scans for NUL, 8-bit bytes and the
- * longest line run over everything read.
+ * ends the input (sendmail's rule).  A raw body (raw_body) is the
+ * exception: only its header section is normalised.  The header block is
+ * held in memory (bounded); the body streams from the input to the spool
+ * file, so memory does not grow with the message.  Scans for NUL, 8-bit
+ * bytes and the longest line run over everything read.
  */
 #ifndef OUTBOX_MSG_H
 #define OUTBOX_MSG_H
@@ -28,6 +29,10 @@
 struct msg_input {
 	int		 fd;
 	int		 ignore_dots;
+	/* The body is bytes (-B BINARYMIME): after the empty line that ends
+	   the header section, bytes pass as they are (no line-end changes,
+	   no final line end added), and a lone '.' ends nothing. */
+	int		 raw_body;
 	int		 state;
 	int		 done;
 	char		 buf[MSG_READ_CHUNK];
@@ -37,10 +42,12 @@ struct msg_input {
 	int		 eightbit;
 	size_t		 linelen;
 	size_t		 maxline;
-	/* msg.c's own: bytes of buf scanned, where the next CR is */
+	/* msg.c's own: bytes of buf scanned, where the next CR is, past
+	   the header section of a raw body */
 	size_t		 scanned;
 	size_t		 cr_at;
 	int		 cr_known;
+	int		 in_raw;
 };
 
 struct msg_field {
@@ -73,6 +80,9 @@ long	msg_input_read(struct msg_input *, char *out, size_t max);
  * a read error, ERR_DATA when the header block is too large).
  */
 int	msg_read_head(struct msg *, int fd, int ignore_dots, struct result *);
+
+/* Does the header section as read hold a NUL byte? */
+int	msg_head_nul(const struct msg *);
 
 /* Index of the first live field named name at or after from, or -1. */
 long	msg_find(const struct msg *, const char *name, size_t from);

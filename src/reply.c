@@ -190,6 +190,8 @@ caps_line(struct caps *c, const char *l, size_t len)
 		c->flags |= CAP_DSN;
 	else if (kw_is(l, len, "CHUNKING"))
 		c->flags |= CAP_CHUNKING;
+	else if (kw_is(l, len, "BINARYMIME"))
+		c->flags |= CAP_BINARYMIME;
 	else if (kw_is(l, len, "ENHANCEDSTATUSCODES"))
 		c->flags |= CAP_ENHANCED;
 	else if (kw_is(l, len, "STARTTLS"))

@@ -47,6 +47,7 @@ char	*reply_oneline(const struct reply *);
 #define CAP_STARTTLS	0x0040
 #define CAP_SIZE	0x0080
 #define CAP_AUTH	0x0100
+#define CAP_BINARYMIME	0x0200
 
 struct caps {
 	unsigned		flags;

@@ -589,15 +589,10 @@ send_entry(struct run *x, const struct item *it, int fd, struct envelope *e,
 	const struct result *out = &r;	/* what decides */
 	long long start = compat_now_ms(), stamp = 0, when = 0;
 	char *line;
-	int slot = 2;
+	int slot;
 
 	result_init(&r);
-	if (e->nul)
-		/* Kept for its NUL bytes: never sent, on any path. */
-		result_local(&r, RES_PERM, STAGE_NONE, ERR_DATA,
-		    "reading the message", "the message contains NUL bytes");
-	else if ((slot = take_slot(x, &stamp, &when, &r)) == 0 ||
-	    slot == 3) {
+	if ((slot = take_slot(x, &stamp, &when, &r)) == 0 || slot == 3) {
 		if (slot == 0)
 			hold(x, it, fd, e, m, when);
 		else

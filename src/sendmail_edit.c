@@ -187,8 +187,11 @@ edit_spool(struct msg *m, int fd, unsigned long long *size,
 	*size = m->size;
 	if (m->in.maxline <= MSG_LINE_MAX && m->in.linelen <= MSG_LINE_MAX)
 		return 0;
-	if (m->in.nul || (msg_find(m, "MIME-Version", 0) >= 0 &&
-	    !single_text(m)))
+	/* A message with NUL bytes or a raw body goes as BINARYMIME,
+	   which limits no line. */
+	if (m->in.nul || m->in.raw_body)
+		return 0;
+	if (msg_find(m, "MIME-Version", 0) >= 0 && !single_text(m))
 		return 0;
 	return requote(m, fd, size, r);
 }

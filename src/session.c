@@ -416,6 +416,13 @@ free_wire(char *from, char **rcpt)
 	free(from);
 }
 
+/* Does the message go as BINARYMIME? */
+static int
+binary(const struct envelope *e)
+{
+	return e->nul || e->binary;
+}
+
 static char *
 mail_command(struct session *s, const char *from)
 {
@@ -426,7 +433,9 @@ mail_command(struct session *s, const char *from)
 	(void)buf_addf(&b, "MAIL FROM:<%s>", from);
 	if (s->caps.flags & CAP_SIZE)
 		(void)buf_addf(&b, " SIZE=%llu", e->size);
-	if (e->eightbit && (s->caps.flags & CAP_8BITMIME))
+	if (binary(e))
+		(void)buf_addstr(&b, " BODY=BINARYMIME");
+	else if (e->eightbit && (s->caps.flags & CAP_8BITMIME))
 		(void)buf_addstr(&b, " BODY=8BITMIME");
 	if (e->smtputf8 && (s->caps.flags & CAP_SMTPUTF8))
 		(void)buf_addstr(&b, " SMTPUTF8");
@@ -859,7 +868,12 @@ send_chunks(struct session *s, struct txn *tx)
 	dotstuff_init(&ds, 0);
 	source_init(s, &src);
 	while (!tx->stop && (more = source_next(s, &src, &p, &n)) > 0) {
-		len += dotstuff_filter(&ds, p, n, chunk + len);
+		if (binary(s->env)) {
+			/* BINARYMIME: the spooled bytes as they are */
+			memcpy(chunk + len, p, n);
+			len += n;
+		} else
+			len += dotstuff_filter(&ds, p, n, chunk + len);
 		if (len >= BDAT_CHUNK) {
 			if (bdat_chunk(s, tx, chunk, len, 0) == -1)
 				goto done;
@@ -869,7 +883,8 @@ send_chunks(struct session *s, struct txn *tx)
 	if (!tx->stop) {
 		if (more < 0)
 			goto done;
-		len += dotstuff_finish(&ds, chunk + len, 0);
+		if (!binary(s->env))
+			len += dotstuff_finish(&ds, chunk + len, 0);
 		if (bdat_chunk(s, tx, chunk, len, 1) == -1)
 			goto done;
 	}
@@ -909,6 +924,34 @@ transaction(struct session *s)
 	free(tx.mailwhat);
 	free_wire(tx.from, tx.rcpt);
 	return rc;
+}
+
+/*
+ * A message with NUL bytes, or a binary body, goes only as BINARYMIME,
+ * which needs CHUNKING (RFC 3030): to any other server it cannot go at
+ * all, nothing is sent and it is the message's fault.
+ */
+static int
+binary_check(struct session *s)
+{
+	const unsigned need = CAP_CHUNKING | CAP_BINARYMIME;
+
+	if (!binary(s->env) || (s->env->nul < 2 && (s->caps.flags & need) ==
+	    need))
+		return 0;
+	set_state(s, SMTP_MAIL);
+	if (s->env->nul == 2) {
+		/* No extension carries a NUL in a header field. */
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL,
+		    "the header section contains NUL bytes");
+		return -1;
+	}
+	result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL,
+	    "%s, and the server does not offer BINARYMIME with CHUNKING, "
+	    "the only way to send %s", s->env->binary ?
+	    "the body is binary (-B BINARYMIME)" :
+	    "the message contains NUL bytes", s->env->binary ? "it" : "them");
+	return -1;
 }
 
 static int
@@ -1037,7 +1080,8 @@ session_send(struct session *s, const struct envelope *env,
 	/* r->size: the octets send_body() passes on (after any downgrade,
 	   before dot-stuffing), which SIZE= declared when the server has
 	   SIZE (deliver.c measures a downgraded message first). */
-	return size_check(s) == -1 || transaction(s) == -1 ? -1 : 0;
+	return binary_check(s) == -1 || size_check(s) == -1 ||
+	    transaction(s) == -1 ? -1 : 0;
 }
 
 void

@@ -80,6 +80,7 @@ take_sendmail(const struct cli *c, struct config *cfg, struct input *in,
 	const char *dom;
 	int rc = -1;
 
+	in->msg.in.raw_body = c->binary;
 	if (msg_read_head(&in->msg, 0, c->ignore_dots, r) == -1 ||
 	    take_from(c, in, &from, r) == -1 ||
 	    addressing(c, cfg, in, acct, r) == -1)
@@ -208,7 +209,9 @@ take_spool(const struct cli *c, const struct account *a, const char *config,
 	} else
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
 		    strcasecmp(c->body_type, "8BITMIME") == 0);
-	in->env.nul = in->msg.in.nul;
+	in->env.nul = c->mode != MODE_COMPOSE && msg_head_nul(&in->msg) ? 2 :
+	    in->msg.in.nul;
+	in->env.binary = c->mode != MODE_COMPOSE && c->binary;
 	e->meta.account = xstrdup(a->name);
 	e->meta.message_id = in->msgid ? xstrdup(in->msgid) : NULL;
 	e->meta.config = config ? xstrdup(config) : NULL;
@@ -216,9 +219,20 @@ take_spool(const struct cli *c, const struct account *a, const char *config,
 	e->meta.next_attempt = e->meta.created;
 	if (e->id && entry_env(e, QD_TMP, &in->env, r) == -1)
 		goto fail;
-	if (in->msg.in.nul) {
+	if (in->env.nul == 2) {
+		/* No extension carries a NUL in a header field. */
 		result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
-		    "reading the message", "the message contains NUL bytes");
+		    "reading the message", "the header section contains NUL "
+		    "bytes");
+		return -1;	/* complete: kept in failed/ */
+	}
+	if (in->env.binary && !in->msg.separator &&
+	    in->msg.size > in->msg.head_size) {
+		/* The body was taken as text: no empty line ended the
+		   header section, so where the bytes begin is unknown. */
+		result_local(r, RES_PERM, STAGE_NONE, ERR_DATA,
+		    "reading the message", "-B BINARYMIME: no empty line "
+		    "ends the header section");
 		return -1;	/* complete: kept in failed/ */
 	}
 	return 0;

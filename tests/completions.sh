@@ -189,7 +189,7 @@ if command -v bash >/dev/null 2>&1; then
 	out=$(bash_complete "$home" "" outbox -R "")
 	check "bash: -R values" "full hdrs" "$out"
 	out=$(bash_complete "$home" "" outbox -B "")
-	check "bash: -B values" "7BIT 8BITMIME" "$out"
+	check "bash: -B values" "7BIT 8BITMIME BINARYMIME" "$out"
 
 	touch "$tmp/attach-me.txt"
 	for o in -C -X -a --attach --body --html; do

@@ -379,6 +379,18 @@ check "$cn: QUIT answered" grep -q '^S: 221' "$T_ERR"
 sleep 0.5
 check "$cn: nothing delivered to the other recipient" \
     ! grep -qsx "X-Outbox-Test: two-rcpt" "$MAILDIR"/new/*
+# A NUL in the body: Postfix offers CHUNKING but not BINARYMIME, so the
+# message cannot go (exit 65, kept in failed/) and no MAIL is sent.
+message nul "$T_DIR/in.nul"
+printf 'a\0b\n' >>"$T_DIR/in.nul"
+run_outbox "$T_DIR/in.nul" -C "$T_DIR/conf.chunks" -t -i -v
+expect "$cn: a NUL, no BINARYMIME offered: exit 65" 65 \
+    "^outbox: the message contains NUL bytes, and the server does not offer BINARYMIME with CHUNKING"
+check "$cn: no MAIL sent" ! grep -q '^C: MAIL' "$T_ERR"
+check "$cn: QUIT answered" grep -q '^S: 221' "$T_ERR"
+sleep 0.5
+check "$cn: nothing delivered" ! grep -qsx "X-Outbox-Test: nul" \
+    "$MAILDIR"/new/*
 
 # --- the instance stops cleanly ----------------------------------------------
 postfix -c "$PF/etc" stop >>"$PF/postfix.out" 2>&1

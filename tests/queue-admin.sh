@@ -219,9 +219,9 @@ expect "a 550 to RCPT: exit 67" 67 "550 5\\.1\\.1 no such user here \\(kept in f
 script_ok "a 550 to RCPT: the dialogue was as scripted" list-f
 FID=$(id_of failed list-f)
 check "... the message is in failed/" has failed "$FID"
-printf 'Subject: nul\n\na\0b\n' >"$T_DIR/nul"
+printf 'Subject: n\0ul\n\nab\n' >"$T_DIR/nul"
 run_outbox "$T_DIR/nul" -C "$C" bob@example.org
-expect "a NUL byte: exit 65" 65
+expect "a NUL byte in the header section: exit 65" 65
 NID=$(ls "$Q/failed" | grep -v '\.env$' | grep -vx "$FID" | head -1)
 check "... kept in failed/" test -n "$NID"
 ln -s "$OUTBOX" "$T_DIR/mailq"

@@ -7,7 +7,8 @@
 # as DATA (clean runs written from the read buffer, the rest filtered)
 # and as BDAT; what the scripted server received must be exactly the
 # message normalised (and dot-stuffed for DATA).  A lone dot and a NUL
-# two megabytes in, past many buffer boundaries, must still be seen.
+# two megabytes in, past many buffer boundaries, must still be seen; the
+# same lines as a binary body (-B BINARYMIME) must arrive untouched.
 # Speed itself is measured by bench/thru.sh, never asserted here.
 . "${srcdir:-$(dirname "$0")/..}/tests/lib/harness.sh"
 
@@ -177,10 +178,68 @@ check "the lone dot was past 1.5 MB" \
     test "$(wc -c <"$T_DIR/dot.got")" -gt 1500000
 
 # --- a NUL 2 MB in is seen (whole-run scan) ----------------------------
+# bin_script NAME MAIL-PARAMS: a server with CHUNKING and BINARYMIME that
+# takes one message in three chunks, the data not checked for bare CR/LF.
+bin_script() {
+	start_script "$1" --wire "$T_DIR/$1.wire" <<EOS
+> 220 mx.test ESMTP
+< EHLO test.example
+> 250-mx.test
+> 250-PIPELINING
+> 250-CHUNKING
+> 250-8BITMIME
+> 250 BINARYMIME
+< MAIL FROM:<sender@example.org>$2
+< RCPT TO:<bob@example.org>
+bdat raw BDAT 1048576
+bdat raw BDAT 1048576
+bdat raw BDAT * LAST
+< QUIT
+>> 250 ok\\r\\n250 ok\\r\\n250 chunk\\r\\n250 chunk\\r\\n250 2.0.0 queued\\r\\n221 bye\\r\\n
+eof
+EOS
+}
 "$PY" "$GEN" "$T_DIR/m3" 2600000 3 nul-at 2000000
-conf "$(closed_port)"
+start_script nul-refused <<'EOS'
+> 220 mx.test ESMTP
+< EHLO test.example
+> 250-mx.test
+> 250-PIPELINING
+> 250 CHUNKING
+< QUIT
+> 221 bye
+eof
+EOS
+conf "$SC_PORT"
 run_outbox "$T_DIR/m3" -C "$T_DIR/c" -oi bob@example.org
-expect "a NUL 2 MB in: refused before any connection" 65 \
+expect "a NUL 2 MB in, no BINARYMIME: 65, nothing sent" 65 \
     "contains NUL bytes"
+script_ok "the server saw EHLO and QUIT only" nul-refused
+bin_script nul " BODY=BINARYMIME"
+conf "$SC_PORT"
+run_outbox "$T_DIR/m3" -C "$T_DIR/c" -oi bob@example.org
+expect "the same message, BINARYMIME offered: sent" 0
+script_ok "the server saw BODY=BINARYMIME and three chunks" nul
+"$PY" "$XP" "$T_DIR/nul.wire" bdat "$T_DIR/nul.got"
+check_cmp "BINARYMIME payload: normalised lines, the NUL kept" \
+    "$T_DIR/m3.bdat" "$T_DIR/nul.got"
+
+# --- -B BINARYMIME: the hostile body goes byte for byte -----------------
+"$PY" - "$T_DIR/m1" "$T_DIR/m1.raw" <<'EOP'
+import re, sys
+# the header section normalised, every octet after its empty line as is
+msg = open(sys.argv[1], "rb").read()
+head, body = msg.split(b"\n\n", 1)
+open(sys.argv[2], "wb").write(re.sub(rb"\r\n|\r|\n", b"\r\n", head) +
+    b"\r\n\r\n" + body)
+EOP
+bin_script raw " BODY=BINARYMIME"
+conf "$SC_PORT"
+run_outbox "$T_DIR/m1" -C "$T_DIR/c" -B BINARYMIME bob@example.org
+expect "2.5 MiB of hostile lines with -B BINARYMIME: sent" 0
+script_ok "the server saw BODY=BINARYMIME and three chunks" raw
+"$PY" "$XP" "$T_DIR/raw.wire" bdat "$T_DIR/raw.got"
+check_cmp "the body byte for byte: no line end changed, nothing added" \
+    "$T_DIR/m1.raw" "$T_DIR/raw.got"
 
 finish

@@ -72,6 +72,7 @@ describe(const struct cli *c, char *out, size_t max)
 #define STR(f, s)	if (c->f) add(out, max, " " s "=%s", c->f)
 	FLAG(read_rcpts, "t");
 	FLAG(ignore_dots, "i");
+	FLAG(binary, "binary");
 	FLAG(verbose, "v");
 	FLAG(dry_run, "dry-run");
 	FLAG(json, "json");
@@ -155,7 +156,13 @@ static const struct cli_case cases[] = {
 	/* -B */
 	{ { "outbox", "-B", "8BITMIME" }, "mode=send body-type=8BITMIME" },
 	{ { "outbox", "-B", "7BIT" }, "mode=send body-type=7BIT" },
-	{ { "outbox", "-B", "binarymime" }, NULL },
+	{ { "outbox", "-B", "binarymime" },
+	  "mode=send i binary body-type=binarymime" },
+	{ { "outbox", "-B", "BINARYMIME", "-i", "a@b" },
+	  "mode=send i binary body-type=BINARYMIME args=a@b" },
+	{ { "outbox", "-B", "BINARY" }, NULL },
+	{ { "outbox", "-B", "BINARYMIME", "-s", "S", "a@b" }, NULL },
+	{ { "outbox", "-bs", "-B", "BINARYMIME" }, NULL },
 	/* -b modes */
 	{ { "outbox", "-bm", "a@b" }, "mode=send args=a@b" },
 	{ { "outbox", "-bp" }, "mode=list" },

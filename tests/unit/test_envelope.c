@@ -47,6 +47,8 @@ test_roundtrip(void **state)
 	e.eightbit = 1;
 	e.smtputf8 = 2;
 	e.composed = 1;
+	e.nul = 2;
+	e.binary = 1;
 	e.size = 12345678901ULL;
 	m.account = xstrdup("work");
 	m.message_id = xstrdup("<x@y>");
@@ -68,6 +70,8 @@ test_roundtrip(void **state)
 	assert_int_equal(got.eightbit, 1);
 	assert_int_equal(got.smtputf8, 2);
 	assert_int_equal(got.composed, 1);
+	assert_int_equal(got.nul, 2);
+	assert_int_equal(got.binary, 1);
 	assert_true(got.size == e.size);
 	assert_string_equal(gm.account, "work");
 	assert_string_equal(gm.message_id, "<x@y>");

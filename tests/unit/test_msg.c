@@ -148,43 +148,56 @@ struct in_case {
 	size_t		 outlen;
 	int		 nul, eightbit;
 	size_t		 maxline;
+	int		 raw;		/* raw_body (-B BINARYMIME) */
 };
 
 #define S(s)	s, sizeof(s) - 1
 
 static const struct in_case in_cases[] = {
-	{ S(""), 0, S(""), 0, 0, 0 },
-	{ S("a\nb\n"), 0, S("a\r\nb\r\n"), 0, 0, 1 },
-	{ S("a\r\nb"), 0, S("a\r\nb\r\n"), 0, 0, 1 },
-	{ S("a\rb\r"), 0, S("a\r\nb\r\n"), 0, 0, 1 },
-	{ S("a\n\r\nb"), 0, S("a\r\n\r\nb\r\n"), 0, 0, 1 },
-	{ S("a\r\r\n"), 0, S("a\r\n\r\n"), 0, 0, 1 },
-	{ S("\n"), 0, S("\r\n"), 0, 0, 0 },
-	{ S("abc\nabcdefgh\nab"), 0, S("abc\r\nabcdefgh\r\nab\r\n"), 0, 0, 8 },
+	{ S(""), 0, S(""), 0, 0, 0, 0 },
+	{ S("a\nb\n"), 0, S("a\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S("a\r\nb"), 0, S("a\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S("a\rb\r"), 0, S("a\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S("a\n\r\nb"), 0, S("a\r\n\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S("a\r\r\n"), 0, S("a\r\n\r\n"), 0, 0, 1, 0 },
+	{ S("\n"), 0, S("\r\n"), 0, 0, 0, 0 },
+	{ S("abc\nabcdefgh\nab"), 0, S("abc\r\nabcdefgh\r\nab\r\n"), 0, 0, 8, 0 },
 	/* a lone dot ends the input, unless -i */
-	{ S("a\n.\nb\n"), 0, S("a\r\n"), 0, 0, 1 },
-	{ S("a\n.\nb\n"), 1, S("a\r\n.\r\nb\r\n"), 0, 0, 1 },
-	{ S(".\n"), 0, S(""), 0, 0, 0 },
-	{ S(".\n"), 1, S(".\r\n"), 0, 0, 1 },
-	{ S("a\r.\rb"), 0, S("a\r\n"), 0, 0, 1 },
-	{ S("a\r.\rb"), 1, S("a\r\n.\r\nb\r\n"), 0, 0, 1 },
-	{ S("a\r\n.\r\nb\r\n"), 0, S("a\r\n"), 0, 0, 1 },
-	{ S("a\n.\r\nb"), 0, S("a\r\n"), 0, 0, 1 },
-	{ S("a\r\n.\nb"), 0, S("a\r\n"), 0, 0, 1 },
-	{ S("a\n."), 0, S("a\r\n"), 0, 0, 1 },
+	{ S("a\n.\nb\n"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	{ S("a\n.\nb\n"), 1, S("a\r\n.\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S(".\n"), 0, S(""), 0, 0, 0, 0 },
+	{ S(".\n"), 1, S(".\r\n"), 0, 0, 1, 0 },
+	{ S("a\r.\rb"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	{ S("a\r.\rb"), 1, S("a\r\n.\r\nb\r\n"), 0, 0, 1, 0 },
+	{ S("a\r\n.\r\nb\r\n"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	{ S("a\n.\r\nb"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	{ S("a\r\n.\nb"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	{ S("a\n."), 0, S("a\r\n"), 0, 0, 1, 0 },
 	/* other lines starting with a dot are data, ".." kept as it is */
-	{ S("a\n..\nb\n"), 0, S("a\r\n..\r\nb\r\n"), 0, 0, 2 },
-	{ S("..\n"), 0, S("..\r\n"), 0, 0, 2 },
-	{ S("a\n.x\n"), 0, S("a\r\n.x\r\n"), 0, 0, 2 },
-	{ S("a\n. \n"), 0, S("a\r\n. \r\n"), 0, 0, 2 },
-	{ S("a.\n"), 0, S("a.\r\n"), 0, 0, 2 },
-	{ S(".abcd\n"), 0, S(".abcd\r\n"), 0, 0, 5 },
+	{ S("a\n..\nb\n"), 0, S("a\r\n..\r\nb\r\n"), 0, 0, 2, 0 },
+	{ S("..\n"), 0, S("..\r\n"), 0, 0, 2, 0 },
+	{ S("a\n.x\n"), 0, S("a\r\n.x\r\n"), 0, 0, 2, 0 },
+	{ S("a\n. \n"), 0, S("a\r\n. \r\n"), 0, 0, 2, 0 },
+	{ S("a.\n"), 0, S("a.\r\n"), 0, 0, 2, 0 },
+	{ S(".abcd\n"), 0, S(".abcd\r\n"), 0, 0, 5, 0 },
 	/* scans */
-	{ S("a\0b\n"), 0, S("a\0b\r\n"), 1, 0, 3 },
-	{ S("\0"), 0, S("\0\r\n"), 1, 0, 1 },
-	{ S("caf\xc3\xa9\n"), 0, S("caf\xc3\xa9\r\n"), 0, 1, 5 },
-	{ S("x\n\xff"), 0, S("x\r\n\xff\r\n"), 0, 1, 1 },
-	{ S("a\n.\n\xff\0"), 0, S("a\r\n"), 0, 0, 1 },
+	{ S("a\0b\n"), 0, S("a\0b\r\n"), 1, 0, 3, 0 },
+	{ S("\0"), 0, S("\0\r\n"), 1, 0, 1, 0 },
+	{ S("caf\xc3\xa9\n"), 0, S("caf\xc3\xa9\r\n"), 0, 1, 5, 0 },
+	{ S("x\n\xff"), 0, S("x\r\n\xff\r\n"), 0, 1, 1, 0 },
+	{ S("a\n.\n\xff\0"), 0, S("a\r\n"), 0, 0, 1, 0 },
+	/* a raw body: the header section normalised, the bytes after its
+	   empty line as they are, no line end added at the end */
+	{ S("H: v\n\na\nb\r\0.\n.\n\r"), 1,
+	  S("H: v\r\n\r\na\nb\r\0.\n.\n\r"), 1, 0, 4, 1 },
+	{ S("H: v\r\n\r\n\nx"), 1, S("H: v\r\n\r\n\nx"), 0, 0, 4, 1 },
+	{ S("H: v\r\r\nx"), 1, S("H: v\r\n\r\nx"), 0, 0, 4, 1 },
+	{ S("H: v\r\r\r\n"), 1, S("H: v\r\n\r\n\r\n"), 0, 0, 4, 1 },
+	{ S("H: v\n\r\n\xff\r"), 1, S("H: v\r\n\r\n\xff\r"), 0, 1, 4, 1 },
+	{ S("\n\n"), 1, S("\r\n\n"), 0, 0, 0, 1 },
+	{ S("H: v\n\n"), 1, S("H: v\r\n\r\n"), 0, 0, 4, 1 },
+	/* no empty line: never raw (take.c refuses such a message) */
+	{ S("H: v\nb\rc"), 1, S("H: v\r\nb\r\nc\r\n"), 0, 0, 4, 1 },
 };
 #define NIN (sizeof(in_cases) / sizeof(in_cases[0]))
 
@@ -202,6 +215,7 @@ read_all(const struct in_case *c, size_t max, int trickle, size_t *outlen,
 	fd = feed(c->in, c->inlen, trickle);
 	in->fd = fd;
 	in->ignore_dots = c->ignore_dots;
+	in->raw_body = c->raw;
 	WATCHDOG(fd, "msg_input_read");
 	while ((n = msg_input_read(in, chunk, max)) > 0) {
 		if ((size_t)n > max)

@@ -339,6 +339,7 @@ struct sess_case {
 	const char	*from;		/* NULL: a@example.org */
 	const char	*body;		/* NULL: BODY_IN */
 	int		 starttls, auth, loopback, probe, eightbit, smtputf8;
+	int		 nul, binary;	/* the envelope's: BINARYMIME */
 	const char	*auth_mech;
 	const char	*dsn_notify, *dsn_ret, *envid;
 	size_t		 write_fail_at;
@@ -824,6 +825,8 @@ run_case(struct run *x, const struct sess_case *c, size_t nreplies)
 	x->env.envid = (char *)(uintptr_t)c->envid;
 	x->env.eightbit = c->eightbit;
 	x->env.smtputf8 = c->smtputf8;
+	x->env.nul = c->nul;
+	x->env.binary = c->binary;
 	x->body.data = c->body ? c->body : BODY_IN;
 	x->body.len = strlen(x->body.data);
 	x->body.fail = c->body_fail;
@@ -1586,6 +1589,109 @@ test_bdat_small(void **state)
 	run_done(&x);
 }
 
+/* ---- BINARYMIME ------------------------------------------------------- */
+
+#define EHLO_BIN	"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n" \
+			"250-CHUNKING\r\n250 BINARYMIME\r\n"
+#define BIN_BODY	"Subject: t\r\n\r\na\nb\r.\n\xff"
+#define C_MAIL_BIN	"MAIL FROM:<a@example.org> BODY=BINARYMIME\r\n"
+
+/* BODY=BINARYMIME and the bytes as they are, or 65 before MAIL. */
+static void
+test_binarymime(void **state)
+{
+	static const struct sess_case t[] = {
+		{ .name = "binary body, BINARYMIME offered: as it is",
+		  .replies = { GREET, EHLO_BIN, OK, OK, QUEUED, BYE },
+		  .binary = 1, .eightbit = 1, .body = BIN_BODY,
+		  .client = C_EHLO C_MAIL_BIN C_RCPT_B "BDAT 21 LAST\r\n"
+		    BIN_BODY C_QUIT, .stage = STAGE_BODY, .code = 250,
+		  .enhanced = "2.0.0", .writes = 3 },
+		{ .name = "NUL message, two recipients: RCPT replies first",
+		  .replies = { GREET, EHLO_BIN, OK, OK, OK, QUEUED, BYE },
+		  .nul = 1, .nrcpt = 2,
+		  .client = C_EHLO C_MAIL_BIN C_RCPT_B C_RCPT_C
+		    "BDAT 27 LAST\r\n" BODY_IN C_QUIT, .stage = STAGE_BODY,
+		  .code = 250, .enhanced = "2.0.0", .writes = 4 },
+		{ .name = "binary body, CHUNKING only: 65, no MAIL",
+		  .replies = { GREET, EHLO_CHUNK, BYE }, .binary = 1,
+		  .body = BIN_BODY, .client = C_EHLO C_QUIT, .rc = -1,
+		  .cls = RES_PERM, .err = ERR_DATA, .stage = STAGE_MAIL,
+		  .exit = EX_DATAERR },
+		{ .name = "NUL message, BINARYMIME without CHUNKING: 65",
+		  .replies = { GREET, "250-mx.example\r\n250 BINARYMIME\r\n",
+		    BYE }, .nul = 1, .client = C_EHLO C_QUIT, .rc = -1,
+		  .cls = RES_PERM, .err = ERR_DATA, .stage = STAGE_MAIL,
+		  .exit = EX_DATAERR },
+		{ .name = "NUL in the header section: 65 even so",
+		  .replies = { GREET, EHLO_BIN, BYE }, .nul = 2,
+		  .client = C_EHLO C_QUIT, .rc = -1, .cls = RES_PERM,
+		  .err = ERR_DATA, .stage = STAGE_MAIL, .exit = EX_DATAERR },
+		{ .name = "NUL message, no extensions: 65, no DATA",
+		  .replies = { GREET, EHLO_NONE, BYE }, .nul = 1,
+		  .client = C_EHLO C_QUIT, .rc = -1, .cls = RES_PERM,
+		  .err = ERR_DATA, .stage = STAGE_MAIL, .exit = EX_DATAERR },
+	};
+	struct run x;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		run_case(&x, &t[i], count_replies(&t[i]));
+		check_case(t[i].name, &x, &t[i]);
+		run_done(&x);
+	}
+}
+
+/* A binary body of several chunks with NULs: the chunks put together
+   are the body, byte for byte, nothing added at the end. */
+static void
+test_binarymime_chunks(void **state)
+{
+	static const char *const replies[] = { GREET, EHLO_BIN, OK, OK, OK,
+	    OK, QUEUED, BYE };
+	size_t size = 2 * 1024 * 1024 + 512 * 1024 + 7, i, n;
+	char *body = malloc(size), *got = malloc(size + 64);
+	struct run x;
+	int last;
+
+	(void)state;
+	assert_non_null(body);
+	assert_non_null(got);
+	for (i = 0; i < size; i++)
+		body[i] = (char)(i * 7 % 251);	/* NUL, CR, LF, 8-bit */
+	memset(&x, 0, sizeof(x));
+	x.f.replies = replies;
+	x.f.nreplies = sizeof(replies) / sizeof(replies[0]);
+	release(&x.f);
+	x.env.from = (char *)(uintptr_t)"a@example.org";
+	x.env.rcpt = (char **)(uintptr_t)rcpts2;
+	x.env.nrcpt = 1;
+	x.env.binary = 1;
+	x.body.data = body;
+	x.body.len = size;
+	x.env.size = size;
+	x.p.helo = "test.example";
+	x.p.env = &x.env;
+	x.p.body_read = body_read;
+	x.p.body_ctx = &x.body;
+	transport_init(&x.t, &fake_ops, &x.f, 1000);
+	result_init(&x.r);
+	x.rc = session_run(&x.t, &x.p, &x.r, &x.info);
+	assert_int_equal(x.rc, 0);
+	assert_false(x.f.deadlock);
+	assert_int_equal(x.f.bdats, 3);
+	assert_non_null(strstr(x.f.cli, C_MAIL_BIN));
+	n = chunk_data(&x.f, got, &last);
+	assert_int_equal(n, size);
+	assert_memory_equal(got, body, size);
+	assert_true(last);
+	assert_int_equal(x.r.size, size);
+	run_done(&x);
+	free(body);
+	free(got);
+}
+
 /* 1,000 recipients: never more than PIPE_MAX replies due, and every
    one of them read. */
 static void
@@ -1663,6 +1769,8 @@ main(void)
 		cmocka_unit_test(test_large_body),
 		cmocka_unit_test(test_bdat_chunks),
 		cmocka_unit_test(test_bdat_small),
+		cmocka_unit_test(test_binarymime),
+		cmocka_unit_test(test_binarymime_chunks),
 		cmocka_unit_test(test_pipeline_cap),
 	};
 
