@@ -110,44 +110,30 @@ check "-q never retries failed/" test "$(eml up)" = 3
 # --- a binary body waits in the queue as it is, and goes as BINARYMIME ---------
 # No real server here offers BINARYMIME (Postfix, Exim and smtp-server do
 # not): the scripted one stands in.
-script_done() {	# script_done NAME: the server saw exactly its dialogue
-	if lib_wait_exit "$SC_PID" 5 && test "$LIB_STATUS" = 0; then
-		pass "$1: the client did exactly the dialogue"
-	else
-		fail "$1: the client did exactly the dialogue" \
-		    "smtpd.py: $(cat "$T_DIR/$1.err")"
-		lib_stop "$SC_PID"
-	fi
-}
 rm -rf "$Q"
 printf 'Subject: bin\n\n\211PNG\r\n\032\n\0.\n\r' >"$T_DIR/bin"
-start_script bin-defer <<'EOS'
-> 220 mx.test ESMTP ready
-< EHLO *
-> 250-mx.test hello
-> 250-CHUNKING
-> 250 BINARYMIME
-< MAIL FROM:<sender@example.org> BODY=BINARYMIME
+# bin_hello: a server's script up to MAIL with BODY=BINARYMIME
+bin_hello() {
+	printf '%s\n' '> 220 mx.test ESMTP ready' '< EHLO *' \
+	    '> 250-mx.test hello' '> 250-CHUNKING' '> 250 BINARYMIME' \
+	    '< MAIL FROM:<sender@example.org> BODY=BINARYMIME'
+}
+{ bin_hello; cat <<'EOS'; } >"$T_DIR/bin-defer.steps"
 > 451 4.3.0 try later
 < QUIT
 > 221 2.0.0 bye
 eof
 EOS
+start_script bin-defer <"$T_DIR/bin-defer.steps"
 conf "$SC_PORT"
 run_outbox "$T_DIR/bin" -C "$T_DIR/c" -B BINARYMIME bob@example.org
 expect "-B BINARYMIME, MAIL 451: queued" 0 "451 4\.3\.0 try later"
-script_done bin-defer
+script_ok "-B BINARYMIME, MAIL 451: the dialogue as scripted" bin-defer
 ID=$(first_id queue)
 check "its envelope says binary" test "$(field "$ID" binary)" = 1
 check "its body kept byte for byte" "$PY" -c 'import sys
 sys.exit(0 if open(sys.argv[1], "rb").read().endswith(b"Subject: bin\r\n\r\n\x89PNG\r\n\x1a\n\x00.\n\r") else 1)' "$Q/queue/$ID"
-start_script bin-send --wire "$T_DIR/bin.wire" <<'EOS'
-> 220 mx.test ESMTP ready
-< EHLO *
-> 250-mx.test hello
-> 250-CHUNKING
-> 250 BINARYMIME
-< MAIL FROM:<sender@example.org> BODY=BINARYMIME
+{ bin_hello; cat <<'EOS'; } >"$T_DIR/bin-send.steps"
 > 250 2.1.0 ok
 < RCPT TO:<bob@example.org>
 > 250 2.1.5 ok
@@ -157,10 +143,11 @@ bdat raw BDAT * LAST
 > 221 2.0.0 bye
 eof
 EOS
+start_script bin-send --wire "$T_DIR/bin.wire" <"$T_DIR/bin-send.steps"
 conf "$SC_PORT"
 run_outbox /dev/null -C "$T_DIR/c" -q
 expect "-q sends it" 0
-script_done bin-send
+script_ok "-q: BODY=BINARYMIME, one BDAT LAST" bin-send
 check "the queue is empty" test "$(count queue)" = 0
 check "the chunk is the body, byte for byte, nothing added" "$PY" -c 'import re, sys
 w = open(sys.argv[1], "rb").read()

@@ -1589,6 +1589,34 @@ test_bdat_small(void **state)
 	run_done(&x);
 }
 
+/* A session outside the case table: any number of recipients, any body
+   bytes; one_per_read: at most one reply per read(). */
+static void
+run_direct(struct run *x, const char *const *replies, size_t nreplies,
+    char **rcpt, size_t nrcpt, const char *body, size_t len,
+    int one_per_read, int binary)
+{
+	memset(x, 0, sizeof(*x));
+	x->f.replies = replies;
+	x->f.nreplies = nreplies;
+	x->f.one_per_read = one_per_read;
+	release(&x->f);
+	x->env.from = (char *)(uintptr_t)"a@example.org";
+	x->env.rcpt = rcpt;
+	x->env.nrcpt = nrcpt;
+	x->env.binary = binary;
+	x->body.data = body;
+	x->body.len = len;
+	x->env.size = len;
+	x->p.helo = "test.example";
+	x->p.env = &x->env;
+	x->p.body_read = body_read;
+	x->p.body_ctx = &x->body;
+	transport_init(&x->t, &fake_ops, &x->f, 1000);
+	result_init(&x->r);
+	x->rc = session_run(&x->t, &x->p, &x->r, &x->info);
+}
+
 /* ---- BINARYMIME ------------------------------------------------------- */
 
 #define EHLO_BIN	"250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n" \
@@ -1660,24 +1688,8 @@ test_binarymime_chunks(void **state)
 	assert_non_null(got);
 	for (i = 0; i < size; i++)
 		body[i] = (char)(i * 7 % 251);	/* NUL, CR, LF, 8-bit */
-	memset(&x, 0, sizeof(x));
-	x.f.replies = replies;
-	x.f.nreplies = sizeof(replies) / sizeof(replies[0]);
-	release(&x.f);
-	x.env.from = (char *)(uintptr_t)"a@example.org";
-	x.env.rcpt = (char **)(uintptr_t)rcpts2;
-	x.env.nrcpt = 1;
-	x.env.binary = 1;
-	x.body.data = body;
-	x.body.len = size;
-	x.env.size = size;
-	x.p.helo = "test.example";
-	x.p.env = &x.env;
-	x.p.body_read = body_read;
-	x.p.body_ctx = &x.body;
-	transport_init(&x.t, &fake_ops, &x.f, 1000);
-	result_init(&x.r);
-	x.rc = session_run(&x.t, &x.p, &x.r, &x.info);
+	run_direct(&x, replies, sizeof(replies) / sizeof(replies[0]),
+	    (char **)(uintptr_t)rcpts2, 1, body, size, 0, 1);
 	assert_int_equal(x.rc, 0);
 	assert_false(x.f.deadlock);
 	assert_int_equal(x.f.bdats, 3);
@@ -1717,24 +1729,7 @@ test_pipeline_cap(void **state)
 	replies[k++] = GO;
 	replies[k++] = QUEUED;
 	replies[k++] = BYE;
-	memset(&x, 0, sizeof(x));
-	x.f.replies = replies;
-	x.f.nreplies = k;
-	x.f.one_per_read = 1;
-	release(&x.f);
-	x.env.from = (char *)(uintptr_t)"a@example.org";
-	x.env.rcpt = rcpt;
-	x.env.nrcpt = N;
-	x.body.data = BODY_IN;
-	x.body.len = strlen(BODY_IN);
-	x.env.size = x.body.len;
-	x.p.helo = "test.example";
-	x.p.env = &x.env;
-	x.p.body_read = body_read;
-	x.p.body_ctx = &x.body;
-	transport_init(&x.t, &fake_ops, &x.f, 1000);
-	result_init(&x.r);
-	x.rc = session_run(&x.t, &x.p, &x.r, &x.info);
+	run_direct(&x, replies, k, rcpt, N, BODY_IN, strlen(BODY_IN), 1, 0);
 	assert_int_equal(x.rc, 0);
 	assert_false(x.f.deadlock);
 	assert_int_equal(x.r.nrcpt, N);
