@@ -205,9 +205,11 @@ take_spool(const struct cli *c, const struct account *a, const char *config,
 		in->env.eightbit = in->comp.eightbit;
 		in->env.smtputf8 |= in->comp.head8bit;
 		in->env.composed = 1;
-	} else
+	} else {
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
 		    strcasecmp(c->body_type, "8BITMIME") == 0);
+		in->env.clean = in->msg.clean;
+	}
 	in->env.nul = in->msg.in.nul;
 	e->meta.account = xstrdup(a->name);
 	e->meta.message_id = in->msgid ? xstrdup(in->msgid) : NULL;
