@@ -55,6 +55,20 @@ counted_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
+/* The same, straight from the spool file to the socket. */
+static ssize_t
+counted_send(void *ctx, struct transport *t, size_t max)
+{
+	struct deliver_conn *c = ctx;
+	ssize_t r = transport_sendfile(t, c->fd, max);
+
+	if (r > 0 && c->p.progress) {
+		c->sent += (unsigned long long)r;
+		c->p.progress(c->p.progress_ctx, c->sent);
+	}
+	return r;
+}
+
 /*
  * The TLS handshake of implicit TLS failed.  A server that answered in
  * plain text speaks SMTP first: a STARTTLS port, which the line says.
@@ -225,6 +239,7 @@ conn_host(struct deliver_conn *c, const char *host, struct result *r)
 	c->sp.loopback = loopback;
 	c->sp.server = c->host;
 	c->sp.port = a->port;
+	c->sp.body_send = counted_send;	/* with session_send()'s ctx: c */
 	c->sp.trace = log_verbose() ? log_trace : NULL;
 	c->sp.probe_only = c->p.probe_only;
 	c->s = session_open(&c->t, &c->sp, r, c->p.info);

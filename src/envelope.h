@@ -26,6 +26,14 @@ struct envelope {
 	int		 binary;	/* -B BINARYMIME: the body is bytes,
 					   sent as they are */
 	unsigned long long size;	/* message bytes, CRLF form */
+	/*
+	 * The spool needs no change on the wire: every line ends in CRLF,
+	 * none starts with '.', the last one is complete.  Known only to
+	 * the process that spooled it (never in the queue: an older
+	 * outbox would refuse the key), so an entry read back is sent
+	 * through the dot-stuffing filter, as before.
+	 */
+	int		 clean;
 	struct envelope_seen *seen;	/* envelope_add_rcpt's index */
 };
 

@@ -23,6 +23,7 @@
 #define PASSWORD_MAX		8192	/* a password or token we keep */
 #define IO_CHUNK		(64 * 1024)	/* read/write granularity */
 #define BODY_CHUNK		(256 * 1024)	/* message read per send step */
+#define BODY_SEND_MAX		(1024 * 1024)	/* ... sendfile()d per step */
 #define PIPE_MAX		100	/* pipelined commands unanswered */
 #define BDAT_CHUNK		(1024 * 1024)	/* BDAT chunk size (RFC 3030) */
 #define WBUF_SIZE		(128 * 1024)	/* transport write buffer */

@@ -116,9 +116,11 @@ take_lines(struct msg_input *in, char *out, size_t *op, size_t max)
 	size_t o = *op, eol, k, cr;
 
 	while (in->pos < in->len && max - o >= 4) {
-		if (in->state == IN_BOL && in->buf[in->pos] == '.' &&
-		    !in->ignore_dots)
-			break;
+		if (in->state == IN_BOL && in->buf[in->pos] == '.') {
+			if (!in->ignore_dots)
+				break;
+			in->dotline = 1;
+		}
 		cr = next_cr(in);
 		nl = memchr(in->buf + in->pos, '\n', in->len - in->pos);
 		eol = nl ? (size_t)(nl - in->buf) : in->len;
@@ -235,6 +237,7 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 				break;
 			}
 			out[o++] = '.';
+			in->dotline = 1;
 			in->linelen++;
 			in->state = IN_MID;
 		}
@@ -258,6 +261,8 @@ msg_input_read(struct msg_input *in, char *out, size_t max)
 			in->pos++;
 			continue;
 		}
+		if (c == '.' && in->state == IN_BOL)
+			in->dotline = 1;
 		in->state = IN_MID;
 		out[o++] = c;
 		in->linelen++;
@@ -597,6 +602,21 @@ msg_head(const struct msg *m, struct buf *out)
 		(void)buf_add(out, "\r\n", 2);
 }
 
+/* Does a line of the header block p (n octets of CRLF lines) start
+   with '.'? */
+static int
+has_dotline(const char *p, size_t n)
+{
+	const char *d = p, *end = p + n;
+
+	while ((d = memchr(d, '.', (size_t)(end - d))) != NULL) {
+		if (d == p || d[-1] == '\n')
+			return 1;
+		d++;
+	}
+	return 0;
+}
+
 int
 msg_spool(struct msg *m, int fd, struct result *r)
 {
@@ -606,10 +626,14 @@ msg_spool(struct msg *m, int fd, struct result *r)
 	int rc = -1;
 
 	m->size = 0;
+	m->clean = 0;
 	buf_init(&head, HEADER_BLOCK_MAX * 2 + 2);
 	msg_head(m, &head);
 	n = spool_write(m, fd, buf_cstr(&head), head.len);
 	m->head_size = head.len;
+	/* The body read so far and the rest come through msg_input_read(),
+	   which notes every line that starts with '.'. */
+	m->clean = !has_dotline(buf_cstr(&head), head.len);
 	buf_free(&head);
 	if (n == -1)
 		goto werr;
@@ -625,6 +649,7 @@ msg_spool(struct msg *m, int fd, struct result *r)
 		    "reading the message", "%s", strerror(errno));
 		goto done;
 	}
+	m->clean = m->clean && !m->in.dotline;
 	rc = 0;
 	goto done;
 werr:

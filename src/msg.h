@@ -42,6 +42,7 @@ struct msg_input {
 	int		 eightbit;
 	size_t		 linelen;
 	size_t		 maxline;
+	int		 dotline;	/* a line given out starts with '.' */
 	/* msg.c's own: bytes of buf scanned, where the next CR is, past
 	   the header section of a raw body */
 	size_t		 scanned;
@@ -66,6 +67,8 @@ struct msg {
 	int		 separator;	/* an empty line ended the headers */
 	struct buf	 added;		/* fields written before the others */
 	unsigned long long size;	/* bytes spooled */
+	/* msg_spool() wrote CRLF lines only, none starting with '.' */
+	int		 clean;
 	size_t		 head_size;	/* ... of them the header block */
 };
 

@@ -193,5 +193,6 @@ edit_spool(struct msg *m, int fd, unsigned long long *size,
 		return 0;
 	if (msg_find(m, "MIME-Version", 0) >= 0 && !single_text(m))
 		return 0;
+	m->clean = 0;	/* rewritten as quoted-printable */
 	return requote(m, fd, size, r);
 }

@@ -34,6 +34,15 @@ struct session_params {
 	/* the message: >0 bytes, 0 at the end, -1 on error (errno) */
 	ssize_t		(*body_read)(void *ctx, char *buf, size_t n);
 	void		*body_ctx;
+	/*
+	 * Optional: send the message's next octets (at most max) straight
+	 * to the transport, without a copy: transport_sendfile()'s returns
+	 * (-1: t->err set; -2: cannot, use body_read).  Called with the
+	 * body_ctx of session_send(), and only for a message that needs no
+	 * change on the wire (env->clean) and no downgrade.
+	 */
+	ssize_t		(*body_send)(void *ctx, struct transport *,
+			    size_t max);
 	/* -v transcript, or NULL; dir is "C" or "S" */
 	void		(*trace)(const char *dir, const char *line);
 	/* one message only: QUIT may ride with its last command */

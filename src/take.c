@@ -206,9 +206,12 @@ take_spool(const struct cli *c, const struct account *a, const char *config,
 		in->env.eightbit = in->comp.eightbit;
 		in->env.smtputf8 |= in->comp.head8bit;
 		in->env.composed = 1;
-	} else
+	} else {
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
 		    strcasecmp(c->body_type, "8BITMIME") == 0);
+		/* a raw body is bytes: it never goes through DATA */
+		in->env.clean = in->msg.clean && !c->binary;
+	}
 	in->env.nul = c->mode != MODE_COMPOSE && msg_head_nul(&in->msg) ? 2 :
 	    in->msg.in.nul;
 	in->env.binary = c->mode != MODE_COMPOSE && c->binary;

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#ifdef HAVE_SYS_SENDFILE_H
+#include <sys/sendfile.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +281,46 @@ transport_write(struct transport *t, const void *p, size_t n)
 	memcpy(t->wbuf + t->wlen, c, n);
 	t->wlen += n;
 	return 0;
+}
+
+ssize_t
+transport_sendfile(struct transport *t, int fd, size_t max)
+{
+#ifdef HAVE_SYS_SENDFILE_H
+	size_t sent = 0;
+	ssize_t w;
+
+	if (t->ops != &sock_ops)
+		return -2;
+	if (transport_flush(t) == -1)
+		return -1;
+	while (sent < max) {
+		w = sendfile(t->fd, fd, NULL, max - sent);
+		if (w > 0) {
+			sent += (size_t)w;
+			continue;
+		}
+		if (w == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (transport_wait(t, POLLOUT) == -1)
+				return -1;
+			continue;
+		}
+		/* A file system without it: nothing went out yet. */
+		if (sent == 0 && (errno == EINVAL || errno == ENOSYS))
+			return -2;
+		return transport_errno(t, errno, "", "sendfile");
+	}
+	return (ssize_t)sent;
+#else
+	(void)t;
+	(void)fd;
+	(void)max;
+	return -2;
+#endif
 }
 
 size_t

@@ -88,6 +88,15 @@ void	transport_close(struct transport *);
 long	transport_readline(struct transport *, char *line, size_t max);
 int	transport_write(struct transport *, const void *, size_t);
 int	transport_flush(struct transport *);
+/*
+ * Send up to max octets of file fd from its offset (which moves on)
+ * after what is buffered, without copying them through user space
+ * (sendfile(), plain sockets only).  Returns the octets sent (max unless
+ * the file ended), 0 at the end of the file, -1 with t->err set, or -2
+ * when this transport cannot (TLS, a test backend, a file system that
+ * refuses sendfile()): then nothing was sent, use transport_write().
+ */
+ssize_t	transport_sendfile(struct transport *, int fd, size_t max);
 /* Bytes received but not yet consumed. */
 size_t	transport_unread(struct transport *);
 /*

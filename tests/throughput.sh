@@ -15,7 +15,7 @@
 GEN=$T_DIR/gen.py
 cat >"$GEN" <<'EOP'
 import random, re, sys
-# gen.py OUT SIZE SEED [lone-dot-at|nul-at OFFSET]: a message of about
+# gen.py OUT SIZE SEED [lone-dot-at|nul-at OFFSET|nodots 0]: a message of about
 # SIZE octets; prints nothing.  Writes OUT (the input), OUT.data (the
 # DATA payload it must become with -oi, final dot included) and OUT.bdat
 # (the BDAT payload).
@@ -30,14 +30,18 @@ head = (b"From: Sender <sender@example.org>\n"
         b"Message-ID: <thru@example.org>\n\n")
 ends = [b"\n", b"\r\n", b"\r", b"\r\r\n", b"\n\n", b"\r\n\r\n"]
 starts = [b"", b"", b"", b".", b"..", b". ", b"From ", b" "]
+if special == "nodots":                 # no line will start with '.'
+    starts = [b"", b"", b"x.", b"From ", b" "]
 parts, n = [head], len(head)
 while n < size:
     k = rnd.choice([0, 1, 2, 5, 40, 76, 77, 78, 200, 900])
     body = bytes(rnd.choice(b"abcXYZ 019.-\t") for _ in range(k))
+    if special == "nodots":
+        body = body.lstrip(b".")
     if rnd.random() < 0.1:
         body += "é".encode()
     line = rnd.choice(starts) + body
-    if rnd.random() < 0.05:
+    if rnd.random() < 0.05 and special != "nodots":
         line = b"."                     # a lone dot: kept with -oi
     if special == "lone-dot-at" and line == b".":
         line = b".x"                    # only the one placed below
@@ -176,6 +180,33 @@ check_cmp "the message ends at the first lone dot" \
     "$T_DIR/m2.want" "$T_DIR/dot.got"
 check "the lone dot was past 1.5 MB" \
     test "$(wc -c <"$T_DIR/dot.got")" -gt 1500000
+
+# --- no line starts with '.': the spool goes out as it is --------------
+# (sendfile() straight from the spool file); the same entry sent from the
+# queue, where that fact is not kept, goes through the filter: the same
+# bytes either way.
+"$PY" "$GEN" "$T_DIR/m4" 2600000 4 nodots 0
+check "the clean message has no line starting with a dot" \
+    sh -c "! grep -q '^\\.' '$T_DIR/m4.bdat'"
+data_script clean
+conf "$SC_PORT"
+run_outbox "$T_DIR/m4" -C "$T_DIR/c" bob@example.org
+expect "2.5 MiB of clean lines: sent with DATA" 0
+script_ok "the server saw the dialogue" clean
+"$PY" "$XP" "$T_DIR/clean.wire" data "$T_DIR/clean.got"
+check_cmp "clean DATA payload byte for byte (sent as spooled)" \
+    "$T_DIR/m4.data" "$T_DIR/clean.got"
+conf "$(closed_port)"
+run_outbox "$T_DIR/m4" -C "$T_DIR/c" bob@example.org
+expect "the same message, server down: queued" 0 "kept in the queue"
+data_script clean-q
+conf "$SC_PORT"
+run_outbox /dev/null -C "$T_DIR/c" -q
+expect "flushed from the queue" 0
+script_ok "the server saw the dialogue from the queue" clean-q
+"$PY" "$XP" "$T_DIR/clean-q.wire" data "$T_DIR/clean-q.got"
+check_cmp "from the queue (filtered): the same bytes" \
+    "$T_DIR/m4.data" "$T_DIR/clean-q.got"
 
 # --- a NUL 2 MB in is seen (whole-run scan) ----------------------------
 # bin_script NAME MAIL-PARAMS: a server with CHUNKING and BINARYMIME that

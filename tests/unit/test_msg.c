@@ -393,6 +393,12 @@ static const struct spool_case spool_cases[] = {
 	    "Subject: s\r\n\r\nline1\r\n..dots\r\n" },
 	{ "Subject: s\r\rbare\rcr\r", 0,
 	    "Subject: s\r\n\r\nbare\r\ncr\r\n" },
+	/* leading dots kept (-i), after a bare CR, in a header line */
+	{ "Subject: s\n\nx\r.y\n", 1, "Subject: s\r\n\r\nx\r\n.y\r\n" },
+	{ "Subject: s\n\nx\r.y\n", 0, "Subject: s\r\n\r\nx\r\n.y\r\n" },
+	{ ".x: v\n\nbody\n", 1, ".x: v\r\n\r\nbody\r\n" },
+	{ "Subject: s\n\nend.\n x.\n", 1,
+	    "Subject: s\r\n\r\nend.\r\n x.\r\n" },
 };
 
 static char *
@@ -427,6 +433,21 @@ tmpfd(void)
 	return fd;
 }
 
+/* msg.clean of the last spool(): no line of it starts with '.' */
+static int last_clean;
+
+/* Does a line of p (n octets) start with '.'? */
+static int
+any_dotline(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '.' && (i == 0 || p[i - 1] == '\n'))
+			return 1;
+	return 0;
+}
+
 /*
  * Read a message through a pipe, let edit() change the header block,
  * spool it; return the spool file's bytes.
@@ -456,6 +477,7 @@ spool(const char *in, size_t inlen, int ignore_dots, int trickle,
 	bytes = slurp(out, len);
 	close(out);
 	*size = m.size;
+	last_clean = m.clean;
 	msg_free(&m);
 	result_free(&r);
 	return bytes;
@@ -479,6 +501,10 @@ test_spool_table(void **state)
 			expect_bytes(trickle ? "spool (trickled) case" :
 			    "spool case", i, b, n, c->out, strlen(c->out));
 			assert_int_equal(size, n);
+			/* the fact DATA relies on to skip the filter */
+			if (last_clean != !any_dotline(b, n))
+				fail_msg("spool case %zu: clean %d", i,
+				    last_clean);
 			free(b);
 		}
 	}
@@ -991,6 +1017,8 @@ check_against_ref(const char *what, const unsigned char *p, size_t n,
 	close(fd);
 	ref_input(p, n, ignore_dots, &r);
 	expect_bytes(what, max, out, o, r.out, r.len);
+	if (in->dotline != any_dotline(r.out, r.len))
+		fail_msg("%s (room %zu): dotline %d", what, max, in->dotline);
 	if (in->nul != r.nul || in->eightbit != r.eightbit ||
 	    in->maxline != r.maxline || in->linelen != r.linelen)
 		fail_msg("%s (room %zu): nul %d eightbit %d maxline %zu "

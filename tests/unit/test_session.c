@@ -1746,6 +1746,115 @@ test_pipeline_cap(void **state)
 	free(replies);
 }
 
+/*
+ * A spool known clean (env->clean) goes without the filter, by
+ * body_send where there is one: the very bytes the filter would have
+ * made, whether body_send takes it all, gives up at once (TLS, -2) or
+ * midway, or a reader hands it over in odd pieces.
+ */
+struct sendbody {
+	struct body	*b;
+	int		 calls;
+	int		 cannot_at;	/* 0: never; n: -2 from call n on */
+};
+
+static ssize_t
+fake_body_send(void *ctx, struct transport *t, size_t max)
+{
+	struct sendbody *sb = ctx;
+	char buf[64];
+	ssize_t k;
+
+	if (sb->cannot_at && ++sb->calls >= sb->cannot_at)
+		return -2;
+	if (max > sizeof(buf))
+		max = sizeof(buf);
+	if ((k = body_read(sb->b, buf, max)) > 0 &&
+	    transport_write(t, buf, (size_t)k) == -1)
+		return -1;
+	return k;
+}
+
+static ssize_t
+sendbody_read(void *ctx, char *buf, size_t n)
+{
+	struct sendbody *sb = ctx;
+
+	return body_read(sb->b, buf, n);
+}
+
+static void
+clean_run(struct run *x, struct sendbody *sb, const char *body, int clean,
+    size_t chunk, int send)
+{
+	memset(x, 0, sizeof(*x));
+	x->f.replies = cases[0].replies;
+	x->f.nreplies = count_replies(&cases[0]);
+	release(&x->f);
+	x->env.from = (char *)(uintptr_t)"a@example.org";
+	x->env.rcpt = (char **)(uintptr_t)rcpts2;
+	x->env.nrcpt = 1;
+	x->env.clean = clean;
+	x->body.data = body;
+	x->body.len = strlen(body);
+	x->body.chunk = chunk;
+	x->env.size = x->body.len;
+	sb->b = &x->body;
+	sb->calls = 0;
+	x->p.helo = "test.example";
+	x->p.env = &x->env;
+	x->p.body_read = sendbody_read;
+	x->p.body_send = send ? fake_body_send : NULL;
+	x->p.body_ctx = sb;
+	transport_init(&x->t, &fake_ops, &x->f, 1000);
+	result_init(&x->r);
+	x->rc = session_run(&x->t, &x->p, &x->r, &x->info);
+}
+
+static void
+test_clean_same_wire(void **state)
+{
+	static const char *const bodies[] = {
+		"",
+		"Subject: t\r\n\r\nhello\r\n",
+		"Subject: clean\r\nTo: b@example.org\r\n\r\n"
+		    "a line. with dots.\r\n\r\n x.\r\n"
+		    "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789\r\n"
+		    "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789\r\nend\r\n",
+	};
+	static const size_t chunks[] = { 0, 1, 7, 64 };
+	struct sendbody sb;
+	struct run want, got;
+	size_t i, j;
+	int mode;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		for (j = 0; j < sizeof(chunks) / sizeof(chunks[0]); j++) {
+			memset(&sb, 0, sizeof(sb));
+			clean_run(&want, &sb, bodies[i], 0, chunks[j], 0);
+			assert_int_equal(want.rc, 0);
+			/* mode 0: no body_send; 1: body_send throughout;
+			   2..4: it gives up (-2) at its call mode-1 */
+			for (mode = 0; mode <= 4; mode++) {
+				memset(&sb, 0, sizeof(sb));
+				sb.cannot_at = mode >= 2 ? mode - 1 : 0;
+				clean_run(&got, &sb, bodies[i], 1, chunks[j],
+				    mode > 0);
+				assert_int_equal(got.rc, 0);
+				assert_int_equal(got.f.clilen, want.f.clilen);
+				assert_memory_equal(got.f.cli, want.f.cli,
+				    want.f.clilen);
+				assert_int_equal(got.r.size, want.r.size);
+				run_done(&got);
+			}
+			run_done(&want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1767,6 +1876,7 @@ main(void)
 		cmocka_unit_test(test_binarymime),
 		cmocka_unit_test(test_binarymime_chunks),
 		cmocka_unit_test(test_pipeline_cap),
+		cmocka_unit_test(test_clean_same_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
