@@ -27,7 +27,7 @@
 #            the wall time in RTTs.  (bench/rtt.py run on its own counts
 #            them from wall times instead.)
 #   tls      throughput of a --big-mib message over implicit TLS to
-#            bench/tlssink.c (built for the run with cc and GnuTLS), both
+#            bench/csink.c (built for the run with cc and GnuTLS), both
 #            clients held to AES-128-GCM, in wall time and per second of
 #            the client's CPU time, against what GnuTLS's AES-128-GCM does
 #            on this machine (gnutls-cli --benchmark-ciphers)
@@ -178,27 +178,36 @@ def gnutls_aes_gcm():
     return v * 1000 if m.group(2) == "GB" else v
 
 
-def tls_sink(ctx):
-    """Start bench/tlssink.c, compiled for this run (cc, pkg-config
-    gnutls), or, if it cannot be built, fastsink.py --tls; its port and
-    its name."""
-    cert = [os.path.join(ctx.certs, "server.pem"),
-            os.path.join(ctx.certs, "server-key.pem")]
-    exe = os.path.join(ctx.tmp, "tlssink")
+def build_csink(srcdir, tmp):
+    """Compile bench/csink.c into TMP (cc, pkg-config gnutls); its path,
+    or None when it cannot be built."""
+    exe = os.path.join(tmp, "csink")
     try:
         flags = subprocess.run(["pkg-config", "--cflags", "--libs",
                                 "gnutls"], capture_output=True, text=True,
                                check=True).stdout.split()
         subprocess.run(["cc", "-O2", "-o", exe,
-                        os.path.join(ctx.a.srcdir, "bench/tlssink.c")]
-                       + flags, check=True, stdout=subprocess.DEVNULL,
+                        os.path.join(srcdir, "bench/csink.c")] + flags,
+                       check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
     except (OSError, subprocess.CalledProcessError):
-        ctx.note("bench: bench/tlssink.c did not build (cc, pkg-config, "
+        return None
+    return exe
+
+
+def tls_sink(ctx):
+    """Start bench/csink.c, compiled for this run (cc, pkg-config
+    gnutls), or, if it cannot be built, fastsink.py --tls; its port and
+    its name."""
+    cert = [os.path.join(ctx.certs, "server.pem"),
+            os.path.join(ctx.certs, "server-key.pem")]
+    exe = build_csink(ctx.a.srcdir, ctx.tmp)
+    if exe is None:
+        ctx.note("bench: bench/csink.c did not build (cc, pkg-config, "
                  "libgnutls28-dev): TLS rows use fastsink.py --tls, "
                  "whose ceiling is far lower")
         return ctx.spawn_sink("tlssink", ["--tls"] + cert), "fastsink.py"
-    return ctx.spawn(exe, "tlssink", cert), "tlssink.c"
+    return ctx.spawn(exe, "tlssink", cert), "csink.c"
 
 
 def row_tls(ctx):

@@ -17,7 +17,7 @@
 #   rtt:   round trips and wall time of a send on an emulated --rtt-ms
 #          (50 ms) link (bench/rtt_link.py, to bench/rtt.py's server):
 #          plain, STARTTLS + AUTH, implicit TLS
-#   tls:   TLS throughput for a --big-mib message (bench/tlssink.c, built
+#   tls:   TLS throughput for a --big-mib message (bench/csink.c, built
 #          for the run), against GnuTLS's own AES-128-GCM speed
 #   flush: outbox -q of --flush-n (1,000) queued messages over one
 #          connection, against as many msmtp sends
@@ -35,7 +35,7 @@
 # OUTBOX (default: ./outbox of the source tree) and MSMTP (default:
 # /usr/bin/msmtp) pick the binaries.  Needs: msmtp, postfix (smtp-sink), time,
 # gnutls-bin (certtool, gnutls-cli), ca-certificates, python3-aiosmtpd, and
-# cc, pkg-config and libgnutls28-dev for bench/tlssink.c, microsocks and
+# cc, pkg-config and libgnutls28-dev for bench/csink.c, microsocks and
 # iproute2 for bench/net.sh -- scripts/deps.sh installs them all.  Takes
 # about six minutes (--rows picks fewer).
 set -eu

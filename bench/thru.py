@@ -9,9 +9,12 @@
 # Each send is what a user gets: wall clock from fork to exit of
 # "CLIENT -C CONF rcpt < message", so outbox's spooling of stdin into its
 # queue directory is included (msmtp has no queue).  The message is
-# bench.py's (76-character LF lines).  Servers: bench/fastsink.py, plain
-# and with --tls (STARTTLS; Python's ssl, so OpenSSL decrypts).  The
-# clients alternate, as in bench.py.  Also printed:
+# bench.py's (76-character LF lines).  Servers: bench/csink.c (C;
+# GnuTLS decrypts), built for the run, plain and with --starttls; where it
+# cannot be built, bench/fastsink.py (Python, slower), plain and with
+# --tls --starttls.  Both clients are held to AES-128-GCM over TLS, the
+# cipher the GnuTLS figure below is for.  The clients alternate, as in
+# bench.py.  Also printed:
 #   - each sink's ceiling: a client with no client-side work (plain: a
 #     sendfile() of the CRLF message; TLS: Python's ssl, 1 MiB writes);
 #   - GnuTLS's own AES-GCM speed here (gnutls-cli --benchmark-ciphers),
@@ -32,19 +35,20 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
+import rows  # noqa: E402
 
 MIB = 1 << 20
 
 
-def start_sink(srcdir, tmp, name, extra):
+def start_sink(argv, tmp, name, args):
+    """Start ARGV PORTFILE ARGS...: a sink that writes its port to
+    PORTFILE; the process and the port."""
     portfile = os.path.join(tmp, name + ".port")
-    p = subprocess.Popen(["/usr/bin/python3",
-                          os.path.join(srcdir, "bench/fastsink.py")] +
-                         extra + [portfile], stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(argv + [portfile] + args, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
     while not (os.path.exists(portfile) and os.path.getsize(portfile)):
         if p.poll() is not None or time.monotonic() > deadline:
-            sys.exit("thru: fastsink.py %s did not start" % name)
+            sys.exit("thru: %s sink (%s) did not start" % (name, argv[0]))
         time.sleep(0.05)
     return p, int(open(portfile).read())
 
@@ -139,18 +143,32 @@ def run(a, top, tmp, procs):
     subprocess.run([os.path.join(top, "tests/lib/gencerts.sh"), certs],
                    check=True, stdout=subprocess.DEVNULL)
     ca = os.path.join(certs, "ca.pem")
-    p, plain_port = start_sink(top, tmp, "plain", [])
-    procs.append(p)
-    p, tls_port = start_sink(top, tmp, "tls", [
-        "--tls", os.path.join(certs, "server.pem"),
-        os.path.join(certs, "server-key.pem"), "--starttls"])
+    cert = [os.path.join(certs, "server.pem"),
+            os.path.join(certs, "server-key.pem")]
+    csink = rows.build_csink(top, tmp)
+    if csink:
+        sink = "csink.c"
+        p, plain_port = start_sink([csink, "--plain"], tmp, "plain", [])
+        procs.append(p)
+        p, tls_port = start_sink([csink, "--starttls"], tmp, "tls", cert)
+    else:
+        say("thru: bench/csink.c did not build (cc, pkg-config, "
+            "libgnutls28-dev): fastsink.py instead, whose ceiling is lower")
+        sink = "fastsink.py"
+        fast = ["/usr/bin/python3", os.path.join(top, "bench/fastsink.py")]
+        p, plain_port = start_sink(fast, tmp, "plain", [])
+        procs.append(p)
+        p, tls_port = start_sink(fast, tmp, "tls",
+                                 ["--tls"] + cert + ["--starttls"])
     procs.append(p)
 
     common = ["host 127.0.0.1", "from sender@example.org", "timeout 60",
               "auth off"]
     cases = {"plain": common + ["port %d" % plain_port, "tls off"],
              "tls": common + ["port %d" % tls_port, "tls on",
-                              "tls_starttls on", "tls_trust_file " + ca]}
+                              "tls_starttls on", "tls_trust_file " + ca,
+                              "tls_priorities "
+                              "NORMAL:-CIPHER-ALL:+AES-128-GCM"]}
     queue = os.path.join(tmp, "queue")
     os.mkdir(queue, 0o700)
     home = os.path.join(tmp, "home")
@@ -196,8 +214,8 @@ def run(a, top, tmp, procs):
     print("%-34s %12s %12s %10s%s" % ("", "outbox", "msmtp", "ratio",
                                       "  %12s" % "before" if a.baseline
                                       else ""))
-    for case, label in (("plain", "plain SMTP to fastsink"),
-                        ("tls", "STARTTLS to fastsink --tls")):
+    for case, label in (("plain", "plain SMTP to " + sink),
+                        ("tls", "STARTTLS (AES-128-GCM) to " + sink)):
         o, m = mbs(case, "outbox"), mbs(case, "msmtp")
         b = "  %7.0f MB/s" % (mbs(case, "before") or 0) if a.baseline \
             else ""
@@ -209,9 +227,9 @@ def run(a, top, tmp, procs):
         print("%-34s %8.1f MiB %8.1f MiB %10s%s" % (
             "  peak RSS", ro or 0, rm or 0, "", b))
     print()
-    print("ceilings: fastsink plain (sendfile client) %.0f MB/s; "
-          "fastsink --tls (Python ssl client) %.0f MB/s" %
-          (size / ceil_plain / 1e6, size / ceil_tls / 1e6))
+    print("ceilings: %s plain (sendfile client) %.0f MB/s; "
+          "STARTTLS (Python ssl client) %.0f MB/s" %
+          (sink, size / ceil_plain / 1e6, size / ceil_tls / 1e6))
     if gcm:
         o = mbs("tls", "outbox")
         print("GnuTLS AES-128-GCM (gnutls-cli --benchmark-ciphers): "
