@@ -88,6 +88,21 @@ def write_message(path, size):
             left -= len(chunk)
 
 
+def start_server(argv, portfile):
+    """Start ARGV, a server that writes its port to PORTFILE (one of its
+    arguments); the process and the port, or exit when it does not
+    start within 15 seconds."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while not (os.path.exists(portfile) and os.path.getsize(portfile)):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            p.wait()
+            sys.exit("bench: %s did not start" % " ".join(argv[:2]))
+        time.sleep(0.05)
+    return p, int(open(portfile).read())
+
+
 def write_conf(path, lines):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -275,15 +290,10 @@ class Ctx:
         """Start a server EXE [PRE...] PORTFILE ARGS... that writes its
         port to PORTFILE (killed at the end); its port."""
         portfile = os.path.join(self.tmp, name + ".port")
-        p = subprocess.Popen([exe] + list(pre) + [portfile] + args,
-                             stdin=subprocess.DEVNULL)
+        p, port = start_server([exe] + list(pre) + [portfile] + args,
+                               portfile)
         self.procs.append(p)
-        deadline = time.monotonic() + 15
-        while not (os.path.exists(portfile) and os.path.getsize(portfile)):
-            if p.poll() is not None or time.monotonic() > deadline:
-                sys.exit("bench: %s (%s) did not start" % (exe, name))
-            time.sleep(0.05)
-        return int(open(portfile).read())
+        return port
 
     def row(self, label, fmt, vo, vm, better, key=None):
         """A row of the table; returns the outbox/msmtp ratio or None."""

@@ -22,27 +22,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
 MESSAGE = (b"From: sender@example.org\nTo: bob@example.org\n"
            b"Subject: limits bench\n\nhello\n")
-
-
-def start_sink(srcdir, tmp):
-    portfile = os.path.join(tmp, "fast.port")
-    proc = subprocess.Popen(
-        ["/usr/bin/python3", os.path.join(srcdir, "bench/fastsink.py"),
-         portfile], stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while not (os.path.exists(portfile) and os.path.getsize(portfile)):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            sys.exit("bench: fastsink.py did not start")
-        time.sleep(0.05)
-    return proc, int(open(portfile).read())
-
-
-def conf(path, lines):
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.chmod(path, 0o600)
 
 
 def timed(argv):
@@ -66,17 +50,21 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bench-limits.")
     sink = None
     try:
-        sink, port = start_sink(top, tmp)
+        portfile = os.path.join(tmp, "fast.port")
+        sink, port = bench.start_server(
+            ["/usr/bin/python3", os.path.join(top, "bench/fastsink.py"),
+             portfile], portfile)
         base = ["host 127.0.0.1", "port %d" % port, "tls off",
                 "auth off", "from sender@example.org", "timeout 60"]
         q = os.path.join(tmp, "q")
+        conf = bench.write_conf
         conf(os.path.join(tmp, "plain"), base + ["queue_dir " + q])
         conf(os.path.join(tmp, "rate"), base + ["queue_dir " + q + "r",
                                                 "rate_limit 10000/1s"])
         conf(os.path.join(tmp, "full"), base + ["queue_dir " + q + "f",
                                                 "rate_limit 10000/1d"])
         conf(os.path.join(tmp, "msmtprc"), [
-            "account default", "host 127.0.0.1", "port %d" % port,
+            "host 127.0.0.1", "port %d" % port,
             "tls off", "auth off", "from sender@example.org"])
         # the largest send log: 9999 sends in the last day, one slot left
         os.makedirs(q + "f/rate", mode=0o700, exist_ok=True)

@@ -23,7 +23,6 @@
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import ssl
@@ -41,16 +40,9 @@ MIB = 1 << 20
 
 
 def start_sink(argv, tmp, name, args):
-    """Start ARGV PORTFILE ARGS...: a sink that writes its port to
-    PORTFILE; the process and the port."""
+    """Start ARGV PORTFILE ARGS...; the process and its port."""
     portfile = os.path.join(tmp, name + ".port")
-    p = subprocess.Popen(argv + [portfile] + args, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while not (os.path.exists(portfile) and os.path.getsize(portfile)):
-        if p.poll() is not None or time.monotonic() > deadline:
-            sys.exit("thru: %s sink (%s) did not start" % (name, argv[0]))
-        time.sleep(0.05)
-    return p, int(open(portfile).read())
+    return bench.start_server(argv + [portfile] + args, portfile)
 
 
 def tls_ceiling(port, crlf, ca):
@@ -93,20 +85,6 @@ def tls_ceiling(port, crlf, ca):
     reply(g)
     t.close()
     return time.perf_counter() - t0
-
-
-def gnutls_aes_gcm():
-    """GB/s of AES-128-GCM per gnutls-cli --benchmark-ciphers, or None."""
-    try:
-        out = subprocess.run(["gnutls-cli", "--benchmark-ciphers"],
-                             capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r"AES-128-GCM\s+([\d.]+)\s+([GM])B/sec", out.stdout)
-    if not m:
-        return None
-    v = float(m.group(1))
-    return v * 1000 if m.group(2) == "G" else v
 
 
 def main():
@@ -199,7 +177,7 @@ def run(a, top, tmp, procs):
                                    for _ in range(a.runs))
     ceil_tls = statistics.median(tls_ceiling(tls_port, crlf, ca)
                                  for _ in range(a.runs))
-    gcm = gnutls_aes_gcm()
+    gcm = rows.gnutls_aes_gcm()
 
     def mbs(case, name):
         v = [r["wall"] for r in res[case][name]]
