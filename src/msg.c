@@ -649,7 +649,8 @@ msg_spool(struct msg *m, int fd, struct result *r)
 		    "reading the message", "%s", strerror(errno));
 		goto done;
 	}
-	m->clean = m->clean && !m->in.dotline;
+	/* A raw body is bytes, unscanned: never clean. */
+	m->clean = m->clean && !m->in.dotline && !m->in.raw_body;
 	rc = 0;
 	goto done;
 werr:

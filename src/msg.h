@@ -67,7 +67,8 @@ struct msg {
 	int		 separator;	/* an empty line ended the headers */
 	struct buf	 added;		/* fields written before the others */
 	unsigned long long size;	/* bytes spooled */
-	/* msg_spool() wrote CRLF lines only, none starting with '.' */
+	/* msg_spool() wrote CRLF lines only, none starting with '.' (never
+	   so for a raw body) */
 	int		 clean;
 	size_t		 head_size;	/* ... of them the header block */
 };

@@ -209,12 +209,12 @@ take_spool(const struct cli *c, const struct account *a, const char *config,
 	} else {
 		in->env.eightbit = in->msg.in.eightbit || (c->body_type &&
 		    strcasecmp(c->body_type, "8BITMIME") == 0);
-		/* a raw body is bytes: it never goes through DATA */
-		in->env.clean = in->msg.clean && !c->binary;
+		in->env.clean = in->msg.clean;
 	}
-	in->env.nul = c->mode != MODE_COMPOSE && msg_head_nul(&in->msg) ? 2 :
-	    in->msg.in.nul;
-	in->env.binary = c->mode != MODE_COMPOSE && c->binary;
+	/* (cli.c refuses -B BINARYMIME in composer mode; there msg holds
+	   nothing, so no NUL either) */
+	in->env.nul = msg_head_nul(&in->msg) ? 2 : in->msg.in.nul;
+	in->env.binary = c->binary;
 	e->meta.account = xstrdup(a->name);
 	e->meta.message_id = in->msgid ? xstrdup(in->msgid) : NULL;
 	e->meta.config = config ? xstrdup(config) : NULL;
