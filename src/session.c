@@ -894,12 +894,12 @@ send_chunks(struct session *s, struct txn *tx)
 	    BODY_CHUNK)) + 8, len = 0, n;
 	char *chunk = xmalloc(room);
 	const char *p;
-	int rc = -1, more = 0;
+	int rc = -1, more = 0, raw = binary(s->env);
 
 	dotstuff_init(&ds, 0);
 	source_init(s, &src);
 	while (!tx->stop && (more = source_next(s, &src, &p, &n)) > 0) {
-		if (binary(s->env)) {
+		if (raw) {
 			/* BINARYMIME: the spooled bytes as they are */
 			memcpy(chunk + len, p, n);
 			len += n;
@@ -914,7 +914,7 @@ send_chunks(struct session *s, struct txn *tx)
 	if (!tx->stop) {
 		if (more < 0)
 			goto done;
-		if (!binary(s->env))
+		if (!raw)
 			len += dotstuff_finish(&ds, chunk + len, 0);
 		if (bdat_chunk(s, tx, chunk, len, 1) == -1)
 			goto done;
@@ -967,21 +967,22 @@ binary_check(struct session *s)
 {
 	const unsigned need = CAP_CHUNKING | CAP_BINARYMIME;
 
-	if (!binary(s->env) || (s->env->nul < 2 && (s->caps.flags & need) ==
-	    need))
+	if (!binary(s->env))
 		return 0;
 	set_state(s, SMTP_MAIL);
-	if (s->env->nul == 2) {
+	if (s->env->nul == 2)
 		/* No extension carries a NUL in a header field. */
 		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL,
 		    "the header section contains NUL bytes");
-		return -1;
-	}
-	result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL,
-	    "%s, and the server does not offer BINARYMIME with CHUNKING, "
-	    "the only way to send %s", s->env->binary ?
-	    "the body is binary (-B BINARYMIME)" :
-	    "the message contains NUL bytes", s->env->binary ? "it" : "them");
+	else if ((s->caps.flags & need) == need)
+		return 0;
+	else
+		result_local(s->r, RES_PERM, STAGE_MAIL, ERR_DATA, NULL,
+		    "%s, and the server does not offer BINARYMIME with "
+		    "CHUNKING, the only way to send %s", s->env->binary ?
+		    "the body is binary (-B BINARYMIME)" :
+		    "the message contains NUL bytes", s->env->binary ? "it" :
+		    "them");
 	return -1;
 }
 
