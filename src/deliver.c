@@ -41,13 +41,10 @@ struct deliver_conn {
 	unsigned long long	 sent;		/* octets of it read */
 };
 
-/* body_read(), telling p.progress how far it is. */
+/* r octets of the message went on: tell p.progress how far it is. */
 static ssize_t
-counted_read(void *ctx, char *buf, size_t n)
+counted(struct deliver_conn *c, ssize_t r)
 {
-	struct deliver_conn *c = ctx;
-	ssize_t r = body_read(&c->fd, buf, n);
-
 	if (r > 0 && c->p.progress) {
 		c->sent += (unsigned long long)r;
 		c->p.progress(c->p.progress_ctx, c->sent);
@@ -55,18 +52,22 @@ counted_read(void *ctx, char *buf, size_t n)
 	return r;
 }
 
+/* body_read(), counted. */
+static ssize_t
+counted_read(void *ctx, char *buf, size_t n)
+{
+	struct deliver_conn *c = ctx;
+
+	return counted(c, body_read(&c->fd, buf, n));
+}
+
 /* The same, straight from the spool file to the socket. */
 static ssize_t
 counted_send(void *ctx, struct transport *t, size_t max)
 {
 	struct deliver_conn *c = ctx;
-	ssize_t r = transport_sendfile(t, c->fd, max);
 
-	if (r > 0 && c->p.progress) {
-		c->sent += (unsigned long long)r;
-		c->p.progress(c->p.progress_ctx, c->sent);
-	}
-	return r;
+	return counted(c, transport_sendfile(t, c->fd, max));
 }
 
 /*
